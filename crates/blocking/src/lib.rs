@@ -1,0 +1,194 @@
+//! A fixed set of threads for blocking work (Diesel calls, argon2 hashing), so such
+//! work never runs on the async executor and never grows past a known bound.
+//!
+//! Callers wait asynchronously for a place in the queue, then for the result.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{mpsc, Arc, Mutex};
+
+use tokio::sync::{oneshot, Semaphore};
+
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// Why a job did not produce a result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolError {
+    /// The pool was shut down.
+    Closed,
+    /// The job panicked; the panic was contained in its worker.
+    Panicked,
+}
+
+impl std::fmt::Display for PoolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PoolError::Closed => "blocking pool is closed",
+            PoolError::Panicked => "blocking job panicked",
+        })
+    }
+}
+
+impl std::error::Error for PoolError {}
+
+/// A bounded pool of named worker threads.
+#[derive(Clone)]
+pub struct BlockingPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    threads: usize,
+    sender: Mutex<Option<mpsc::Sender<Job>>>,
+    capacity: usize,
+    /// Places for jobs running or waiting; bounds memory under overload.
+    places: Semaphore,
+}
+
+impl BlockingPool {
+    /// Starts `threads` workers named `{name}-{i}`; at most `threads + queue` jobs are
+    /// accepted at once, further callers wait (asynchronously) for a place.
+    pub fn new(name: &str, threads: usize, queue: usize) -> Self {
+        let threads = threads.max(1);
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads {
+            let rx = Arc::clone(&rx);
+            std::thread::Builder::new()
+                .name(format!("{name}-{i}"))
+                .spawn(move || loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return, // all senders dropped: shut down
+                    }
+                })
+                .expect("spawning a blocking-pool thread");
+        }
+        Self {
+            inner: Arc::new(Inner {
+                name: name.to_owned(),
+                threads,
+                sender: Mutex::new(Some(tx)),
+                capacity: threads + queue,
+                places: Semaphore::new(threads + queue),
+            }),
+        }
+    }
+
+    /// Runs `f` on a worker and waits for its result.
+    pub async fn run<F, T>(&self, f: F) -> Result<T, PoolError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _place = self.inner.places.acquire().await.map_err(|_| PoolError::Closed)?;
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(f)).map_err(|_| PoolError::Panicked);
+            let _ = tx.send(outcome);
+        });
+        {
+            let sender = self.inner.sender.lock().map_err(|_| PoolError::Closed)?;
+            sender.as_ref().ok_or(PoolError::Closed)?.send(job).map_err(|_| PoolError::Closed)?;
+        }
+        rx.await.map_err(|_| PoolError::Closed)?
+    }
+
+    /// Number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.inner.threads
+    }
+
+    /// The pool's name (for logs and metrics).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Jobs running or queued right now.
+    pub fn busy(&self) -> usize {
+        self.inner.capacity - self.inner.places.available_permits()
+    }
+
+    /// Stops accepting jobs; workers finish what is queued and exit.
+    pub fn close(&self) {
+        self.inner.places.close();
+        if let Ok(mut sender) = self.inner.sender.lock() {
+            sender.take();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn runs_jobs_and_returns_their_results() {
+        let pool = BlockingPool::new("t", 2, 4);
+        let thread = pool.run(|| std::thread::current().name().map(str::to_owned)).await.unwrap();
+        assert!(thread.unwrap().starts_with("t-"));
+        assert_eq!(pool.busy(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_is_contained() {
+        let pool = BlockingPool::new("t", 1, 1);
+        assert_eq!(pool.run(|| panic!("boom")).await, Err::<(), _>(PoolError::Panicked));
+        assert_eq!(pool.run(|| 7).await, Ok(7));
+    }
+
+    #[tokio::test]
+    async fn never_more_jobs_run_at_once_than_threads() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let pool = BlockingPool::new("t", 2, 100);
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let jobs = (0..20).map(|_| {
+            let (running, peak, pool) = (running.clone(), peak.clone(), pool.clone());
+            async move {
+                pool.run(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+            }
+        });
+        for r in futures_join(jobs).await {
+            r.unwrap();
+        }
+        assert!(peak.load(Ordering::SeqCst) <= 2);
+    }
+
+    #[tokio::test]
+    async fn a_closed_pool_refuses_jobs() {
+        let pool = BlockingPool::new("t", 1, 1);
+        pool.close();
+        assert_eq!(pool.run(|| 1).await, Err(PoolError::Closed));
+    }
+
+    async fn futures_join<F>(fs: impl Iterator<Item = F>) -> Vec<F::Output>
+    where
+        F: std::future::Future + 'static,
+        F::Output: 'static,
+    {
+        let handles: Vec<_> = fs.collect();
+        let mut out = Vec::new();
+        // Poll all concurrently on a local set.
+        let local = tokio::task::LocalSet::new();
+        let joins: Vec<_> = handles.into_iter().map(|f| local.spawn_local(f)).collect();
+        local
+            .run_until(async {
+                for j in joins {
+                    out.push(j.await.unwrap());
+                }
+            })
+            .await;
+        out
+    }
+}

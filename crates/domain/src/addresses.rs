@@ -1,0 +1,166 @@
+//! Addresses: the superset of the five dialects' address fields, owned by a customer.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::StoreError;
+use crate::ids::{AddressId, CustomerId, PublicId, TenantId};
+use crate::values::{CountryCode, Email};
+
+/// What an address may be used for, and whether it is the preferred one for that.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddressUsage {
+    pub invoice: bool,
+    pub shipping: bool,
+    pub preferred_invoice: bool,
+    pub preferred_shipping: bool,
+}
+
+/// The editable content of an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressData {
+    /// A name the customer gave the address (ICM `addressName`).
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub salutation: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company_name: Option<String>,
+    pub company_name2: Option<String>,
+    pub street1: String,
+    pub street2: Option<String>,
+    pub street3: Option<String>,
+    pub post_box: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: String,
+    /// Region or state code (ICM `mainDivision`, ISO 3166-2 subdivision part).
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    pub country: CountryCode,
+    pub phone_home: Option<String>,
+    pub phone_mobile: Option<String>,
+    pub phone_business: Option<String>,
+    pub fax: Option<String>,
+    pub email: Option<Email>,
+    pub usage: AddressUsage,
+    pub tags: Vec<String>,
+    pub labels: Vec<String>,
+    pub external_id: Option<String>,
+    pub custom: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An address as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub id: AddressId,
+    pub public_id: PublicId,
+    pub tenant_id: TenantId,
+    pub customer_id: CustomerId,
+    pub data: AddressData,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// An address to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAddress {
+    pub public_id: PublicId,
+    pub data: AddressData,
+}
+
+/// Address persistence. Every call is scoped to a tenant and a customer.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait AddressRepository: Send + Sync {
+    /// The customer's addresses in a stable order (creation order).
+    async fn list_for_customer(&self, tenant: TenantId, customer: CustomerId) -> Result<Vec<Address>, StoreError>;
+}
+
+/// Makes the preferred flags consistent: a preferred address must be usable for that
+/// purpose, at most one address is preferred per purpose, and if none is preferred
+/// the first usable one becomes preferred (as ICM does for the first address).
+pub fn settle_preferred(addresses: &mut [AddressData]) {
+    for a in addresses.iter_mut() {
+        a.usage.invoice |= a.usage.preferred_invoice;
+        a.usage.shipping |= a.usage.preferred_shipping;
+        if !a.usage.invoice && !a.usage.shipping {
+            // An address with no usage is usable for both (ICM and Emporix default).
+            a.usage.invoice = true;
+            a.usage.shipping = true;
+        }
+    }
+    settle_one(addresses, |u| u.invoice, |u| &mut u.preferred_invoice);
+    settle_one(addresses, |u| u.shipping, |u| &mut u.preferred_shipping);
+}
+
+fn settle_one(
+    addresses: &mut [AddressData],
+    usable: impl Fn(&AddressUsage) -> bool,
+    preferred: impl Fn(&mut AddressUsage) -> &mut bool,
+) {
+    let chosen = addresses
+        .iter_mut()
+        .position(|a| *preferred(&mut a.usage))
+        .or_else(|| addresses.iter().position(|a| usable(&a.usage)));
+    for (i, a) in addresses.iter_mut().enumerate() {
+        *preferred(&mut a.usage) = Some(i) == chosen;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(usage: AddressUsage) -> AddressData {
+        AddressData {
+            name: None,
+            title: None,
+            salutation: None,
+            first_name: None,
+            last_name: None,
+            company_name: None,
+            company_name2: None,
+            street1: "Hauptstr. 1".into(),
+            street2: None,
+            street3: None,
+            post_box: None,
+            postal_code: Some("10115".into()),
+            city: "Berlin".into(),
+            region_code: None,
+            region_name: None,
+            country: CountryCode::parse("DE").unwrap(),
+            phone_home: None,
+            phone_mobile: None,
+            phone_business: None,
+            fax: None,
+            email: None,
+            usage,
+            tags: vec![],
+            labels: vec![],
+            external_id: None,
+            custom: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_single_address_without_usage_becomes_preferred_for_both() {
+        let mut list = [address(AddressUsage::default())];
+        settle_preferred(&mut list);
+        assert_eq!(
+            list[0].usage,
+            AddressUsage { invoice: true, shipping: true, preferred_invoice: true, preferred_shipping: true }
+        );
+    }
+
+    #[test]
+    fn only_the_first_preferred_address_stays_preferred() {
+        let both = AddressUsage { preferred_invoice: true, preferred_shipping: true, ..Default::default() };
+        let shipping_only = AddressUsage { shipping: true, ..Default::default() };
+        let mut list = [address(shipping_only), address(both), address(both)];
+        settle_preferred(&mut list);
+        assert!(!list[0].usage.preferred_shipping && !list[0].usage.preferred_invoice);
+        assert!(list[1].usage.preferred_invoice && list[1].usage.preferred_shipping);
+        assert!(!list[2].usage.preferred_invoice && !list[2].usage.preferred_shipping);
+    }
+}

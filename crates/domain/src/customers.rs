@@ -1,0 +1,182 @@
+//! Customers: a private person or a business, owning users, addresses and the rest.
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{CustomerId, PublicId, TenantId};
+use crate::values::CustomerNumber;
+
+/// Private person or company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerKind {
+    /// A private customer: exactly one user.
+    Private,
+    /// A business customer: any number of users.
+    Business(Company),
+}
+
+/// The company data of a business customer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Company {
+    pub name: String,
+    pub name2: Option<String>,
+    pub tax_id: Option<String>,
+    pub industry: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Life-cycle state of a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerStatus {
+    Active,
+    LoginBlocked,
+    Deleted,
+}
+
+impl CustomerStatus {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::LoginBlocked => "login_blocked",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    /// Reads a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "active" => Some(Self::Active),
+            "login_blocked" => Some(Self::LoginBlocked),
+            "deleted" => Some(Self::Deleted),
+            _ => None,
+        }
+    }
+}
+
+/// A customer as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub public_id: PublicId,
+    pub tenant_id: TenantId,
+    pub number: CustomerNumber,
+    pub kind: CustomerKind,
+    pub status: CustomerStatus,
+    /// Free JSON object of client-defined fields (Emporix mixins, WEBSALE custom).
+    pub custom: serde_json::Map<String, serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-concurrency version; every write increments it.
+    pub version: i64,
+}
+
+impl Customer {
+    /// True for business customers.
+    pub fn is_business(&self) -> bool {
+        matches!(self.kind, CustomerKind::Business(_))
+    }
+}
+
+/// A customer to create (ids, number and timestamps are the system's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCustomer {
+    pub public_id: PublicId,
+    pub number: CustomerNumber,
+    pub kind: CustomerKind,
+    pub custom: serde_json::Map<String, serde_json::Value>,
+}
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::addresses::{Address, AddressRepository, NewAddress};
+use crate::error::StoreError;
+use crate::identity::Principal;
+use crate::ids::UserId;
+use crate::users::{NewUser, User, UserRepository};
+
+/// A customer with its users and addresses, created in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub customer: NewCustomer,
+    pub users: Vec<NewUser>,
+    pub addresses: Vec<NewAddress>,
+}
+
+/// A customer with the users and addresses that belong to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub customer: Customer,
+    pub users: Vec<User>,
+    pub addresses: Vec<Address>,
+}
+
+/// Customer persistence. Every call is scoped to a tenant.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait CustomerRepository: Send + Sync {
+    /// Writes the customer, its users and addresses atomically. Unique violations come
+    /// back as `Duplicate(CustomerNumber)` or `Duplicate(UserLogin)` and write nothing.
+    async fn create_account(&self, tenant: TenantId, new: NewAccount, now: DateTime<Utc>) -> Result<Account, StoreError>;
+    /// The customer with this key.
+    async fn by_id(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError>;
+}
+
+/// What the current user sees of their own account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnAccount {
+    pub customer: Customer,
+    pub user: User,
+    pub addresses: Vec<Address>,
+}
+
+/// Why a profile could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The principal's customer or user no longer exists (e.g. deleted meanwhile).
+    #[error("customer not found")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Profile use cases of the logged-in customer.
+#[derive(Clone)]
+pub struct ProfileService {
+    customers: Arc<dyn CustomerRepository>,
+    users: Arc<dyn UserRepository>,
+    addresses: Arc<dyn AddressRepository>,
+}
+
+impl ProfileService {
+    pub fn new(
+        customers: Arc<dyn CustomerRepository>,
+        users: Arc<dyn UserRepository>,
+        addresses: Arc<dyn AddressRepository>,
+    ) -> Self {
+        Self { customers, users, addresses }
+    }
+
+    /// The principal's customer, user and addresses.
+    pub async fn own_account(&self, who: &Principal) -> Result<OwnAccount, ProfileError> {
+        let customer = self.customers.by_id(who.tenant, who.customer).await?;
+        let user = self.users.by_id(who.tenant, who.user).await?;
+        let (Some(customer), Some(user)) = (customer, user) else {
+            return Err(ProfileError::NotFound);
+        };
+        if customer.status == CustomerStatus::Deleted || user.customer_id != customer.id {
+            return Err(ProfileError::NotFound);
+        }
+        let addresses = self.addresses.list_for_customer(who.tenant, customer.id).await?;
+        Ok(OwnAccount { customer, user, addresses })
+    }
+
+    /// The user with this key, if it belongs to the principal's customer.
+    pub async fn own_user(&self, who: &Principal, user: UserId) -> Result<User, ProfileError> {
+        match self.users.by_id(who.tenant, user).await? {
+            Some(u) if u.customer_id == who.customer => Ok(u),
+            _ => Err(ProfileError::NotFound),
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Identity: who is calling (principals), sign-up and authentication use cases, and
+//! the ports they need (password hasher, id generator).
+
+mod authenticate;
+mod ports;
+mod signup;
+
+pub use authenticate::{AuthError, Authenticator};
+pub use ports::{HashError, IdGenerator, PasswordHasher};
+pub use signup::{SignUp, SignUpError, SignUpService};
+
+use crate::ids::{CustomerId, TenantId, UserId};
+
+/// An authenticated storefront user acting within one tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub tenant: TenantId,
+    pub customer: CustomerId,
+    pub user: UserId,
+}

@@ -1,0 +1,127 @@
+//! Sign-up of a private or business customer with its first user (and address).
+
+use std::sync::Arc;
+
+use crate::addresses::{settle_preferred, AddressData, NewAddress};
+use crate::clock::Clock;
+use crate::customers::{Account, CustomerKind, CustomerRepository, NewAccount, NewCustomer};
+use crate::error::{StoreError, UniqueRule};
+use crate::identity::{HashError, IdGenerator, PasswordHasher};
+use crate::tenants::{Tenant, TenantRepository};
+use crate::users::{Consents, EmailVerification, NewUser, PersonData};
+use crate::values::{CustomerNumber, Email, Login, Password};
+
+/// Roles the first user of a business customer gets: it administers the company.
+pub const FIRST_BUSINESS_USER_ROLES: &[&str] = &["APP_B2B_ACCOUNT_OWNER", "APP_B2B_BUYER"];
+
+/// How often a generated customer number is redrawn when it collides with one a
+/// client chose.
+const NUMBER_ATTEMPTS: usize = 5;
+
+/// A sign-up request, already parsed into domain values.
+#[derive(Debug, Clone)]
+pub struct SignUp {
+    /// Given by the client, or `None` to draw one from the tenant's pattern.
+    pub customer_number: Option<CustomerNumber>,
+    pub kind: CustomerKind,
+    pub login: Login,
+    pub email: Email,
+    pub password: Password,
+    pub person: PersonData,
+    pub consents: Consents,
+    pub addresses: Vec<AddressData>,
+    pub custom: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Why a sign-up failed. Nothing is written in any of these cases.
+#[derive(Debug, thiserror::Error)]
+pub enum SignUpError {
+    #[error("the login is already taken")]
+    LoginTaken,
+    #[error("the customer number is already taken")]
+    CustomerNumberTaken,
+    #[error(transparent)]
+    Hashing(#[from] HashError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// Registers new customers.
+#[derive(Clone)]
+pub struct SignUpService {
+    pub tenants: Arc<dyn TenantRepository>,
+    pub customers: Arc<dyn CustomerRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl SignUpService {
+    /// Creates the customer, its user and addresses in one transaction.
+    pub async fn sign_up(&self, tenant: &Tenant, req: SignUp) -> Result<Account, SignUpError> {
+        let password_hash = self.hasher.hash(&req.password).await?;
+        let roles = match req.kind {
+            CustomerKind::Private => vec![],
+            CustomerKind::Business(_) => FIRST_BUSINESS_USER_ROLES.iter().map(|r| r.to_string()).collect(),
+        };
+        let mut addresses = req.addresses;
+        settle_preferred(&mut addresses);
+        let mut account = NewAccount {
+            customer: NewCustomer {
+                public_id: self.ids.public_id(),
+                number: match &req.customer_number {
+                    Some(n) => n.clone(),
+                    None => self.draw_number(tenant).await?,
+                },
+                kind: req.kind,
+                custom: req.custom,
+            },
+            users: vec![NewUser {
+                public_id: self.ids.public_id(),
+                login: req.login,
+                email: req.email,
+                password_hash: Some(password_hash),
+                person: req.person,
+                roles,
+                active: true,
+                email_verification: EmailVerification::Unverified,
+                consents: req.consents,
+            }],
+            addresses: addresses
+                .into_iter()
+                .map(|data| NewAddress { public_id: self.ids.public_id(), data })
+                .collect(),
+        };
+
+        for attempt in 1..=NUMBER_ATTEMPTS {
+            match self.customers.create_account(tenant.id, account.clone(), self.clock.now()).await {
+                Ok(created) => {
+                    tracing::info!(
+                        tenant = tenant.name.as_str(),
+                        customer = %created.customer.public_id,
+                        "customer signed up"
+                    );
+                    return Ok(created);
+                }
+                Err(StoreError::Duplicate(UniqueRule::UserLogin)) => return Err(SignUpError::LoginTaken),
+                Err(StoreError::Duplicate(UniqueRule::CustomerNumber)) => {
+                    if req.customer_number.is_some() {
+                        return Err(SignUpError::CustomerNumberTaken);
+                    }
+                    if attempt == NUMBER_ATTEMPTS {
+                        break;
+                    }
+                    account.customer.number = self.draw_number(tenant).await?;
+                }
+                Err(other) => return Err(SignUpError::Store(other)),
+            }
+        }
+        Err(SignUpError::CustomerNumberTaken)
+    }
+
+    async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, SignUpError> {
+        let seq = self.tenants.next_customer_seq(tenant.id).await.map_err(SignUpError::Store)?;
+        CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
+            .map_err(|e| SignUpError::Store(StoreError::Unavailable(format!("customer number pattern: {e}"))))
+    }
+}

@@ -1,0 +1,18 @@
+//! The clientele domain: customers, their users and logins, addresses, cost centers,
+//! payment instruments and custom attributes, with the use cases that change them and
+//! the ports (traits) those use cases need. No database, web or crypto crate here.
+
+pub mod addresses;
+pub mod clock;
+pub mod cost_centers;
+pub mod custom_attributes;
+pub mod customers;
+pub mod error;
+pub mod identity;
+pub mod ids;
+pub mod payments;
+pub mod tenants;
+pub mod users;
+pub mod values;
+
+pub use error::StoreError;

@@ -1,0 +1,123 @@
+//! Tenants: an ICM site, an Emporix tenant, an IOM shop. Everything belongs to one.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::{StoreError, UniqueRule};
+use crate::ids::TenantId;
+use crate::values::{CustomerNumberPattern, ValueError};
+
+/// A tenant's name: the path segment that selects it (`demo`, `inSPIRED-inTRONICS-Site`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TenantName(String);
+
+impl TenantName {
+    /// 1–64 of letters, digits, `-`, `_`, `.`.
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let ok = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        match raw.len() {
+            0 => Err(ValueError::Missing),
+            65.. => Err(ValueError::TooLong(64)),
+            _ if !ok => Err(ValueError::Malformed("letters, digits, '-', '_' and '.' only")),
+            _ => Ok(Self(raw.to_owned())),
+        }
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A tenant and its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: TenantName,
+    pub customer_number_pattern: CustomerNumberPattern,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A tenant to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTenant {
+    pub name: TenantName,
+    pub customer_number_pattern: CustomerNumberPattern,
+}
+
+/// Tenant persistence.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait TenantRepository: Send + Sync {
+    /// Inserts a tenant; `Duplicate(TenantName)` if the name is taken.
+    async fn insert(&self, new: NewTenant, now: DateTime<Utc>) -> Result<Tenant, StoreError>;
+    /// The tenant with this name.
+    async fn by_name(&self, name: &TenantName) -> Result<Option<Tenant>, StoreError>;
+    /// All tenants, by name.
+    async fn list(&self) -> Result<Vec<Tenant>, StoreError>;
+    /// Draws the next value of the tenant's customer-number sequence (gaps allowed).
+    async fn next_customer_seq(&self, tenant: TenantId) -> Result<i64, StoreError>;
+}
+
+/// Why a tenant could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateTenantError {
+    #[error("a tenant with this name already exists")]
+    NameTaken,
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// Tenant use cases (operator CLI, start-up, tenant resolution per request).
+#[derive(Clone)]
+pub struct TenantService {
+    repo: Arc<dyn TenantRepository>,
+    clock: Arc<dyn crate::clock::Clock>,
+}
+
+impl TenantService {
+    pub fn new(repo: Arc<dyn TenantRepository>, clock: Arc<dyn crate::clock::Clock>) -> Self {
+        Self { repo, clock }
+    }
+
+    /// Creates a tenant.
+    pub async fn create(&self, new: NewTenant) -> Result<Tenant, CreateTenantError> {
+        self.repo.insert(new, self.clock.now()).await.map_err(|e| match e {
+            StoreError::Duplicate(UniqueRule::TenantName) => CreateTenantError::NameTaken,
+            other => CreateTenantError::Store(other),
+        })
+    }
+
+    /// Creates the tenant unless one with that name exists; returns it either way.
+    pub async fn ensure(&self, new: NewTenant) -> Result<Tenant, StoreError> {
+        if let Some(t) = self.repo.by_name(&new.name).await? {
+            return Ok(t);
+        }
+        let name = new.name.clone();
+        match self.create(new).await {
+            Ok(t) => Ok(t),
+            // Another instance created it meanwhile.
+            Err(CreateTenantError::NameTaken) => self
+                .repo
+                .by_name(&name)
+                .await?
+                .ok_or_else(|| StoreError::Unavailable("tenant vanished after creation".into())),
+            Err(CreateTenantError::Store(e)) => Err(e),
+        }
+    }
+
+    /// Resolves the tenant a request names; `None` for an unknown or malformed name.
+    pub async fn resolve(&self, raw_name: &str) -> Result<Option<Tenant>, StoreError> {
+        match TenantName::parse(raw_name) {
+            Ok(name) => self.repo.by_name(&name).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// All tenants.
+    pub async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
+        self.repo.list().await
+    }
+}

@@ -1,0 +1,111 @@
+//! Users: the logins of a customer (one for a private customer, many for a business).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::ids::{CustomerId, PublicId, TenantId, UserId};
+use crate::values::{Email, LanguageTag, Login, PasswordHash};
+
+/// Where the user's e-mail address stands (WEBSALE shows 0/1/2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailVerification {
+    Unverified,
+    Pending,
+    Verified,
+}
+
+impl EmailVerification {
+    /// The stored code (WEBSALE's numbering).
+    pub fn code(self) -> i16 {
+        match self {
+            Self::Unverified => 0,
+            Self::Pending => 1,
+            Self::Verified => 2,
+        }
+    }
+
+    /// Reads a stored code; unknown codes read as unverified.
+    pub fn from_code(code: i16) -> Self {
+        match code {
+            1 => Self::Pending,
+            2 => Self::Verified,
+            _ => Self::Unverified,
+        }
+    }
+}
+
+/// The person data of a user, as the profile dialects edit it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonData {
+    pub title: Option<String>,
+    /// Salutation code (ICM `salutation`, Emporix `title`), free text as shops use it.
+    pub salutation: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone_home: Option<String>,
+    pub phone_mobile: Option<String>,
+    pub phone_business: Option<String>,
+    pub fax: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub preferred_language: Option<LanguageTag>,
+    pub preferred_currency: Option<crate::values::CurrencyCode>,
+}
+
+/// Consents the user gave (or withdrew), with when.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Consents {
+    pub newsletter: bool,
+    pub newsletter_changed_at: Option<DateTime<Utc>>,
+}
+
+/// A user as stored (the password hash stays inside the domain and the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub public_id: PublicId,
+    pub tenant_id: TenantId,
+    pub customer_id: CustomerId,
+    pub login: Login,
+    pub email: Email,
+    pub password_hash: Option<PasswordHash>,
+    pub person: PersonData,
+    /// Role ids (ICM `APP_B2B_*` naming for business users).
+    pub roles: Vec<String>,
+    pub active: bool,
+    pub email_verification: EmailVerification,
+    pub consents: Consents,
+    pub first_login_at: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// A user to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub public_id: PublicId,
+    pub login: Login,
+    pub email: Email,
+    pub password_hash: Option<PasswordHash>,
+    pub person: PersonData,
+    pub roles: Vec<String>,
+    pub active: bool,
+    pub email_verification: EmailVerification,
+    pub consents: Consents,
+}
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+
+/// User persistence. Every call is scoped to a tenant.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// The user with this login (case-insensitive).
+    async fn by_login(&self, tenant: TenantId, login: &Login) -> Result<Option<User>, StoreError>;
+    /// The user with this key.
+    async fn by_id(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError>;
+    /// Notes a successful login (sets the first login time once).
+    async fn record_login(&self, tenant: TenantId, id: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
+}

@@ -1,0 +1,32 @@
+//! Value objects: parsed once at the edge, trusted everywhere after.
+
+mod country;
+mod customer_number;
+mod email;
+mod locale;
+mod password;
+mod text;
+
+pub use country::CountryCode;
+pub use customer_number::{CustomerNumber, CustomerNumberPattern};
+pub use email::{Email, Login};
+pub use locale::{CurrencyCode, LanguageTag};
+pub use password::{Password, PasswordHash, PasswordPolicy};
+pub use text::{optional_text, required_text, TextLimit};
+
+/// Why a raw value was refused; the dialect adds the field name and its own wording.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("must not be empty")]
+    Missing,
+    #[error("must have at least {0} characters")]
+    TooShort(usize),
+    #[error("must have at most {0} characters")]
+    TooLong(usize),
+    #[error("is not valid: {0}")]
+    Malformed(&'static str),
+    #[error("is not a known {0}")]
+    Unknown(&'static str),
+    #[error("is too common or easy to guess")]
+    TooCommon,
+}
