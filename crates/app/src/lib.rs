@@ -1,1 +1,22 @@
+//! The clientele service: wires the store, crypto and HTTP adapters into the domain's
+//! use cases and runs the server. No business rule lives here.
 
+pub mod settings;
+mod wiring;
+
+pub use settings::Settings;
+pub use wiring::{new_tenant, open_store, start, tenant_service, Running};
+
+/// Sets up logging as configured (pretty or JSON), once per process.
+pub fn init_logging(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|f| f.parse::<EnvFilter>().ok())
+        .unwrap_or_else(|| EnvFilter::new(&settings.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match settings.log.format {
+        settings::LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        settings::LogFormat::Pretty => builder.compact().try_init(),
+    };
+}

@@ -1,6 +1,7 @@
 //! Tenants: an ICM site, an Emporix tenant, an IOM shop. Everything belongs to one.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -75,11 +76,14 @@ pub enum CreateTenantError {
 pub struct TenantService {
     repo: Arc<dyn TenantRepository>,
     clock: Arc<dyn crate::clock::Clock>,
+    /// Tenants seen by name. Tenants are never renamed or removed while running, so a
+    /// hit stays valid; misses are not cached, so a tenant created by the CLI is found.
+    known: Arc<RwLock<HashMap<String, Tenant>>>,
 }
 
 impl TenantService {
     pub fn new(repo: Arc<dyn TenantRepository>, clock: Arc<dyn crate::clock::Clock>) -> Self {
-        Self { repo, clock }
+        Self { repo, clock, known: Arc::default() }
     }
 
     /// Creates a tenant.
@@ -110,10 +114,17 @@ impl TenantService {
 
     /// Resolves the tenant a request names; `None` for an unknown or malformed name.
     pub async fn resolve(&self, raw_name: &str) -> Result<Option<Tenant>, StoreError> {
-        match TenantName::parse(raw_name) {
-            Ok(name) => self.repo.by_name(&name).await,
-            Err(_) => Ok(None),
+        if let Some(t) = self.known.read().ok().and_then(|k| k.get(raw_name).cloned()) {
+            return Ok(Some(t));
         }
+        let Ok(name) = TenantName::parse(raw_name) else {
+            return Ok(None);
+        };
+        let found = self.repo.by_name(&name).await?;
+        if let (Some(t), Ok(mut known)) = (&found, self.known.write()) {
+            known.insert(raw_name.to_owned(), t.clone());
+        }
+        Ok(found)
     }
 
     /// All tenants.

@@ -1,1 +1,92 @@
+//! HTTP adapter: serves the customer APIs that shops and back offices already speak.
+//! One module per dialect, each doing translation only (DTOs, routes, error mapping);
+//! rules live in the domain crate.
 
+pub mod body;
+mod docs;
+mod health;
+pub mod icm;
+pub mod emporix;
+mod metrics;
+mod observe;
+pub mod problem;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{middleware, web, App};
+use clientele_domain::customers::ProfileService;
+use clientele_domain::identity::{Authenticator, IdGenerator, SignUpService};
+use clientele_domain::tenants::TenantService;
+use clientele_domain::values::PasswordPolicy;
+
+pub use health::{PoolGauges, Readiness};
+pub use metrics::Metrics;
+
+/// The use cases the HTTP layer calls.
+#[derive(Clone)]
+pub struct Services {
+    pub tenants: TenantService,
+    pub sign_up: SignUpService,
+    pub authenticator: Authenticator,
+    pub profile: ProfileService,
+}
+
+/// Limits and policies applied at the edge.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    pub password_policy: PasswordPolicy,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self { max_body_bytes: 256 * 1024, password_policy: PasswordPolicy::default() }
+    }
+}
+
+/// Everything a request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub limits: HttpLimits,
+    pub readiness: Arc<dyn Readiness>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub metrics: Metrics,
+}
+
+/// The complete application: every dialect, health, metrics and API docs.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state.clone()))
+        .configure(health::routes)
+        .configure(docs::routes)
+        .configure(icm::routes)
+        .configure(emporix::routes)
+        .default_service(web::to(problem::unknown_route))
+        .wrap(middleware::from_fn(observe::observe))
+}
+
+/// The tenant a path segment names, or the problem to answer.
+pub(crate) async fn tenant_named(state: &AppState, name: &str) -> Result<clientele_domain::tenants::Tenant, problem::Problem> {
+    match state.services.tenants.resolve(name).await {
+        Ok(Some(t)) => Ok(t),
+        Ok(None) => Err(problem::Problem::NotFound("The tenant".into())),
+        Err(e) => {
+            tracing::error!(error = %e, "tenant lookup failed");
+            Err(problem::Problem::Unavailable)
+        }
+    }
+}

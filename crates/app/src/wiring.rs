@@ -1,0 +1,152 @@
+//! Builds the adapters, the use cases and the HTTP server from the settings.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use clientele_blocking::BlockingPool;
+use clientele_crypto::{Argon2idHasher, RandomIds};
+use clientele_domain::clock::{Clock, SystemClock};
+use clientele_domain::customers::ProfileService;
+use clientele_domain::identity::{Authenticator, SignUpService};
+use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
+use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
+use clientele_http::{AppState, HttpLimits, Metrics, PoolGauges, Readiness, Services};
+use clientele_store::{Store, StoreConfig};
+
+use crate::settings::{redact_url, Settings};
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// Opens the store (and migrates it when configured).
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let db = &settings.database;
+    let pool_size = if db.pool_size == 0 { (2 * cores()) as u32 } else { db.pool_size };
+    let store = Store::open(&StoreConfig {
+        url: db.url.clone(),
+        pool_size,
+        connect_timeout: Duration::from_secs(db.connect_timeout_secs),
+    })
+    .map_err(|e| anyhow::anyhow!("database ({}): {e}", redact_url(&db.url)))?;
+    if db.migrate_on_start {
+        let applied = store.migrate().await.context("applying migrations")?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "database migrated");
+        }
+    }
+    Ok(store)
+}
+
+/// The tenant service over `store` (CLI and server share it).
+pub fn tenant_service(store: &Store) -> TenantService {
+    TenantService::new(Arc::new(store.clone()), Arc::new(SystemClock))
+}
+
+/// A tenant to create with the configured numbering pattern.
+pub fn new_tenant(settings: &Settings, name: &str, pattern: Option<&str>) -> anyhow::Result<NewTenant> {
+    Ok(NewTenant {
+        name: TenantName::parse(name).map_err(|e| anyhow::anyhow!("tenant name '{name}' {e}"))?,
+        customer_number_pattern: CustomerNumberPattern::parse(
+            pattern.unwrap_or(&settings.tenants.customer_number_pattern),
+        )
+        .map_err(|e| anyhow::anyhow!("customer number pattern {e}"))?,
+    })
+}
+
+struct StoreReadiness(Store);
+
+#[async_trait]
+impl Readiness for StoreReadiness {
+    async fn check(&self) -> Result<(), String> {
+        self.0.ping().await.map_err(|e| e.to_string())
+    }
+
+    fn pool_gauges(&self) -> PoolGauges {
+        let s = self.0.pool_state();
+        PoolGauges {
+            connections: s.connections.into(),
+            idle: s.idle.into(),
+            max_size: s.max_size.into(),
+            busy_jobs: s.busy_jobs as i64,
+        }
+    }
+}
+
+fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
+    let hash_threads = match settings.security.hash_threads {
+        0 => cores(),
+        n => n,
+    };
+    let hasher = Argon2idHasher::new(settings.argon2(), BlockingPool::new("argon2", hash_threads, 1024))
+        .map_err(|e| anyhow::anyhow!("configuration: security.argon2_*: {e}"))?;
+    let hasher = Arc::new(hasher);
+    let repo = Arc::new(store.clone());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let ids = Arc::new(RandomIds);
+    let services = Services {
+        tenants: tenant_service(store),
+        sign_up: SignUpService {
+            tenants: repo.clone(),
+            customers: repo.clone(),
+            hasher: hasher.clone(),
+            ids: ids.clone(),
+            clock: clock.clone(),
+        },
+        authenticator: Authenticator { users: repo.clone(), customers: repo.clone(), hasher, clock },
+        profile: ProfileService::new(repo.clone(), repo.clone(), repo),
+    };
+    Ok(AppState {
+        services,
+        limits: HttpLimits {
+            max_body_bytes: settings.server.max_body_bytes,
+            password_policy: PasswordPolicy {
+                min_len: settings.security.password_min_length,
+                max_len: settings.security.password_max_length,
+            },
+        },
+        readiness: Arc::new(StoreReadiness(store.clone())),
+        ids,
+        metrics: Metrics::new(),
+    })
+}
+
+/// A started server.
+pub struct Running {
+    /// The address it listens on (port 0 in the settings picks a free one).
+    pub addr: SocketAddr,
+    pub handle: actix_web::dev::ServerHandle,
+    pub server: actix_web::dev::Server,
+    pub store: Store,
+}
+
+/// Opens the store, makes sure the default tenant exists and binds the server. Await
+/// `Running::server` to serve until SIGINT/SIGTERM (graceful shutdown).
+pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    let store = open_store(settings).await?;
+    let default = new_tenant(settings, &settings.tenants.default, None)?;
+    let tenant = tenant_service(&store).ensure(default).await.context("creating the default tenant")?;
+    let state = app_state(settings, &store)?;
+    let s = &settings.server;
+    let workers = if s.workers == 0 { cores() } else { s.workers };
+    let server = actix_web::HttpServer::new(move || clientele_http::app(state.clone()))
+        .workers(workers)
+        .client_request_timeout(Duration::from_secs(s.request_timeout_secs))
+        .keep_alive(Duration::from_secs(s.keep_alive_secs))
+        .shutdown_timeout(s.shutdown_timeout_secs)
+        .bind((s.host.as_str(), s.port))
+        .with_context(|| format!("binding {}:{} (server.host / server.port)", s.host, s.port))?;
+    let addr = *server.addrs().first().context("the server bound no address")?;
+    let server = server.run();
+    tracing::info!(
+        %addr,
+        backend = ?store.backend(),
+        database = %redact_url(&settings.database.url),
+        default_tenant = tenant.name.as_str(),
+        "clientele listening; API docs at http://{addr}/docs"
+    );
+    Ok(Running { addr, handle: server.handle(), server, store })
+}

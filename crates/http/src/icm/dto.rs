@@ -1,0 +1,207 @@
+//! ICM 7.10 resource objects (the `…RO` schemas of the reference), request and response.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `CredentialsRO`: login and password of a new customer.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialsRo {
+    #[schema(example = "pmiller@test.intershop.de")]
+    pub login: Option<String>,
+    #[schema(example = "!InterShop00!")]
+    pub password: Option<String>,
+    /// Accepted and ignored (security questions were dropped by ICM and the PWA).
+    pub security_question: Option<String>,
+    pub security_question_answer: Option<String>,
+}
+
+/// `AddressRO` (7.10): request and response.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AddressRo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "urn:address:customer:1234567890:0987654321")]
+    pub urn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line3: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_box: Option<String>,
+    /// Region code (e.g. `CA`); ICM 7.10 calls the code `mainDivision`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub main_division: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub main_division_name: Option<String>,
+    /// Accepted on input as an alias of `mainDivision` (the PWA's form field name).
+    #[serde(skip_serializing)]
+    pub main_division_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "DE")]
+    pub country_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_home: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_mobile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_business: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fax: Option<String>,
+    /// Whether the address may be used as invoice-to address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_to_address: Option<bool>,
+    /// Whether the address may be used as ship-to address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ship_to_address: Option<bool>,
+}
+
+/// `SMBCustomerUserRO`: the first user of a new business customer.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SmbCustomerUserRo {
+    pub title: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone_home: Option<String>,
+    pub phone_business: Option<String>,
+    pub phone_mobile: Option<String>,
+    pub fax: Option<String>,
+    pub birthday: Option<String>,
+    pub preferred_language: Option<String>,
+}
+
+/// `NewCustomerRO`: a private customer (user fields at top level) or an SMB customer
+/// (company fields at top level, user fields in `user`).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCustomerRo {
+    /// `PrivateCustomer` or `SMBCustomer`.
+    #[serde(rename = "type")]
+    #[schema(example = "PrivateCustomer")]
+    pub type_: Option<String>,
+    pub customer_no: Option<String>,
+    pub title: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    /// `yyyy-MM-dd` (also accepted: an ISO date-time, or `MM/dd/yyyy`).
+    pub birthday: Option<String>,
+    pub phone_home: Option<String>,
+    pub phone_business: Option<String>,
+    pub phone_mobile: Option<String>,
+    pub fax: Option<String>,
+    #[schema(example = "en_US")]
+    pub preferred_language: Option<String>,
+    pub company_name: Option<String>,
+    pub company_name2: Option<String>,
+    #[serde(rename = "taxationID")]
+    pub taxation_id: Option<String>,
+    pub industry: Option<String>,
+    pub description: Option<String>,
+    pub credentials: Option<CredentialsRo>,
+    pub address: Option<AddressRo>,
+    pub user: Option<SmbCustomerUserRo>,
+}
+
+/// `PrivateCustomerRO`: the profile of a private customer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateCustomerRo {
+    #[serde(rename = "type")]
+    #[schema(example = "PrivateCustomer")]
+    pub type_: &'static str,
+    #[schema(example = "PRIVATE")]
+    pub customer_type: &'static str,
+    pub customer_no: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "1970-03-10")]
+    pub birthday: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_home: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_business: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_mobile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fax: Option<String>,
+    pub email: String,
+    pub login: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_invoice_to_address: Option<AddressRo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_ship_to_address: Option<AddressRo>,
+}
+
+/// `SMBCustomerRO`: the company profile of a business customer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SmbCustomerRo {
+    #[serde(rename = "type")]
+    #[schema(example = "SMBCustomer")]
+    pub type_: &'static str,
+    #[schema(example = "SMB")]
+    pub customer_type: &'static str,
+    pub customer_no: String,
+    pub company_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name2: Option<String>,
+    #[serde(rename = "taxationID", skip_serializing_if = "Option::is_none")]
+    pub taxation_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_invoice_to_address: Option<AddressRo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_ship_to_address: Option<AddressRo>,
+}
+
+/// `LinkRO`: a link to a resource; `uri` is relative to `/INTERSHOP/rest/{serverGroup}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkRo {
+    #[serde(rename = "type")]
+    #[schema(example = "Link")]
+    pub type_: &'static str,
+    #[schema(example = "inSPIRED-inTRONICS-Site/-/customers/-")]
+    pub uri: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<&'static str>,
+}

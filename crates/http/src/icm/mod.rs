@@ -1,0 +1,57 @@
+//! Intershop ICM 7.10 storefront (and ICM authentication) under
+//! `/INTERSHOP/rest/{serverGroup}/{site}/{app}`; the site names the tenant and the app
+//! segment may carry matrix parameters (`-;loc=en_US;cur=USD`).
+
+mod auth;
+mod customers;
+pub mod dto;
+pub mod errors;
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+use crate::docs::BasicAuth;
+use crate::problem::method_not_allowed;
+
+/// The ICM base path; `{app}` may carry matrix parameters.
+pub const BASE: &str = "/INTERSHOP/rest/{server}/{site}/{app}";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope(BASE)
+            .service(
+                web::resource("/customers")
+                    .route(web::post().to(customers::create_customer))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/privatecustomers")
+                    .route(web::post().to(customers::create_private_customer))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}")
+                    .route(web::get().to(customers::get_customer))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/privatecustomers/{customer}")
+                    .route(web::get().to(customers::get_private_customer))
+                    .default_service(web::to(method_not_allowed)),
+            ),
+    );
+}
+
+/// OpenAPI document of the ICM storefront routes clientele serves.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "clientele — Intershop ICM 7.10 storefront customer API", version = "1.0.0",
+         description = "Compatible subset of ICM 7.10 `customer` and ICM authentication REST APIs. \
+                        Errors: HTTP status plus an `error-key` response header and a plain-text message."),
+    paths(customers::create_customer, customers::create_private_customer, customers::get_customer,
+          customers::get_private_customer),
+    components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
+                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo)),
+    modifiers(&BasicAuth),
+)]
+pub struct IcmApi;
