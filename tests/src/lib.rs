@@ -1,1 +1,164 @@
+//! End-to-end harness: starts the real clientele server on port 0 against a throw-away
+//! database and talks to it over real HTTP.
 
+use std::time::Duration;
+
+use base64::Engine;
+use clientele::Settings;
+use clientele_store::testing::TestDatabase;
+use clientele_store::Store;
+use serde_json::Value;
+
+pub use clientele_store::testing::TestDatabase as Database;
+
+/// A running server on its own database.
+pub struct TestServer {
+    pub base: String,
+    pub backend: &'static str,
+    /// The server's store, to check stored rows.
+    pub store: Store,
+    handle: actix_web::dev::ServerHandle,
+    client: awc::Client,
+    // Dropped last: the database outlives the server's pool.
+    _db: TestDatabase,
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON (panics with the body text if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The backends to run a suite on: SQLite always, PostgreSQL when reachable (and
+/// then mandatory under CI).
+pub fn databases() -> Vec<(&'static str, TestDatabase)> {
+    TestDatabase::all()
+}
+
+impl TestServer {
+    /// Starts the server on `db` with the built-in defaults, port 0 and a small pool.
+    pub async fn start(backend: &'static str, db: TestDatabase) -> TestServer {
+        Self::start_with(backend, db, |_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with settings adjusted by `tweak`.
+    pub async fn start_with(backend: &'static str, db: TestDatabase, tweak: impl FnOnce(&mut Settings)) -> TestServer {
+        let mut settings = Settings::defaults();
+        settings.server.port = 0;
+        settings.server.workers = 2;
+        settings.database.url = db.url.clone();
+        settings.database.pool_size = 4;
+        tweak(&mut settings);
+        let running = clientele::start(&settings).await.expect("server starts");
+        actix_web::rt::spawn(running.server);
+        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        let base = format!("http://{}", running.addr);
+        TestServer {
+            base,
+            backend,
+            store: running.store,
+            handle: running.handle,
+            client,
+            _db: db,
+        }
+    }
+
+    /// Sends a request with optional JSON body and extra headers.
+    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut res = match body {
+            Some(b) => req.send_body(b.to_vec()).await,
+            None => req.send().await,
+        }
+        .unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
+        let body = res.body().limit(16 * 1024 * 1024).await.expect("body").to_vec();
+        Reply {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.send("GET", path, headers, None).await
+    }
+
+    /// POSTs `body` as `application/json`.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        let bytes = serde_json::to_vec(body).expect("json");
+        self.send("POST", path, &[("content-type", "application/json")], Some(&bytes))
+            .await
+    }
+
+    /// Stops the server gracefully.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// `Basic base64(login:password)`.
+pub fn basic(login: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
+    )
+}
+
+/// The ICM storefront base path of the `demo` tenant, with matrix parameters as the PWA sends them.
+pub const ICM: &str = "/INTERSHOP/rest/WFS/demo/-;loc=en_US;cur=USD";
+
+/// A valid ICM `PrivateCustomer` registration body.
+pub fn icm_private_customer(login: &str, customer_no: &str) -> Value {
+    serde_json::json!({
+        "type": "PrivateCustomer",
+        "customerNo": customer_no,
+        "firstName": "Anna",
+        "lastName": "Meier",
+        "email": login,
+        "birthday": "1985-04-12",
+        "preferredLanguage": "de_DE",
+        "phoneHome": "+49 30 1234567",
+        "credentials": { "login": login, "password": "correct horse battery" },
+        "address": {
+            "firstName": "Anna", "lastName": "Meier", "addressLine1": "Hauptstr. 1",
+            "postalCode": "10115", "city": "Berlin", "countryCode": "DE"
+        }
+    })
+}
+
+/// A valid Emporix sign-up body.
+pub fn emporix_signup(email: &str) -> Value {
+    serde_json::json!({
+        "email": email,
+        "password": "another good passphrase",
+        "customerDetails": {
+            "title": "MR", "firstName": "John", "lastName": "Doe", "contactEmail": email,
+            "contactPhone": "123456789", "preferredLanguage": "en_US", "preferredCurrency": "EUR"
+        },
+        "customerAddress": {
+            "contactName": "John Doe", "street": "Platz der Republik", "streetNumber": "1",
+            "zipCode": "11011", "city": "Berlin", "country": "DE", "tags": ["BILLING", "SHIPPING"], "isDefault": true
+        }
+    })
+}

@@ -11,7 +11,10 @@ use crate::problem::Problem;
 pub async fn read(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, Problem> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Problem::BadRequest { field: None, message: format!("unreadable body: {e}") })?;
+        let chunk = chunk.map_err(|e| Problem::BadRequest {
+            field: None,
+            message: format!("unreadable body: {e}"),
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(Problem::PayloadTooLarge(limit));
         }
@@ -29,7 +32,8 @@ pub fn require_json(req: &HttpRequest) -> Result<(), Problem> {
         .and_then(|v| v.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
         .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")));
-    ok.then_some(()).ok_or_else(|| Problem::UnsupportedMediaType("application/json".into()))
+    ok.then_some(())
+        .ok_or_else(|| Problem::UnsupportedMediaType("application/json".into()))
 }
 
 /// Reads and parses a JSON body into `T`; errors name the offending field path.
@@ -84,7 +88,9 @@ mod tests {
 
     #[test]
     fn syntax_errors_say_the_body_is_not_json() {
-        let Problem::BadRequest { message, .. } = parse::<Body>(b"{nope").unwrap_err() else { panic!() };
+        let Problem::BadRequest { message, .. } = parse::<Body>(b"{nope").unwrap_err() else {
+            panic!()
+        };
         assert!(message.starts_with("The request body is not valid JSON"), "{message}");
     }
 }

@@ -11,7 +11,10 @@ pub struct BasicAuth;
 impl Modify for BasicAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("basicAuth", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()));
+        components.add_security_scheme(
+            "basicAuth",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
         components.add_security_scheme(
             "authToken",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("authentication-token"))),
@@ -31,7 +34,8 @@ pub fn document(dialect: &str) -> Option<utoipa::openapi::OpenApi> {
 pub const DIALECTS: &[&str] = &["icm", "emporix"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi/{dialect}.json", web::get().to(openapi)).route("/docs", web::get().to(page));
+    cfg.route("/openapi/{dialect}.json", web::get().to(openapi))
+        .route("/docs", web::get().to(page));
 }
 
 async fn openapi(path: web::Path<String>) -> HttpResponse {

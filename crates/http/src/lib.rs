@@ -4,9 +4,9 @@
 
 pub mod body;
 mod docs;
+pub mod emporix;
 mod health;
 pub mod icm;
-pub mod emporix;
 mod metrics;
 mod observe;
 pub mod problem;
@@ -43,7 +43,10 @@ pub struct HttpLimits {
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        Self { max_body_bytes: 256 * 1024, password_policy: PasswordPolicy::default() }
+        Self {
+            max_body_bytes: 256 * 1024,
+            password_policy: PasswordPolicy::default(),
+        }
     }
 }
 
@@ -80,7 +83,10 @@ pub fn app(
 }
 
 /// The tenant a path segment names, or the problem to answer.
-pub(crate) async fn tenant_named(state: &AppState, name: &str) -> Result<clientele_domain::tenants::Tenant, problem::Problem> {
+pub(crate) async fn tenant_named(
+    state: &AppState,
+    name: &str,
+) -> Result<clientele_domain::tenants::Tenant, problem::Problem> {
     match state.services.tenants.resolve(name).await {
         Ok(Some(t)) => Ok(t),
         Ok(None) => Err(problem::Problem::NotFound("The tenant".into())),

@@ -44,8 +44,8 @@ pub async fn observe(
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
-    span.in_scope(|| {
-        tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1e3, "request served")
-    });
+    span.in_scope(
+        || tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1e3, "request served"),
+    );
     Ok(res)
 }

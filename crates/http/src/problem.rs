@@ -35,8 +35,7 @@ impl Dialect {
             } else {
                 Self::Icm
             }
-        } else if path.starts_with("/customer/") || path.starts_with("/customerlogin/") || path.starts_with("/oauth/")
-        {
+        } else if path.starts_with("/customer/") || path.starts_with("/customerlogin/") || path.starts_with("/oauth/") {
             Self::Emporix
         } else if path.starts_with("/admin/api/") {
             Self::Websale
@@ -56,7 +55,10 @@ pub enum Problem {
     UnsupportedMediaType(String),
     PayloadTooLarge(usize),
     /// Malformed JSON or a value of the wrong type; `field` is a JSON path when known.
-    BadRequest { field: Option<String>, message: String },
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
     Unauthorized,
     /// Something failed on our side; details are in the log under the request id.
     Internal,
@@ -81,7 +83,7 @@ impl Problem {
     /// A human-readable message (no internals).
     pub fn message(&self) -> String {
         match self {
-            Problem::NotFound(what) => format!("{what} not found."),
+            Problem::NotFound(what) => format!("{what} was not found."),
             Problem::MethodNotAllowed => "The method is not allowed for this resource.".into(),
             Problem::UnsupportedMediaType(expected) => format!("Unsupported media type; send {expected}."),
             Problem::PayloadTooLarge(max) => format!("The request body exceeds {max} bytes."),

@@ -32,14 +32,27 @@ pub struct ErrorMessage {
 
 impl ErrorMessage {
     pub fn new(status: StatusCode, type_: &str, message: impl Into<String>) -> Self {
-        Self { status: status.as_u16(), type_: type_.into(), message: message.into(), details: vec![] }
+        Self {
+            status: status.as_u16(),
+            type_: type_.into(),
+            message: message.into(),
+            details: vec![],
+        }
     }
 
     /// A 400 for one refused field.
     pub fn field(field: &str, why: ValueError) -> Self {
-        let type_ = if why == ValueError::Missing { "missing_value" } else { "invalid_value" };
+        let type_ = if why == ValueError::Missing {
+            "missing_value"
+        } else {
+            "invalid_value"
+        };
         let mut e = Self::new(StatusCode::BAD_REQUEST, "bad_request", "The request is not valid.");
-        e.details.push(ErrorDetail { field: field.into(), type_: type_.into(), message: format!("{field} {why}.") });
+        e.details.push(ErrorDetail {
+            field: field.into(),
+            type_: type_.into(),
+            message: format!("{field} {why}."),
+        });
         e
     }
 
@@ -61,9 +74,17 @@ impl From<Problem> for ErrorMessage {
             Problem::Unavailable => "service_unavailable",
         };
         let mut e = Self::new(p.status(), type_, p.message());
-        if let Problem::BadRequest { field: Some(field), message } = &p {
+        if let Problem::BadRequest {
+            field: Some(field),
+            message,
+        } = &p
+        {
             e.message = "The request is not valid.".into();
-            e.details.push(ErrorDetail { field: field.clone(), type_: "invalid_type".into(), message: message.clone() });
+            e.details.push(ErrorDetail {
+                field: field.clone(),
+                type_: "invalid_type".into(),
+                message: message.clone(),
+            });
         }
         e
     }

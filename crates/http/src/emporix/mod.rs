@@ -19,11 +19,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// OpenAPI document of the Emporix routes clientele serves.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "clientele — Emporix customer service", version = "1.0.0",
-         description = "Compatible subset of the Emporix Customer Service (storefront). \
-                        Errors: `ErrorMessage` bodies `{status, type, message, details}`."),
+    info(
+        title = "clientele — Emporix customer service",
+        version = "1.0.0",
+        description = "Compatible subset of the Emporix Customer Service (storefront). \
+                        Errors: `ErrorMessage` bodies `{status, type, message, details}`."
+    ),
     paths(signup::signup),
-    components(schemas(signup::CustomerSignup, signup::CustomerDetails, signup::EmporixAddress,
-                       signup::ResourceLocation, errors::ErrorMessage, errors::ErrorDetail)),
+    components(schemas(
+        signup::CustomerSignup,
+        signup::CustomerDetails,
+        signup::EmporixAddress,
+        signup::ResourceLocation,
+        errors::ErrorMessage,
+        errors::ErrorDetail
+    ))
 )]
 pub struct EmporixApi;

@@ -6,8 +6,7 @@ use clientele_domain::customers::{Company, CustomerKind};
 use clientele_domain::identity::{SignUp, SignUpError};
 use clientele_domain::users::{Consents, PersonData};
 use clientele_domain::values::{
-    optional_text, required_text, CountryCode, CurrencyCode, Email, LanguageTag, Login, Password, TextLimit,
-    ValueError,
+    optional_text, required_text, CountryCode, CurrencyCode, Email, LanguageTag, Login, Password, TextLimit, ValueError,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -92,19 +91,25 @@ pub struct ResourceLocation {
               (status = 400, description = "Invalid input", body = ErrorMessage),
               (status = 409, description = "Duplicate account", body = ErrorMessage)))]
 pub async fn signup(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    run(req, payload, state).await.unwrap_or_else(ErrorMessage::into_response)
+    run(req, payload, state)
+        .await
+        .unwrap_or_else(ErrorMessage::into_response)
 }
 
-async fn run(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, ErrorMessage> {
+async fn run(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ErrorMessage> {
     let tenant_name = req.match_info().get("tenant").unwrap_or_default();
     let tenant = tenant_named(&state, tenant_name).await?;
     let dto: CustomerSignup = body::json(&req, payload, state.limits.max_body_bytes).await?;
     let sign_up = parse(dto, &state)?;
     let email = sign_up.email.as_str().to_owned();
     match state.services.sign_up.sign_up(&tenant, sign_up).await {
-        Ok(account) => {
-            Ok(HttpResponse::Created().json(ResourceLocation { id: account.customer.public_id.to_string() }))
-        }
+        Ok(account) => Ok(HttpResponse::Created().json(ResourceLocation {
+            id: account.customer.public_id.to_string(),
+        })),
         Err(SignUpError::LoginTaken | SignUpError::CustomerNumberTaken) => Err(ErrorMessage::new(
             StatusCode::CONFLICT,
             "conflict_resource",
@@ -120,9 +125,11 @@ async fn run(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>
 fn parse(dto: CustomerSignup, state: &AppState) -> Result<SignUp, ErrorMessage> {
     let email = Email::parse(dto.email.as_deref().unwrap_or_default()).map_err(|e| ErrorMessage::field("email", e))?;
     let login = Login::from_email(&email);
-    let password = Password::parse(dto.password.as_deref().unwrap_or_default(), state.limits.password_policy, &[
-        email.as_str(),
-    ])
+    let password = Password::parse(
+        dto.password.as_deref().unwrap_or_default(),
+        state.limits.password_policy,
+        &[email.as_str()],
+    )
     .map_err(|e| ErrorMessage::field("password", e))?;
     let d = dto.customer_details.unwrap_or_default();
     let text = |field: &str, v: Option<String>| {
@@ -165,7 +172,12 @@ fn parse(dto: CustomerSignup, state: &AppState) -> Result<SignUp, ErrorMessage> 
         }),
         None => CustomerKind::Private,
     };
-    let addresses = dto.customer_address.map(parse_address).transpose()?.into_iter().collect();
+    let addresses = dto
+        .customer_address
+        .map(parse_address)
+        .transpose()?
+        .into_iter()
+        .collect();
     Ok(SignUp {
         customer_number: None,
         kind,
@@ -236,7 +248,11 @@ fn parse_address(a: EmporixAddress) -> Result<AddressData, ErrorMessage> {
         fax: None,
         email: None,
         usage,
-        tags: a.tags.into_iter().filter(|t| t != "BILLING" && t != "SHIPPING").collect(),
+        tags: a
+            .tags
+            .into_iter()
+            .filter(|t| t != "BILLING" && t != "SHIPPING")
+            .collect(),
         labels: vec![],
         external_id: None,
         custom: Default::default(),

@@ -34,7 +34,12 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 /// The principal of the request, or the ICM 401.
 pub async fn principal(state: &AppState, req: &HttpRequest, tenant: &Tenant) -> Result<Principal, IcmError> {
     let (login, password) = basic_credentials(req).ok_or_else(unauthorized)?;
-    match state.services.authenticator.login(tenant, &login, &Password::for_login(&password)).await {
+    match state
+        .services
+        .authenticator
+        .login(tenant, &login, &Password::for_login(&password))
+        .await
+    {
         Ok(p) => Ok(p),
         Err(AuthError::InvalidCredentials) => Err(unauthorized()),
         Err(e) => {

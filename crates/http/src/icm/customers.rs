@@ -27,7 +27,9 @@ struct Base<'a> {
 }
 
 fn base(req: &HttpRequest) -> Base<'_> {
-    Base { site: req.match_info().get("site").unwrap_or_default() }
+    Base {
+        site: req.match_info().get("site").unwrap_or_default(),
+    }
 }
 
 /// Registers a customer: `SMBCustomer` bodies create a business customer with its first
@@ -38,7 +40,9 @@ fn base(req: &HttpRequest) -> Base<'_> {
               (status = 400, description = "Invalid input; header `error-key` names the error, e.g. \
                 `customer.credentials.login.not_unique.error`")))]
 pub async fn create_customer(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    create(req, payload, state, false).await.unwrap_or_else(IcmError::into_response)
+    create(req, payload, state, false)
+        .await
+        .unwrap_or_else(IcmError::into_response)
 }
 
 /// Registers a private customer.
@@ -55,7 +59,9 @@ pub async fn create_private_customer(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    create(req, payload, state, true).await.unwrap_or_else(IcmError::into_response)
+    create(req, payload, state, true)
+        .await
+        .unwrap_or_else(IcmError::into_response)
 }
 
 async fn create(
@@ -67,25 +73,35 @@ async fn create(
     let tenant = tenant_named(&state, base(&req).site).await?;
     let dto: NewCustomerRo = body::json(&req, payload, state.limits.max_body_bytes).await?;
     let sign_up = parse_new_customer(dto, private_only, &state)?;
-    let account = state.services.sign_up.sign_up(&tenant, sign_up).await.map_err(|e| match e {
-        SignUpError::LoginTaken => IcmError::bad(
-            "customer.credentials.login.not_unique.error",
-            "A customer with this login already exists.",
-        ),
-        SignUpError::CustomerNumberTaken => IcmError::bad(
-            "customer.customerno.already_exists.error",
-            "A customer with this customer number already exists.",
-        ),
-        other => {
-            tracing::error!(error = %other, "sign-up failed");
-            crate::problem::Problem::Internal.into()
-        }
-    })?;
+    let account = state
+        .services
+        .sign_up
+        .sign_up(&tenant, sign_up)
+        .await
+        .map_err(|e| match e {
+            SignUpError::LoginTaken => IcmError::bad(
+                "customer.credentials.login.not_unique.error",
+                "A customer with this login already exists.",
+            ),
+            SignUpError::CustomerNumberTaken => IcmError::bad(
+                "customer.customerno.already_exists.error",
+                "A customer with this customer number already exists.",
+            ),
+            other => {
+                tracing::error!(error = %other, "sign-up failed");
+                crate::problem::Problem::Internal.into()
+            }
+        })?;
     let number = account.customer.number.as_str();
     let uri = format!("{}/-/customers/{}", base(&req).site, number);
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header(("Location", format!("/INTERSHOP/rest/{}/{}", server(&req), uri)))
-        .json(LinkRo { type_: "Link", uri, title: number.to_owned(), relation: None }))
+        .json(LinkRo {
+            type_: "Link",
+            uri,
+            title: number.to_owned(),
+            relation: None,
+        }))
 }
 
 fn server(req: &HttpRequest) -> &str {
@@ -98,7 +114,10 @@ fn parse_new_customer(dto: NewCustomerRo, private_only: bool, state: &AppState) 
         Some("SMBCustomer") if !private_only => true,
         None => !private_only && dto.company_name.is_some(),
         Some(other) => {
-            return Err(IcmError::bad(INVALID, format!("The customer type '{other}' is not supported here.")));
+            return Err(IcmError::bad(
+                INVALID,
+                format!("The customer type '{other}' is not supported here."),
+            ));
         }
     };
     let credentials = dto.credentials.unwrap_or_default();
@@ -112,8 +131,13 @@ fn parse_new_customer(dto: NewCustomerRo, private_only: bool, state: &AppState) 
         .as_deref()
         .filter(|s| !s.is_empty())
         .ok_or_else(|| IcmError::bad(CREDENTIALS_MISSING, "The field 'credentials.password' is missing."))?;
-    let login = Login::parse(login_raw)
-        .map_err(|e| IcmError::field("customer.credentials.login.not_acceptable.error", "credentials.login", e))?;
+    let login = Login::parse(login_raw).map_err(|e| {
+        IcmError::field(
+            "customer.credentials.login.not_acceptable.error",
+            "credentials.login",
+            e,
+        )
+    })?;
 
     // Private customers carry their user fields at the top level, SMB customers in `user`.
     let user = dto.user.unwrap_or_default();
@@ -125,9 +149,8 @@ fn parse_new_customer(dto: NewCustomerRo, private_only: bool, state: &AppState) 
         optional_text(v.as_deref(), TextLimit::SHORT).map_err(|e| IcmError::field(INVALID, field, e))
     };
     let required = |field: &str, v: Option<String>| {
-        required_text(v.as_deref().unwrap_or_default(), TextLimit::SHORT).map_err(|e| {
-            IcmError::field(if e == ValueError::Missing { MISSING } else { INVALID }, field, e)
-        })
+        required_text(v.as_deref().unwrap_or_default(), TextLimit::SHORT)
+            .map_err(|e| IcmError::field(if e == ValueError::Missing { MISSING } else { INVALID }, field, e))
     };
     let email = Email::parse(email_raw.as_deref().unwrap_or_default())
         .map_err(|e| IcmError::field(if e == ValueError::Missing { MISSING } else { INVALID }, "email", e))?;
@@ -196,7 +219,8 @@ fn parse_birthday(raw: &str) -> Option<NaiveDate> {
 pub fn parse_address(a: AddressRo) -> Result<AddressData, IcmError> {
     let missing = |field: &str| IcmError::bad(ADDRESS_MISSING, format!("The field 'address.{field}' is missing."));
     let text = |field: &str, v: Option<String>| {
-        optional_text(v.as_deref(), TextLimit::SHORT).map_err(|e| IcmError::field(INVALID, &format!("address.{field}"), e))
+        optional_text(v.as_deref(), TextLimit::SHORT)
+            .map_err(|e| IcmError::field(INVALID, &format!("address.{field}"), e))
     };
     let required = |field: &str, v: Option<String>| text(field, v)?.ok_or_else(|| missing(field));
     let country = match a.country_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -268,13 +292,18 @@ pub async fn get_private_customer(req: HttpRequest, state: web::Data<AppState>) 
 async fn read(req: HttpRequest, state: web::Data<AppState>, private_only: bool) -> Result<HttpResponse, IcmError> {
     let tenant = tenant_named(&state, base(&req).site).await?;
     let principal = super::auth::principal(&state, &req, &tenant).await?;
-    let account = state.services.profile.own_account(&principal).await.map_err(|e| match e {
-        ProfileError::NotFound => IcmError::customer_not_found(),
-        ProfileError::Store(e) => {
-            tracing::error!(error = %e, "profile read failed");
-            crate::problem::Problem::Unavailable.into()
-        }
-    })?;
+    let account = state
+        .services
+        .profile
+        .own_account(&principal)
+        .await
+        .map_err(|e| match e {
+            ProfileError::NotFound => IcmError::customer_not_found(),
+            ProfileError::Store(e) => {
+                tracing::error!(error = %e, "profile read failed");
+                crate::problem::Problem::Unavailable.into()
+            }
+        })?;
     let key = req.match_info().get("customer").unwrap_or_default();
     if key != "-" && key != account.customer.number.as_str() {
         return Err(IcmError::customer_not_found());
@@ -320,7 +349,11 @@ fn private_customer_ro(account: &OwnAccount) -> PrivateCustomerRo {
 }
 
 fn preferred(account: &OwnAccount, which: impl Fn(&AddressUsage) -> bool) -> Option<AddressRo> {
-    account.addresses.iter().find(|a| which(&a.data.usage)).map(|a| address_ro(a, &account.customer.public_id))
+    account
+        .addresses
+        .iter()
+        .find(|a| which(&a.data.usage))
+        .map(|a| address_ro(a, &account.customer.public_id))
 }
 
 /// Renders an address as `AddressRO`.

@@ -17,7 +17,11 @@ pub struct IcmError {
 impl IcmError {
     /// A 400 with a documented error key.
     pub fn bad(key: &'static str, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, key: Some(key), message: message.into() }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            key: Some(key),
+            message: message.into(),
+        }
     }
 
     /// A 400 naming the refused field and why.
@@ -31,7 +35,11 @@ impl IcmError {
 
     /// 404 for a customer the caller cannot see (never confirms existence).
     pub fn customer_not_found() -> Self {
-        Self { status: StatusCode::NOT_FOUND, key: None, message: "Customer not found.".into() }
+        Self {
+            status: StatusCode::NOT_FOUND,
+            key: None,
+            message: "Customer not found.".into(),
+        }
     }
 
     pub fn into_response(self) -> HttpResponse {
@@ -50,7 +58,11 @@ impl From<Problem> for IcmError {
             Problem::BadRequest { .. } => Some("customer.invalid_fields.error"),
             _ => None,
         };
-        Self { status: p.status(), key, message: p.message() }
+        Self {
+            status: p.status(),
+            key,
+            message: p.message(),
+        }
     }
 }
 
