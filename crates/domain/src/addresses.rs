@@ -149,14 +149,26 @@ mod tests {
         settle_preferred(&mut list);
         assert_eq!(
             list[0].usage,
-            AddressUsage { invoice: true, shipping: true, preferred_invoice: true, preferred_shipping: true }
+            AddressUsage {
+                invoice: true,
+                shipping: true,
+                preferred_invoice: true,
+                preferred_shipping: true
+            }
         );
     }
 
     #[test]
     fn only_the_first_preferred_address_stays_preferred() {
-        let both = AddressUsage { preferred_invoice: true, preferred_shipping: true, ..Default::default() };
-        let shipping_only = AddressUsage { shipping: true, ..Default::default() };
+        let both = AddressUsage {
+            preferred_invoice: true,
+            preferred_shipping: true,
+            ..Default::default()
+        };
+        let shipping_only = AddressUsage {
+            shipping: true,
+            ..Default::default()
+        };
         let mut list = [address(shipping_only), address(both), address(both)];
         settle_preferred(&mut list);
         assert!(!list[0].usage.preferred_shipping && !list[0].usage.preferred_invoice);

@@ -118,7 +118,12 @@ pub struct Account {
 pub trait CustomerRepository: Send + Sync {
     /// Writes the customer, its users and addresses atomically. Unique violations come
     /// back as `Duplicate(CustomerNumber)` or `Duplicate(UserLogin)` and write nothing.
-    async fn create_account(&self, tenant: TenantId, new: NewAccount, now: DateTime<Utc>) -> Result<Account, StoreError>;
+    async fn create_account(
+        &self,
+        tenant: TenantId,
+        new: NewAccount,
+        now: DateTime<Utc>,
+    ) -> Result<Account, StoreError>;
     /// The customer with this key.
     async fn by_id(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError>;
 }
@@ -155,7 +160,11 @@ impl ProfileService {
         users: Arc<dyn UserRepository>,
         addresses: Arc<dyn AddressRepository>,
     ) -> Self {
-        Self { customers, users, addresses }
+        Self {
+            customers,
+            users,
+            addresses,
+        }
     }
 
     /// The principal's customer, user and addresses.
@@ -169,7 +178,11 @@ impl ProfileService {
             return Err(ProfileError::NotFound);
         }
         let addresses = self.addresses.list_for_customer(who.tenant, customer.id).await?;
-        Ok(OwnAccount { customer, user, addresses })
+        Ok(OwnAccount {
+            customer,
+            user,
+            addresses,
+        })
     }
 
     /// The user with this key, if it belongs to the principal's customer.

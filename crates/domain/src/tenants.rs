@@ -83,7 +83,11 @@ pub struct TenantService {
 
 impl TenantService {
     pub fn new(repo: Arc<dyn TenantRepository>, clock: Arc<dyn crate::clock::Clock>) -> Self {
-        Self { repo, clock, known: Arc::default() }
+        Self {
+            repo,
+            clock,
+            known: Arc::default(),
+        }
     }
 
     /// Creates a tenant.

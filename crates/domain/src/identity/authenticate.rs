@@ -39,7 +39,10 @@ impl Authenticator {
             Err(_) => None,
         };
         // Always verify once, against a dummy hash when there is no user: equal cost.
-        let matches = self.hasher.verify(password, user.as_ref().and_then(|u| u.password_hash.clone())).await?;
+        let matches = self
+            .hasher
+            .verify(password, user.as_ref().and_then(|u| u.password_hash.clone()))
+            .await?;
         let user = match user {
             Some(u) if matches => u,
             _ => {
@@ -52,7 +55,11 @@ impl Authenticator {
             tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "login_refused", "login refused: user inactive or customer blocked");
             return Err(AuthError::InvalidCredentials);
         }
-        let principal = Principal { tenant: tenant.id, customer: user.customer_id, user: user.id };
+        let principal = Principal {
+            tenant: tenant.id,
+            customer: user.customer_id,
+            user: user.id,
+        };
         Ok(principal)
     }
 }

@@ -7,6 +7,8 @@ mod signup;
 
 pub use authenticate::{AuthError, Authenticator};
 pub use ports::{HashError, IdGenerator, PasswordHasher};
+#[cfg(feature = "mock")]
+pub use ports::{MockIdGenerator, MockPasswordHasher};
 pub use signup::{SignUp, SignUpError, SignUpService};
 
 use crate::ids::{CustomerId, TenantId, UserId};

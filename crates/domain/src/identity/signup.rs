@@ -89,12 +89,19 @@ impl SignUpService {
             }],
             addresses: addresses
                 .into_iter()
-                .map(|data| NewAddress { public_id: self.ids.public_id(), data })
+                .map(|data| NewAddress {
+                    public_id: self.ids.public_id(),
+                    data,
+                })
                 .collect(),
         };
 
         for attempt in 1..=NUMBER_ATTEMPTS {
-            match self.customers.create_account(tenant.id, account.clone(), self.clock.now()).await {
+            match self
+                .customers
+                .create_account(tenant.id, account.clone(), self.clock.now())
+                .await
+            {
                 Ok(created) => {
                     tracing::info!(
                         tenant = tenant.name.as_str(),
@@ -120,7 +127,11 @@ impl SignUpService {
     }
 
     async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, SignUpError> {
-        let seq = self.tenants.next_customer_seq(tenant.id).await.map_err(SignUpError::Store)?;
+        let seq = self
+            .tenants
+            .next_customer_seq(tenant.id)
+            .await
+            .map_err(SignUpError::Store)?;
         CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
             .map_err(|e| SignUpError::Store(StoreError::Unavailable(format!("customer number pattern: {e}"))))
     }

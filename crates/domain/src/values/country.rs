@@ -46,7 +46,10 @@ mod tests {
     fn known_codes_parse_in_any_case_and_others_are_refused() {
         assert_eq!(CountryCode::parse("de").unwrap().as_str(), "DE");
         assert_eq!(CountryCode::parse("US").unwrap().as_str(), "US");
-        assert_eq!(CountryCode::parse("XX"), Err(ValueError::Unknown("ISO 3166-1 country code")));
+        assert_eq!(
+            CountryCode::parse("XX"),
+            Err(ValueError::Unknown("ISO 3166-1 country code"))
+        );
         assert!(CountryCode::parse("DEU").is_err());
         assert_eq!(ALPHA2.split(' ').count(), 249);
     }

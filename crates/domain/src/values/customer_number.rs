@@ -41,9 +41,9 @@ pub struct CustomerNumberPattern {
 impl CustomerNumberPattern {
     /// Parses a pattern; it must contain exactly one placeholder.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let (prefix, rest) = raw
-            .split_once("{seq")
-            .ok_or(ValueError::Malformed("a customer number pattern needs {seq} or {seq:N}"))?;
+        let (prefix, rest) = raw.split_once("{seq").ok_or(ValueError::Malformed(
+            "a customer number pattern needs {seq} or {seq:N}",
+        ))?;
         let (spec, suffix) = rest
             .split_once('}')
             .ok_or(ValueError::Malformed("unclosed {seq placeholder"))?;
@@ -56,7 +56,11 @@ impl CustomerNumberPattern {
                 .ok_or(ValueError::Malformed("{seq:N} needs N between 0 and 20"))?,
             None => return Err(ValueError::Malformed("use {seq} or {seq:N}")),
         };
-        let pattern = Self { prefix: prefix.to_owned(), width, suffix: suffix.to_owned() };
+        let pattern = Self {
+            prefix: prefix.to_owned(),
+            width,
+            suffix: suffix.to_owned(),
+        };
         if suffix.contains("{seq") {
             return Err(ValueError::Malformed("only one {seq} placeholder is allowed"));
         }

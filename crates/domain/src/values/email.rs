@@ -31,7 +31,9 @@ impl Email {
                     && !label.ends_with('-')
                     && label.chars().all(|c| c.is_alphanumeric() || c == '-')
             });
-        let chars_ok = !s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c));
+        let chars_ok = !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c));
         if !(local_ok && domain_ok && chars_ok) {
             return Err(ValueError::Malformed("not a valid e-mail address"));
         }
@@ -90,20 +92,35 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses_and_lowercases_the_domain() {
-        assert_eq!(Email::parse(" Anna.Meier@Example.COM ").unwrap().as_str(), "Anna.Meier@example.com");
+        assert_eq!(
+            Email::parse(" Anna.Meier@Example.COM ").unwrap().as_str(),
+            "Anna.Meier@example.com"
+        );
         assert!(Email::parse("a+b@sub.example.de").is_ok());
     }
 
     #[test]
     fn refuses_malformed_addresses() {
-        for bad in ["", "plain", "a@b", "@example.com", "a@@example.com", "a b@example.com", "a@-x.com", "a..b@example.com"] {
+        for bad in [
+            "",
+            "plain",
+            "a@b",
+            "@example.com",
+            "a@@example.com",
+            "a b@example.com",
+            "a@-x.com",
+            "a..b@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
     fn login_key_is_case_insensitive() {
-        assert_eq!(Login::parse("Anna@Example.com").unwrap().key(), Login::parse("anna@example.COM").unwrap().key());
+        assert_eq!(
+            Login::parse("Anna@Example.com").unwrap().key(),
+            Login::parse("anna@example.COM").unwrap().key()
+        );
         assert!(Login::parse("a b").is_err());
     }
 }

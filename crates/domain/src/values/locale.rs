@@ -18,7 +18,8 @@ impl LanguageTag {
         if s.is_empty() {
             return Err(ValueError::Missing);
         }
-        ok.then(|| Self(s.clone())).ok_or(ValueError::Malformed("a language is like de or en_US"))
+        ok.then(|| Self(s.clone()))
+            .ok_or(ValueError::Malformed("a language is like de or en_US"))
     }
 
     /// The tag as text, e.g. `en_US`.

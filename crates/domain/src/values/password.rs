@@ -4,19 +4,109 @@ use super::ValueError;
 
 /// Passwords of at least 8 characters that top public breach lists; refused outright.
 const COMMON: &[&str] = &[
-    "password", "password1", "password12", "password123", "password1234", "passw0rd", "p@ssw0rd", "p@ssword",
-    "12345678", "123456789", "1234567890", "12345678910", "0123456789", "87654321", "987654321", "11111111",
-    "00000000", "88888888", "12341234", "11223344", "12121212", "123123123", "123456123", "1q2w3e4r",
-    "1q2w3e4r5t", "1qaz2wsx", "qwertyui", "qwertyuiop", "qwerty123", "qwerty12", "qwertz123", "asdfghjk",
-    "asdfghjkl", "zxcvbnm1", "zxcvbnmm", "iloveyou", "iloveyou1", "sunshine", "princess", "football",
-    "baseball", "superman", "starwars", "whatever", "trustno1", "welcome1", "welcome123", "letmein1",
-    "abcd1234", "abc12345", "abcdefgh", "aa123456", "aaaaaaaa", "michelle", "jennifer", "computer",
-    "internet", "mercedes", "corvette", "samantha", "danielle", "charlie1", "maverick", "butterfly",
-    "passwort", "passwort1", "hallo123", "schalke04", "geheim123", "changeme", "changeme123", "admin123",
-    "administrator", "letmein123", "master12", "monkey123", "dragon123", "shadow123", "qazwsxedc", "1234qwer",
-    "q1w2e3r4", "q1w2e3r4t5", "zaq12wsx", "test1234", "testtest", "secret123", "summer2024", "winter2024",
-    "spring2024", "autumn2024", "summer2025", "winter2025", "summer2026", "winter2026", "football1",
-    "liverpool", "chelsea1", "arsenal1", "jordan23", "michael1", "pokemon1", "blink182", "loveyou1",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "password1234",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "87654321",
+    "987654321",
+    "11111111",
+    "00000000",
+    "88888888",
+    "12341234",
+    "11223344",
+    "12121212",
+    "123123123",
+    "123456123",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "1qaz2wsx",
+    "qwertyui",
+    "qwertyuiop",
+    "qwerty123",
+    "qwerty12",
+    "qwertz123",
+    "asdfghjk",
+    "asdfghjkl",
+    "zxcvbnm1",
+    "zxcvbnmm",
+    "iloveyou",
+    "iloveyou1",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "superman",
+    "starwars",
+    "whatever",
+    "trustno1",
+    "welcome1",
+    "welcome123",
+    "letmein1",
+    "abcd1234",
+    "abc12345",
+    "abcdefgh",
+    "aa123456",
+    "aaaaaaaa",
+    "michelle",
+    "jennifer",
+    "computer",
+    "internet",
+    "mercedes",
+    "corvette",
+    "samantha",
+    "danielle",
+    "charlie1",
+    "maverick",
+    "butterfly",
+    "passwort",
+    "passwort1",
+    "hallo123",
+    "schalke04",
+    "geheim123",
+    "changeme",
+    "changeme123",
+    "admin123",
+    "administrator",
+    "letmein123",
+    "master12",
+    "monkey123",
+    "dragon123",
+    "shadow123",
+    "qazwsxedc",
+    "1234qwer",
+    "q1w2e3r4",
+    "q1w2e3r4t5",
+    "zaq12wsx",
+    "test1234",
+    "testtest",
+    "secret123",
+    "summer2024",
+    "winter2024",
+    "spring2024",
+    "autumn2024",
+    "summer2025",
+    "winter2025",
+    "summer2026",
+    "winter2026",
+    "football1",
+    "liverpool",
+    "chelsea1",
+    "arsenal1",
+    "jordan23",
+    "michael1",
+    "pokemon1",
+    "blink182",
+    "loveyou1",
 ];
 
 /// Length limits of a tenant's password policy (NIST: min ≥ 8, max ≥ 64).
@@ -28,7 +118,10 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        Self { min_len: 8, max_len: 128 }
+        Self {
+            min_len: 8,
+            max_len: 128,
+        }
     }
 }
 
@@ -102,7 +195,10 @@ impl std::fmt::Debug for PasswordHash {
 mod tests {
     use super::*;
 
-    const P: PasswordPolicy = PasswordPolicy { min_len: 8, max_len: 128 };
+    const P: PasswordPolicy = PasswordPolicy {
+        min_len: 8,
+        max_len: 128,
+    };
 
     #[test]
     fn length_limits_apply_in_characters() {
@@ -115,7 +211,10 @@ mod tests {
     fn common_repeated_and_contextual_passwords_are_refused() {
         assert_eq!(Password::parse("Password123", P, &[]), Err(ValueError::TooCommon));
         assert_eq!(Password::parse("zzzzzzzzzz", P, &[]), Err(ValueError::TooCommon));
-        assert_eq!(Password::parse("Anna@Example.com", P, &["anna@example.com"]), Err(ValueError::TooCommon));
+        assert_eq!(
+            Password::parse("Anna@Example.com", P, &["anna@example.com"]),
+            Err(ValueError::TooCommon)
+        );
         assert!(Password::parse("correct horse battery", P, &[]).is_ok());
     }
 

@@ -1,0 +1,332 @@
+//! Sign-up, authentication and profile use cases against mocked ports.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use clientele_domain::addresses::{AddressData, AddressUsage, MockAddressRepository};
+use clientele_domain::clock::MockClock;
+use clientele_domain::customers::*;
+use clientele_domain::error::{StoreError, UniqueRule};
+use clientele_domain::identity::*;
+use clientele_domain::ids::*;
+use clientele_domain::tenants::{MockTenantRepository, Tenant, TenantName};
+use clientele_domain::users::*;
+use clientele_domain::values::*;
+use mockall::predicate::eq;
+
+fn tenant() -> Tenant {
+    Tenant {
+        id: TenantId::new(1),
+        name: TenantName::parse("demo").unwrap(),
+        customer_number_pattern: CustomerNumberPattern::parse("C{seq:4}").unwrap(),
+        created_at: Utc.timestamp_opt(0, 0).unwrap(),
+    }
+}
+
+fn clock() -> Arc<MockClock> {
+    let mut c = MockClock::new();
+    c.expect_now()
+        .returning(|| Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());
+    Arc::new(c)
+}
+
+fn ids() -> Arc<MockIdGenerator> {
+    let mut ids = MockIdGenerator::new();
+    let mut n = 0;
+    ids.expect_public_id().returning(move || {
+        n += 1;
+        PublicId::parse(&format!("id{n}")).unwrap()
+    });
+    Arc::new(ids)
+}
+
+fn hasher() -> Arc<MockPasswordHasher> {
+    let mut h = MockPasswordHasher::new();
+    h.expect_hash()
+        .returning(|_| Ok(PasswordHash::from_phc("$argon2id$fake".into())));
+    Arc::new(h)
+}
+
+fn address() -> AddressData {
+    AddressData {
+        name: None,
+        title: None,
+        salutation: None,
+        first_name: Some("A".into()),
+        last_name: Some("B".into()),
+        company_name: None,
+        company_name2: None,
+        street1: "Hauptstr. 1".into(),
+        street2: None,
+        street3: None,
+        post_box: None,
+        postal_code: None,
+        city: "Berlin".into(),
+        region_code: None,
+        region_name: None,
+        country: CountryCode::parse("DE").unwrap(),
+        phone_home: None,
+        phone_mobile: None,
+        phone_business: None,
+        fax: None,
+        email: None,
+        usage: AddressUsage::default(),
+        tags: vec![],
+        labels: vec![],
+        external_id: None,
+        custom: Default::default(),
+    }
+}
+
+fn request(number: Option<&str>, kind: CustomerKind) -> SignUp {
+    SignUp {
+        customer_number: number.map(|n| CustomerNumber::parse(n).unwrap()),
+        kind,
+        login: Login::parse("anna@example.com").unwrap(),
+        email: Email::parse("anna@example.com").unwrap(),
+        password: Password::parse("correct horse battery", PasswordPolicy::default(), &[]).unwrap(),
+        person: PersonData::default(),
+        consents: Consents::default(),
+        addresses: vec![address()],
+        custom: Default::default(),
+    }
+}
+
+fn service(tenants: MockTenantRepository, customers: MockCustomerRepository) -> SignUpService {
+    SignUpService {
+        tenants: Arc::new(tenants),
+        customers: Arc::new(customers),
+        hasher: hasher(),
+        ids: ids(),
+        clock: clock(),
+    }
+}
+
+fn created(new: &NewAccount) -> Account {
+    let t = Utc.timestamp_opt(0, 0).unwrap();
+    Account {
+        customer: Customer {
+            id: CustomerId::new(7),
+            public_id: new.customer.public_id.clone(),
+            tenant_id: TenantId::new(1),
+            number: new.customer.number.clone(),
+            kind: new.customer.kind.clone(),
+            status: CustomerStatus::Active,
+            custom: Default::default(),
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        },
+        users: vec![],
+        addresses: vec![],
+    }
+}
+
+#[tokio::test]
+async fn a_taken_login_is_reported_as_such() {
+    let mut customers = MockCustomerRepository::new();
+    customers
+        .expect_create_account()
+        .returning(|_, _, _| Err(StoreError::Duplicate(UniqueRule::UserLogin)));
+    let err = service(MockTenantRepository::new(), customers)
+        .sign_up(&tenant(), request(Some("X1"), CustomerKind::Private))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SignUpError::LoginTaken));
+}
+
+#[tokio::test]
+async fn a_generated_number_that_collides_is_drawn_again() {
+    let mut tenants = MockTenantRepository::new();
+    let mut seq = 41;
+    tenants
+        .expect_next_customer_seq()
+        .with(eq(TenantId::new(1)))
+        .times(2)
+        .returning(move |_| {
+            seq += 1;
+            Ok(seq)
+        });
+    let mut customers = MockCustomerRepository::new();
+    customers
+        .expect_create_account()
+        .withf(|_, new, _| new.customer.number.as_str() == "C0042")
+        .times(1)
+        .returning(|_, _, _| Err(StoreError::Duplicate(UniqueRule::CustomerNumber)));
+    customers
+        .expect_create_account()
+        .withf(|_, new, _| new.customer.number.as_str() == "C0043")
+        .times(1)
+        .returning(|_, new, _| Ok(created(&new)));
+    let account = service(tenants, customers)
+        .sign_up(&tenant(), request(None, CustomerKind::Private))
+        .await
+        .unwrap();
+    assert_eq!(account.customer.number.as_str(), "C0043");
+}
+
+#[tokio::test]
+async fn a_client_chosen_number_that_is_taken_fails_without_redrawing() {
+    let mut customers = MockCustomerRepository::new();
+    customers
+        .expect_create_account()
+        .times(1)
+        .returning(|_, _, _| Err(StoreError::Duplicate(UniqueRule::CustomerNumber)));
+    let err = service(MockTenantRepository::new(), customers)
+        .sign_up(&tenant(), request(Some("X1"), CustomerKind::Private))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SignUpError::CustomerNumberTaken));
+}
+
+#[tokio::test]
+async fn the_first_business_user_administers_the_company_and_the_address_is_preferred() {
+    let mut customers = MockCustomerRepository::new();
+    customers
+        .expect_create_account()
+        .withf(|tenant, new, _| {
+            let user = &new.users[0];
+            let usage = new.addresses[0].data.usage;
+            *tenant == TenantId::new(1)
+                && user.roles == ["APP_B2B_ACCOUNT_OWNER", "APP_B2B_BUYER"]
+                && user
+                    .password_hash
+                    .as_ref()
+                    .is_some_and(|h| h.as_str() == "$argon2id$fake")
+                && user.email_verification == EmailVerification::Unverified
+                && usage.preferred_invoice
+                && usage.preferred_shipping
+        })
+        .times(1)
+        .returning(|_, new, _| Ok(created(&new)));
+    let kind = CustomerKind::Business(Company {
+        name: "ACME".into(),
+        ..Default::default()
+    });
+    service(MockTenantRepository::new(), customers)
+        .sign_up(&tenant(), request(Some("B1"), kind))
+        .await
+        .unwrap();
+}
+
+fn user(active: bool) -> User {
+    let t = Utc.timestamp_opt(0, 0).unwrap();
+    User {
+        id: UserId::new(3),
+        public_id: PublicId::parse("u3").unwrap(),
+        tenant_id: TenantId::new(1),
+        customer_id: CustomerId::new(7),
+        login: Login::parse("anna@example.com").unwrap(),
+        email: Email::parse("anna@example.com").unwrap(),
+        password_hash: Some(PasswordHash::from_phc("$argon2id$stored".into())),
+        person: PersonData::default(),
+        roles: vec![],
+        active,
+        email_verification: EmailVerification::Verified,
+        consents: Consents::default(),
+        first_login_at: None,
+        last_login_at: None,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}
+
+fn customer(status: CustomerStatus) -> Customer {
+    let t = Utc.timestamp_opt(0, 0).unwrap();
+    Customer {
+        id: CustomerId::new(7),
+        public_id: PublicId::parse("c7").unwrap(),
+        tenant_id: TenantId::new(1),
+        number: CustomerNumber::parse("C0001").unwrap(),
+        kind: CustomerKind::Private,
+        status,
+        custom: Default::default(),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}
+
+fn authenticator(found: Option<User>, verifies: bool, status: CustomerStatus) -> Authenticator {
+    let mut users = MockUserRepository::new();
+    users.expect_by_login().returning(move |_, _| Ok(found.clone()));
+    let mut customers = MockCustomerRepository::new();
+    customers
+        .expect_by_id()
+        .returning(move |_, _| Ok(Some(customer(status))));
+    let mut hasher = MockPasswordHasher::new();
+    hasher
+        .expect_verify()
+        .times(1)
+        .returning(move |_, hash| Ok(hash.is_some() && verifies));
+    Authenticator {
+        users: Arc::new(users),
+        customers: Arc::new(customers),
+        hasher: Arc::new(hasher),
+        clock: clock(),
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_login_still_costs_one_verification() {
+    // `times(1)` on verify: the unknown login is checked against the dummy hash.
+    let auth = authenticator(None, true, CustomerStatus::Active);
+    let err = auth
+        .login(&tenant(), "nobody@example.com", &Password::for_login("whatever1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::InvalidCredentials));
+}
+
+#[tokio::test]
+async fn wrong_password_inactive_user_and_blocked_customer_look_the_same() {
+    let cases = [
+        (user(true), false, CustomerStatus::Active),
+        (user(false), true, CustomerStatus::Active),
+        (user(true), true, CustomerStatus::LoginBlocked),
+        (user(true), true, CustomerStatus::Deleted),
+    ];
+    for (u, verifies, status) in cases {
+        let err = authenticator(Some(u), verifies, status)
+            .login(&tenant(), "anna@example.com", &Password::for_login("x"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCredentials), "{status:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_correct_password_yields_the_principal() {
+    let p = authenticator(Some(user(true)), true, CustomerStatus::Active)
+        .login(&tenant(), "ANNA@example.com", &Password::for_login("right"))
+        .await
+        .unwrap();
+    assert_eq!(
+        p,
+        Principal {
+            tenant: TenantId::new(1),
+            customer: CustomerId::new(7),
+            user: UserId::new(3)
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_customer_has_no_profile() {
+    let mut customers = MockCustomerRepository::new();
+    customers
+        .expect_by_id()
+        .returning(|_, _| Ok(Some(customer(CustomerStatus::Deleted))));
+    let mut users = MockUserRepository::new();
+    users.expect_by_id().returning(|_, _| Ok(Some(user(true))));
+    let mut addresses = MockAddressRepository::new();
+    addresses.expect_list_for_customer().never();
+    let profile = ProfileService::new(Arc::new(customers), Arc::new(users), Arc::new(addresses));
+    let who = Principal {
+        tenant: TenantId::new(1),
+        customer: CustomerId::new(7),
+        user: UserId::new(3),
+    };
+    assert!(matches!(profile.own_account(&who).await, Err(ProfileError::NotFound)));
+}

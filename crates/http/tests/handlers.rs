@@ -1,0 +1,186 @@
+//! Handler tests: the real app factory over mocked domain ports, driven by
+//! `actix_web::test` (no network, no database).
+
+use std::sync::Arc;
+
+use actix_web::{http::StatusCode, test};
+use async_trait::async_trait;
+use chrono::{TimeZone, Utc};
+use clientele_domain::addresses::MockAddressRepository;
+use clientele_domain::clock::SystemClock;
+use clientele_domain::customers::*;
+use clientele_domain::error::{StoreError, UniqueRule};
+use clientele_domain::identity::*;
+use clientele_domain::ids::*;
+use clientele_domain::tenants::{MockTenantRepository, Tenant, TenantName, TenantService};
+use clientele_domain::users::MockUserRepository;
+use clientele_domain::values::*;
+use clientele_http::{app, AppState, HttpLimits, Metrics, PoolGauges, Readiness, Services};
+use serde_json::json;
+
+struct AlwaysReady;
+
+#[async_trait]
+impl Readiness for AlwaysReady {
+    async fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+    fn pool_gauges(&self) -> PoolGauges {
+        PoolGauges::default()
+    }
+}
+
+fn demo() -> Tenant {
+    Tenant {
+        id: TenantId::new(1),
+        name: TenantName::parse("demo").unwrap(),
+        customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
+        created_at: Utc.timestamp_opt(0, 0).unwrap(),
+    }
+}
+
+/// App state whose customer repository behaves as `customers` says; the demo tenant exists.
+fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppState {
+    let mut tenants = MockTenantRepository::new();
+    tenants
+        .expect_by_name()
+        .returning(|name| Ok((name.as_str() == "demo").then(demo)));
+    tenants.expect_next_customer_seq().returning(|_| Ok(1));
+    let mut hasher = MockPasswordHasher::new();
+    hasher
+        .expect_hash()
+        .returning(|_| Ok(PasswordHash::from_phc("$argon2id$fake".into())));
+    hasher.expect_verify().returning(|_, _| Ok(false));
+    let mut ids = MockIdGenerator::new();
+    ids.expect_public_id().returning(|| PublicId::parse("pub1").unwrap());
+    let (tenants, customers, users, hasher, ids) = (
+        Arc::new(tenants),
+        Arc::new(customers),
+        Arc::new(users),
+        Arc::new(hasher),
+        Arc::new(ids),
+    );
+    let clock = Arc::new(SystemClock);
+    AppState {
+        services: Services {
+            tenants: TenantService::new(tenants.clone(), clock.clone()),
+            sign_up: SignUpService {
+                tenants,
+                customers: customers.clone(),
+                hasher: hasher.clone(),
+                ids: ids.clone(),
+                clock: clock.clone(),
+            },
+            authenticator: Authenticator {
+                users: users.clone(),
+                customers: customers.clone(),
+                hasher,
+                clock,
+            },
+            profile: ProfileService::new(customers, users, Arc::new(MockAddressRepository::new())),
+        },
+        limits: HttpLimits::default(),
+        readiness: Arc::new(AlwaysReady),
+        ids,
+        metrics: Metrics::new(),
+    }
+}
+
+fn registration() -> serde_json::Value {
+    json!({"type": "PrivateCustomer", "firstName": "A", "lastName": "B", "email": "a@example.com",
+           "credentials": {"login": "a@example.com", "password": "correct horse battery"}})
+}
+
+#[actix_web::test]
+async fn a_taken_login_answers_400_with_the_icm_error_key() {
+    let mut customers = MockCustomerRepository::new();
+    customers
+        .expect_create_account()
+        .returning(|_, _, _| Err(StoreError::Duplicate(UniqueRule::UserLogin)));
+    let svc = test::init_service(app(state(customers, MockUserRepository::new()))).await;
+    let req = test::TestRequest::post()
+        .uri("/INTERSHOP/rest/WFS/demo/-;loc=en_US;cur=USD/privatecustomers")
+        .set_json(registration())
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        res.headers().get("error-key").unwrap(),
+        "customer.credentials.login.not_unique.error"
+    );
+    assert_eq!(test::read_body(res).await, "A customer with this login already exists.");
+}
+
+#[actix_web::test]
+async fn a_store_failure_is_a_500_without_details() {
+    let mut customers = MockCustomerRepository::new();
+    customers
+        .expect_create_account()
+        .returning(|_, _, _| Err(StoreError::Unavailable("disk on fire".into())));
+    let svc = test::init_service(app(state(customers, MockUserRepository::new()))).await;
+    let req = test::TestRequest::post()
+        .uri("/customer/demo/signup")
+        .set_json(json!({"email": "a@example.com", "password": "correct horse battery"}));
+    let res = test::call_service(&svc, req.to_request()).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body: serde_json::Value = test::read_body_json(res).await;
+    assert_eq!(body["type"], "internal_error");
+    assert!(!body.to_string().contains("disk on fire"));
+}
+
+#[actix_web::test]
+async fn emporix_signup_answers_201_with_the_customer_id() {
+    let mut customers = MockCustomerRepository::new();
+    customers.expect_create_account().returning(|tenant, new, now| {
+        Ok(Account {
+            customer: Customer {
+                id: CustomerId::new(9),
+                public_id: new.customer.public_id,
+                tenant_id: tenant,
+                number: new.customer.number,
+                kind: new.customer.kind,
+                status: CustomerStatus::Active,
+                custom: new.customer.custom,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+            users: vec![],
+            addresses: vec![],
+        })
+    });
+    let svc = test::init_service(app(state(customers, MockUserRepository::new()))).await;
+    let req = test::TestRequest::post()
+        .uri("/customer/demo/signup")
+        .set_json(json!({"email": "a@example.com", "password": "correct horse battery"}))
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.headers().contains_key("x-request-id"));
+    assert_eq!(
+        test::read_body_json::<serde_json::Value, _>(res).await,
+        json!({"id": "pub1"})
+    );
+}
+
+#[actix_web::test]
+async fn profile_reads_without_credentials_are_401_and_unknown_logins_are_checked() {
+    let mut users = MockUserRepository::new();
+    users.expect_by_login().times(1).returning(|_, _| Ok(None));
+    let svc = test::init_service(app(state(MockCustomerRepository::new(), users))).await;
+    let res = test::call_service(
+        &svc,
+        test::TestRequest::get()
+            .uri("/INTERSHOP/rest/WFS/demo/-/customers/-")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let req = test::TestRequest::get()
+        .uri("/INTERSHOP/rest/WFS/demo/-/customers/-")
+        .insert_header(("authorization", "Basic bm9ib2R5QGV4YW1wbGUuY29tOnBhc3N3b3Jk"))
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.headers().get("error-key").is_none());
+}
