@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use clientele::Settings;
 
 #[derive(Parser)]
-#[command(name = "clientele", version, about = "Customer management with ICM, Emporix, WEBSALE and IOM APIs")]
+#[command(
+    name = "clientele",
+    version,
+    about = "Customer management with ICM, Emporix, WEBSALE and IOM APIs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -77,7 +81,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             s.database.migrate_on_start = false;
             let store = clientele::open_store(&s).await?;
             let applied = store.migrate().await?;
-            println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { "" } else { ":" });
+            println!(
+                "applied {} migration(s){}",
+                applied.len(),
+                if applied.is_empty() { "" } else { ":" }
+            );
             for m in applied {
                 println!("  {m}");
             }
@@ -86,19 +94,32 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let store = clientele::open_store(&settings).await?;
             let tenants = clientele::tenant_service(&store);
             match command {
-                TenantCommand::Create { name, customer_number_pattern } => {
+                TenantCommand::Create {
+                    name,
+                    customer_number_pattern,
+                } => {
                     let new = clientele::new_tenant(&settings, &name, customer_number_pattern.as_deref())?;
-                    let t = tenants.create(new).await.map_err(|e| anyhow::anyhow!("tenant '{name}': {e}"))?;
+                    let t = tenants
+                        .create(new)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("tenant '{name}': {e}"))?;
                     println!("created tenant {} (id {})", t.name.as_str(), t.id);
                 }
                 TenantCommand::List => {
                     for t in tenants.list().await? {
-                        println!("{}\t{}\t{}", t.name.as_str(), t.customer_number_pattern.as_string(), t.created_at);
+                        println!(
+                            "{}\t{}\t{}",
+                            t.name.as_str(),
+                            t.customer_number_pattern.as_string(),
+                            t.created_at
+                        );
                     }
                 }
             }
         }
-        Command::Config { command: ConfigCommand::Show } => print!("{}", settings.redacted_yaml()),
+        Command::Config {
+            command: ConfigCommand::Show,
+        } => print!("{}", settings.redacted_yaml()),
     }
     Ok(())
 }

@@ -75,7 +75,9 @@ pub struct TenantSettings {
 impl Settings {
     /// Loads the layers from `config_dir` (default `config/`, or `CLIENTELE_CONFIG_DIR`).
     pub fn load() -> anyhow::Result<Self> {
-        let dir = std::env::var_os("CLIENTELE_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|| "config".into());
+        let dir = std::env::var_os("CLIENTELE_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "config".into());
         let env = std::env::var("CLIENTELE_ENV").unwrap_or_else(|_| "local".into());
         let built = config::Config::builder()
             .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Yaml))
@@ -89,7 +91,9 @@ impl Settings {
             )
             .build()
             .context("configuration")?;
-        let settings: Settings = built.try_deserialize().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        let settings: Settings = built
+            .try_deserialize()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         settings.validate()?;
         Ok(settings)
     }
@@ -107,7 +111,10 @@ impl Settings {
     pub fn validate(&self) -> anyhow::Result<()> {
         let url = &self.database.url;
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
-            bail!("configuration: database.url must start with sqlite:// or postgres:// (got '{}')", redact_url(url));
+            bail!(
+                "configuration: database.url must start with sqlite:// or postgres:// (got '{}')",
+                redact_url(url)
+            );
         }
         if self.server.max_body_bytes < 1024 {
             bail!("configuration: server.max_body_bytes must be at least 1024");
@@ -115,7 +122,8 @@ impl Settings {
         if self.security.password_min_length < 8 {
             bail!("configuration: security.password_min_length must be at least 8 (NIST SP 800-63B)");
         }
-        if self.security.password_max_length < 64 || self.security.password_max_length < self.security.password_min_length
+        if self.security.password_max_length < 64
+            || self.security.password_max_length < self.security.password_min_length
         {
             bail!("configuration: security.password_max_length must be at least 64 and not below the minimum");
         }
@@ -144,16 +152,18 @@ impl Settings {
     pub fn redacted_yaml(&self) -> String {
         let mut shown = self.clone();
         shown.database.url = redact_url(&shown.database.url);
-        serde_json::to_value(&shown)
-            .map(|v| to_yaml(&v, 0))
-            .unwrap_or_default()
+        serde_json::to_value(&shown).map(|v| to_yaml(&v, 0)).unwrap_or_default()
     }
 }
 
 /// Replaces the password of a URL with `***`.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -189,8 +199,14 @@ mod tests {
 
     #[test]
     fn passwords_in_database_urls_are_redacted() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
-        assert_eq!(redact_url("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
         let mut s = Settings::defaults();
         s.database.url = "postgres://app:s3cret@db/x".into();
         assert!(!s.redacted_yaml().contains("s3cret"));
@@ -206,6 +222,10 @@ mod tests {
         assert!(s.validate().unwrap_err().to_string().contains("security.argon2_"));
         let mut s = Settings::defaults();
         s.security.password_min_length = 6;
-        assert!(s.validate().unwrap_err().to_string().contains("security.password_min_length"));
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("security.password_min_length"));
     }
 }

@@ -25,7 +25,11 @@ fn cores() -> usize {
 /// Opens the store (and migrates it when configured).
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let db = &settings.database;
-    let pool_size = if db.pool_size == 0 { (2 * cores()) as u32 } else { db.pool_size };
+    let pool_size = if db.pool_size == 0 {
+        (2 * cores()) as u32
+    } else {
+        db.pool_size
+    };
     let store = Store::open(&StoreConfig {
         url: db.url.clone(),
         pool_size,
@@ -96,7 +100,12 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             ids: ids.clone(),
             clock: clock.clone(),
         },
-        authenticator: Authenticator { users: repo.clone(), customers: repo.clone(), hasher, clock },
+        authenticator: Authenticator {
+            users: repo.clone(),
+            customers: repo.clone(),
+            hasher,
+            clock,
+        },
         profile: ProfileService::new(repo.clone(), repo.clone(), repo),
     };
     Ok(AppState {
@@ -128,7 +137,10 @@ pub struct Running {
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let store = open_store(settings).await?;
     let default = new_tenant(settings, &settings.tenants.default, None)?;
-    let tenant = tenant_service(&store).ensure(default).await.context("creating the default tenant")?;
+    let tenant = tenant_service(&store)
+        .ensure(default)
+        .await
+        .context("creating the default tenant")?;
     let state = app_state(settings, &store)?;
     let s = &settings.server;
     let workers = if s.workers == 0 { cores() } else { s.workers };
@@ -148,5 +160,10 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         default_tenant = tenant.name.as_str(),
         "clientele listening; API docs at http://{addr}/docs"
     );
-    Ok(Running { addr, handle: server.handle(), server, store })
+    Ok(Running {
+        addr,
+        handle: server.handle(),
+        server,
+        store,
+    })
 }

@@ -93,7 +93,11 @@ impl BlockingPool {
         });
         {
             let sender = self.inner.sender.lock().map_err(|_| PoolError::Closed)?;
-            sender.as_ref().ok_or(PoolError::Closed)?.send(job).map_err(|_| PoolError::Closed)?;
+            sender
+                .as_ref()
+                .ok_or(PoolError::Closed)?
+                .send(job)
+                .map_err(|_| PoolError::Closed)?;
         }
         rx.await.map_err(|_| PoolError::Closed)?
     }
@@ -129,7 +133,10 @@ mod tests {
     #[tokio::test]
     async fn runs_jobs_and_returns_their_results() {
         let pool = BlockingPool::new("t", 2, 4);
-        let thread = pool.run(|| std::thread::current().name().map(str::to_owned)).await.unwrap();
+        let thread = pool
+            .run(|| std::thread::current().name().map(str::to_owned))
+            .await
+            .unwrap();
         assert!(thread.unwrap().starts_with("t-"));
         assert_eq!(pool.busy(), 0);
     }

@@ -12,7 +12,9 @@ impl RandomIds {
     /// `len` random base62 characters.
     pub fn token(len: usize) -> String {
         let mut rng = OsRng;
-        (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+        (0..len)
+            .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+            .collect()
     }
 }
 

@@ -16,7 +16,11 @@ pub struct Argon2Params {
 
 impl Default for Argon2Params {
     fn default() -> Self {
-        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -30,7 +34,8 @@ impl Argon2Params {
     }
 
     fn argon2(self) -> Result<Argon2<'static>, String> {
-        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, None).map_err(|e| e.to_string())?;
+        let params =
+            Params::new(self.memory_kib, self.iterations, self.parallelism, None).map_err(|e| e.to_string())?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 }
@@ -122,20 +127,33 @@ mod tests {
         let h = hasher();
         let pw = Password::parse("correct horse battery", PasswordPolicy::default(), &[]).unwrap();
         let phc = h.hash(&pw).await.unwrap();
-        assert!(phc.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", phc.as_str());
+        assert!(
+            phc.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            phc.as_str()
+        );
         assert!(h.verify(&pw, Some(phc.clone())).await.unwrap());
-        assert!(!h.verify(&Password::for_login("wrong password"), Some(phc)).await.unwrap());
+        assert!(!h
+            .verify(&Password::for_login("wrong password"), Some(phc))
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
     async fn unknown_user_never_verifies_even_with_the_dummy_password() {
         let h = hasher();
-        assert!(!h.verify(&Password::for_login("clientele-dummy-password"), None).await.unwrap());
+        assert!(!h
+            .verify(&Password::for_login("clientele-dummy-password"), None)
+            .await
+            .unwrap());
     }
 
     #[test]
     fn parameters_below_owasp_are_refused() {
-        let weak = Argon2Params { memory_kib: 4096, ..Default::default() };
+        let weak = Argon2Params {
+            memory_kib: 4096,
+            ..Default::default()
+        };
         assert!(weak.validate().is_err());
     }
 }

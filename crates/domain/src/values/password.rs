@@ -144,7 +144,7 @@ impl Password {
             return Err(ValueError::TooLong(policy.max_len));
         }
         let folded = raw.to_lowercase();
-        let repeated = raw.chars().all(|c| Some(c) == raw.chars().next());
+        let repeated = raw.chars().all(|c| raw.starts_with(c));
         let contextual = context.iter().any(|w| !w.is_empty() && w.to_lowercase() == folded);
         if repeated || contextual || COMMON.contains(&folded.as_str()) {
             return Err(ValueError::TooCommon);
