@@ -35,7 +35,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         pool_size,
         connect_timeout: Duration::from_secs(db.connect_timeout_secs),
     })
-    .map_err(|e| anyhow::anyhow!("database ({}): {e}", redact_url(&db.url)))?;
+    .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
     if db.migrate_on_start {
         let applied = store.migrate().await.context("applying migrations")?;
         if !applied.is_empty() {

@@ -1,0 +1,56 @@
+//! Writing a new account: the customer, its users and addresses, all or nothing.
+
+use chrono::{DateTime, Utc};
+use clientele_domain::addresses::Address;
+use clientele_domain::customers::{Account, Customer, NewAccount};
+use clientele_domain::ids::TenantId;
+use clientele_domain::users::User;
+use diesel::prelude::*;
+
+use crate::addresses::{AddressRow, NewAddressRow};
+use crate::connection::DbConnection;
+use crate::customers::{CustomerRow, NewCustomerRow};
+use crate::encoding::db_time;
+use crate::errors::DbError;
+use crate::schema::{addresses, customers, users};
+use crate::users::{NewUserRow, UserRow};
+
+/// Inserts the account in one transaction and returns it as stored. Rows are
+/// inserted one by one so the users and addresses come back in the given order.
+pub(crate) fn create(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    new: &NewAccount,
+    now: DateTime<Utc>,
+) -> Result<Account, DbError> {
+    let now = db_time(now);
+    let customer_row = NewCustomerRow::new(tenant, &new.customer, now);
+    write_tx!(conn, |c| {
+        let customer: CustomerRow = diesel::insert_into(customers::table)
+            .values(&customer_row)
+            .returning(CustomerRow::as_returning())
+            .get_result(c)?;
+        let mut stored_users = Vec::with_capacity(new.users.len());
+        for user in &new.users {
+            let row: UserRow = diesel::insert_into(users::table)
+                .values(&NewUserRow::new(tenant, customer.id, user, now))
+                .returning(UserRow::as_returning())
+                .get_result(c)?;
+            stored_users.push(User::try_from(row)?);
+        }
+        let mut stored_addresses = Vec::with_capacity(new.addresses.len());
+        for address in &new.addresses {
+            let row: AddressRow = diesel::insert_into(addresses::table)
+                .values(&NewAddressRow::new(tenant, customer.id, address, now))
+                .returning(AddressRow::as_returning())
+                .get_result(c)?;
+            stored_addresses.push(Address::try_from(row)?);
+        }
+        // Mapping inside the transaction: a row the domain refuses rolls it all back.
+        Ok(Account {
+            customer: Customer::try_from(customer)?,
+            users: stored_users,
+            addresses: stored_addresses,
+        })
+    })
+}

@@ -1,0 +1,206 @@
+//! Addresses of a customer: rows, their mapping, and the address repository.
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use clientele_domain::addresses::{Address, AddressData, AddressRepository, AddressUsage, NewAddress};
+use clientele_domain::ids::{AddressId, CustomerId, PublicId, TenantId};
+use clientele_domain::values::{CountryCode, Email};
+use clientele_domain::StoreError;
+use diesel::prelude::*;
+
+use crate::encoding::{object_text, parse_object, parse_strings, strings_text, utc};
+use crate::errors::{DbError, RowCheck};
+use crate::schema::addresses;
+use crate::Store;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = addresses, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct AddressRow {
+    id: i64,
+    public_id: String,
+    tenant_id: i64,
+    customer_id: i64,
+    name: Option<String>,
+    title: Option<String>,
+    salutation: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    company_name: Option<String>,
+    company_name2: Option<String>,
+    street1: String,
+    street2: Option<String>,
+    street3: Option<String>,
+    post_box: Option<String>,
+    postal_code: Option<String>,
+    city: String,
+    region_code: Option<String>,
+    region_name: Option<String>,
+    country: String,
+    phone_home: Option<String>,
+    phone_mobile: Option<String>,
+    phone_business: Option<String>,
+    fax: Option<String>,
+    email: Option<String>,
+    usage_invoice: bool,
+    usage_shipping: bool,
+    preferred_invoice: bool,
+    preferred_shipping: bool,
+    tags: String,
+    labels: String,
+    external_id: Option<String>,
+    custom: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = addresses)]
+pub(crate) struct NewAddressRow<'a> {
+    public_id: &'a str,
+    tenant_id: i64,
+    customer_id: i64,
+    name: Option<&'a str>,
+    title: Option<&'a str>,
+    salutation: Option<&'a str>,
+    first_name: Option<&'a str>,
+    last_name: Option<&'a str>,
+    company_name: Option<&'a str>,
+    company_name2: Option<&'a str>,
+    street1: &'a str,
+    street2: Option<&'a str>,
+    street3: Option<&'a str>,
+    post_box: Option<&'a str>,
+    postal_code: Option<&'a str>,
+    city: &'a str,
+    region_code: Option<&'a str>,
+    region_name: Option<&'a str>,
+    country: &'a str,
+    phone_home: Option<&'a str>,
+    phone_mobile: Option<&'a str>,
+    phone_business: Option<&'a str>,
+    fax: Option<&'a str>,
+    email: Option<&'a str>,
+    usage_invoice: bool,
+    usage_shipping: bool,
+    preferred_invoice: bool,
+    preferred_shipping: bool,
+    tags: String,
+    labels: String,
+    external_id: Option<&'a str>,
+    custom: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> NewAddressRow<'a> {
+    pub(crate) fn new(tenant: TenantId, customer: i64, new: &'a NewAddress, now: NaiveDateTime) -> Self {
+        let d = &new.data;
+        Self {
+            public_id: new.public_id.as_str(),
+            tenant_id: tenant.get(),
+            customer_id: customer,
+            name: d.name.as_deref(),
+            title: d.title.as_deref(),
+            salutation: d.salutation.as_deref(),
+            first_name: d.first_name.as_deref(),
+            last_name: d.last_name.as_deref(),
+            company_name: d.company_name.as_deref(),
+            company_name2: d.company_name2.as_deref(),
+            street1: &d.street1,
+            street2: d.street2.as_deref(),
+            street3: d.street3.as_deref(),
+            post_box: d.post_box.as_deref(),
+            postal_code: d.postal_code.as_deref(),
+            city: &d.city,
+            region_code: d.region_code.as_deref(),
+            region_name: d.region_name.as_deref(),
+            country: d.country.as_str(),
+            phone_home: d.phone_home.as_deref(),
+            phone_mobile: d.phone_mobile.as_deref(),
+            phone_business: d.phone_business.as_deref(),
+            fax: d.fax.as_deref(),
+            email: d.email.as_ref().map(Email::as_str),
+            usage_invoice: d.usage.invoice,
+            usage_shipping: d.usage.shipping,
+            preferred_invoice: d.usage.preferred_invoice,
+            preferred_shipping: d.usage.preferred_shipping,
+            tags: strings_text(&d.tags),
+            labels: strings_text(&d.labels),
+            external_id: d.external_id.as_deref(),
+            custom: object_text(&d.custom),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+impl TryFrom<AddressRow> for Address {
+    type Error = DbError;
+
+    fn try_from(row: AddressRow) -> Result<Self, DbError> {
+        let check = RowCheck {
+            table: "addresses",
+            id: row.id,
+        };
+        let data = AddressData {
+            name: row.name,
+            title: row.title,
+            salutation: row.salutation,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            company_name: row.company_name,
+            company_name2: row.company_name2,
+            street1: row.street1,
+            street2: row.street2,
+            street3: row.street3,
+            post_box: row.post_box,
+            postal_code: row.postal_code,
+            city: row.city,
+            region_code: row.region_code,
+            region_name: row.region_name,
+            country: check.field("country", CountryCode::parse(&row.country))?,
+            phone_home: row.phone_home,
+            phone_mobile: row.phone_mobile,
+            phone_business: row.phone_business,
+            fax: row.fax,
+            email: row.email.map(|e| check.field("email", Email::parse(&e))).transpose()?,
+            usage: AddressUsage {
+                invoice: row.usage_invoice,
+                shipping: row.usage_shipping,
+                preferred_invoice: row.preferred_invoice,
+                preferred_shipping: row.preferred_shipping,
+            },
+            tags: check.field("tags", parse_strings(&row.tags))?,
+            labels: check.field("labels", parse_strings(&row.labels))?,
+            external_id: row.external_id,
+            custom: check.field("custom", parse_object(&row.custom))?,
+        };
+        Ok(Address {
+            id: AddressId::new(row.id),
+            public_id: check.field("public_id", PublicId::parse(&row.public_id).ok_or("malformed"))?,
+            tenant_id: TenantId::new(row.tenant_id),
+            customer_id: CustomerId::new(row.customer_id),
+            data,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        })
+    }
+}
+
+#[async_trait]
+impl AddressRepository for Store {
+    async fn list_for_customer(&self, tenant: TenantId, customer: CustomerId) -> Result<Vec<Address>, StoreError> {
+        self.run("list addresses", move |conn| {
+            let rows: Vec<AddressRow> = with_conn!(conn, |c| addresses::table
+                .filter(addresses::tenant_id.eq(tenant.get()))
+                .filter(addresses::customer_id.eq(customer.get()))
+                .order(addresses::id)
+                .select(AddressRow::as_select())
+                .load(c))?;
+            rows.into_iter().map(Address::try_from).collect()
+        })
+        .await
+    }
+}

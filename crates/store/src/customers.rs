@@ -1,0 +1,142 @@
+//! Customers: rows, their mapping to the domain, and the customer repository.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use clientele_domain::customers::{
+    Account, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, NewAccount, NewCustomer,
+};
+use clientele_domain::ids::{CustomerId, PublicId, TenantId};
+use clientele_domain::values::CustomerNumber;
+use clientele_domain::StoreError;
+use diesel::prelude::*;
+
+use crate::encoding::{object_text, parse_object, utc};
+use crate::errors::{DbError, RowCheck};
+use crate::schema::customers;
+use crate::{accounts, Store};
+
+const PRIVATE: &str = "private";
+const BUSINESS: &str = "business";
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = customers, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct CustomerRow {
+    pub id: i64,
+    public_id: String,
+    tenant_id: i64,
+    number: String,
+    kind: String,
+    company_name: Option<String>,
+    company_name2: Option<String>,
+    tax_id: Option<String>,
+    industry: Option<String>,
+    description: Option<String>,
+    status: String,
+    custom: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = customers)]
+pub(crate) struct NewCustomerRow<'a> {
+    public_id: &'a str,
+    tenant_id: i64,
+    number: &'a str,
+    kind: &'static str,
+    company_name: Option<&'a str>,
+    company_name2: Option<&'a str>,
+    tax_id: Option<&'a str>,
+    industry: Option<&'a str>,
+    description: Option<&'a str>,
+    status: &'static str,
+    custom: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> NewCustomerRow<'a> {
+    /// A new customer is active.
+    pub(crate) fn new(tenant: TenantId, new: &'a NewCustomer, now: NaiveDateTime) -> Self {
+        let (kind, company) = match &new.kind {
+            CustomerKind::Private => (PRIVATE, None),
+            CustomerKind::Business(company) => (BUSINESS, Some(company)),
+        };
+        Self {
+            public_id: new.public_id.as_str(),
+            tenant_id: tenant.get(),
+            number: new.number.as_str(),
+            kind,
+            company_name: company.map(|c| c.name.as_str()),
+            company_name2: company.and_then(|c| c.name2.as_deref()),
+            tax_id: company.and_then(|c| c.tax_id.as_deref()),
+            industry: company.and_then(|c| c.industry.as_deref()),
+            description: company.and_then(|c| c.description.as_deref()),
+            status: CustomerStatus::Active.code(),
+            custom: object_text(&new.custom),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+impl TryFrom<CustomerRow> for Customer {
+    type Error = DbError;
+
+    fn try_from(row: CustomerRow) -> Result<Self, DbError> {
+        let check = RowCheck {
+            table: "customers",
+            id: row.id,
+        };
+        let kind = match row.kind.as_str() {
+            PRIVATE => CustomerKind::Private,
+            BUSINESS => CustomerKind::Business(Company {
+                name: check.field("company_name", row.company_name.ok_or("missing for a business"))?,
+                name2: row.company_name2,
+                tax_id: row.tax_id,
+                industry: row.industry,
+                description: row.description,
+            }),
+            other => return check.field("kind", Err(format!("unknown kind {other:?}"))),
+        };
+        Ok(Customer {
+            id: CustomerId::new(row.id),
+            public_id: check.field("public_id", PublicId::parse(&row.public_id).ok_or("malformed"))?,
+            tenant_id: TenantId::new(row.tenant_id),
+            number: check.field("number", CustomerNumber::parse(&row.number))?,
+            kind,
+            status: check.field("status", CustomerStatus::from_code(&row.status).ok_or("unknown code"))?,
+            custom: check.field("custom", parse_object(&row.custom))?,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        })
+    }
+}
+
+#[async_trait]
+impl CustomerRepository for Store {
+    async fn create_account(
+        &self,
+        tenant: TenantId,
+        new: NewAccount,
+        now: DateTime<Utc>,
+    ) -> Result<Account, StoreError> {
+        self.run("create account", move |conn| accounts::create(conn, tenant, &new, now))
+            .await
+    }
+
+    async fn by_id(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+        self.run("customer by id", move |conn| {
+            let row: Option<CustomerRow> = with_conn!(conn, |c| customers::table
+                .filter(customers::tenant_id.eq(tenant.get()))
+                .filter(customers::id.eq(id.get()))
+                .select(CustomerRow::as_select())
+                .first(c)
+                .optional())?;
+            row.map(Customer::try_from).transpose()
+        })
+        .await
+    }
+}

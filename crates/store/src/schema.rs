@@ -1,0 +1,172 @@
+//! The tables of migrations/{postgres,sqlite}, written by hand so one definition
+//! serves both backends (Diesel's generated schema would differ per backend).
+
+diesel::table! {
+    tenants (id) {
+        id -> BigInt,
+        name -> Text,
+        customer_number_pattern -> Text,
+        customer_seq -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> BigInt,
+        public_id -> Text,
+        tenant_id -> BigInt,
+        number -> Text,
+        kind -> Text,
+        company_name -> Nullable<Text>,
+        company_name2 -> Nullable<Text>,
+        tax_id -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        description -> Nullable<Text>,
+        status -> Text,
+        custom -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        public_id -> Text,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        login -> Text,
+        login_key -> Text,
+        email -> Text,
+        password_hash -> Nullable<Text>,
+        title -> Nullable<Text>,
+        salutation -> Nullable<Text>,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        phone_home -> Nullable<Text>,
+        phone_mobile -> Nullable<Text>,
+        phone_business -> Nullable<Text>,
+        fax -> Nullable<Text>,
+        birthday -> Nullable<Date>,
+        preferred_language -> Nullable<Text>,
+        preferred_currency -> Nullable<Text>,
+        roles -> Text,
+        active -> Bool,
+        email_verification -> SmallInt,
+        newsletter -> Bool,
+        newsletter_changed_at -> Nullable<Timestamp>,
+        first_login_at -> Nullable<Timestamp>,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    addresses (id) {
+        id -> BigInt,
+        public_id -> Text,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        name -> Nullable<Text>,
+        title -> Nullable<Text>,
+        salutation -> Nullable<Text>,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        company_name -> Nullable<Text>,
+        company_name2 -> Nullable<Text>,
+        street1 -> Text,
+        street2 -> Nullable<Text>,
+        street3 -> Nullable<Text>,
+        post_box -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        city -> Text,
+        region_code -> Nullable<Text>,
+        region_name -> Nullable<Text>,
+        country -> Text,
+        phone_home -> Nullable<Text>,
+        phone_mobile -> Nullable<Text>,
+        phone_business -> Nullable<Text>,
+        fax -> Nullable<Text>,
+        email -> Nullable<Text>,
+        usage_invoice -> Bool,
+        usage_shipping -> Bool,
+        preferred_invoice -> Bool,
+        preferred_shipping -> Bool,
+        tags -> Text,
+        labels -> Text,
+        external_id -> Nullable<Text>,
+        custom -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    cost_centers (id) {
+        id -> BigInt,
+        public_id -> Text,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        owner_user_id -> Nullable<BigInt>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    payment_instruments (id) {
+        id -> BigInt,
+        public_id -> Text,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        method -> Text,
+        display -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    custom_attributes (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        customer_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        address_id -> Nullable<BigInt>,
+        name -> Text,
+        value_type -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(customers -> tenants (tenant_id));
+diesel::joinable!(users -> customers (customer_id));
+diesel::joinable!(addresses -> customers (customer_id));
+diesel::joinable!(cost_centers -> customers (customer_id));
+diesel::joinable!(cost_centers -> users (owner_user_id));
+diesel::joinable!(payment_instruments -> customers (customer_id));
+diesel::joinable!(payment_instruments -> users (user_id));
+diesel::joinable!(custom_attributes -> customers (customer_id));
+diesel::joinable!(custom_attributes -> users (user_id));
+diesel::joinable!(custom_attributes -> addresses (address_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    customers,
+    users,
+    addresses,
+    cost_centers,
+    payment_instruments,
+    custom_attributes,
+);

@@ -1,0 +1,216 @@
+//! Users (the logins of a customer): rows, their mapping, and the user repository.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
+use clientele_domain::users::{Consents, EmailVerification, NewUser, PersonData, User, UserRepository};
+use clientele_domain::values::{CurrencyCode, Email, LanguageTag, Login, PasswordHash};
+use clientele_domain::StoreError;
+use diesel::expression::functions::declare_sql_function;
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, SingleValue};
+
+use crate::encoding::{db_time, parse_strings, strings_text, utc};
+use crate::errors::{DbError, RowCheck};
+use crate::schema::users;
+use crate::Store;
+
+#[declare_sql_function]
+extern "SQL" {
+    fn coalesce<T: SingleValue>(first: Nullable<T>, second: Nullable<T>) -> Nullable<T>;
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct UserRow {
+    id: i64,
+    public_id: String,
+    tenant_id: i64,
+    customer_id: i64,
+    login: String,
+    email: String,
+    password_hash: Option<String>,
+    title: Option<String>,
+    salutation: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone_home: Option<String>,
+    phone_mobile: Option<String>,
+    phone_business: Option<String>,
+    fax: Option<String>,
+    birthday: Option<NaiveDate>,
+    preferred_language: Option<String>,
+    preferred_currency: Option<String>,
+    roles: String,
+    active: bool,
+    email_verification: i16,
+    newsletter: bool,
+    newsletter_changed_at: Option<NaiveDateTime>,
+    first_login_at: Option<NaiveDateTime>,
+    last_login_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub(crate) struct NewUserRow<'a> {
+    public_id: &'a str,
+    tenant_id: i64,
+    customer_id: i64,
+    login: &'a str,
+    login_key: String,
+    email: &'a str,
+    password_hash: Option<&'a str>,
+    title: Option<&'a str>,
+    salutation: Option<&'a str>,
+    first_name: Option<&'a str>,
+    last_name: Option<&'a str>,
+    phone_home: Option<&'a str>,
+    phone_mobile: Option<&'a str>,
+    phone_business: Option<&'a str>,
+    fax: Option<&'a str>,
+    birthday: Option<NaiveDate>,
+    preferred_language: Option<&'a str>,
+    preferred_currency: Option<&'a str>,
+    roles: String,
+    active: bool,
+    email_verification: i16,
+    newsletter: bool,
+    newsletter_changed_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> NewUserRow<'a> {
+    pub(crate) fn new(tenant: TenantId, customer: i64, new: &'a NewUser, now: NaiveDateTime) -> Self {
+        let p = &new.person;
+        Self {
+            public_id: new.public_id.as_str(),
+            tenant_id: tenant.get(),
+            customer_id: customer,
+            login: new.login.as_str(),
+            login_key: new.login.key(),
+            email: new.email.as_str(),
+            password_hash: new.password_hash.as_ref().map(PasswordHash::as_str),
+            title: p.title.as_deref(),
+            salutation: p.salutation.as_deref(),
+            first_name: p.first_name.as_deref(),
+            last_name: p.last_name.as_deref(),
+            phone_home: p.phone_home.as_deref(),
+            phone_mobile: p.phone_mobile.as_deref(),
+            phone_business: p.phone_business.as_deref(),
+            fax: p.fax.as_deref(),
+            birthday: p.birthday,
+            preferred_language: p.preferred_language.as_ref().map(LanguageTag::as_str),
+            preferred_currency: p.preferred_currency.as_ref().map(CurrencyCode::as_str),
+            roles: strings_text(&new.roles),
+            active: new.active,
+            email_verification: new.email_verification.code(),
+            newsletter: new.consents.newsletter,
+            newsletter_changed_at: new.consents.newsletter_changed_at.map(db_time),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = DbError;
+
+    fn try_from(row: UserRow) -> Result<Self, DbError> {
+        let check = RowCheck {
+            table: "users",
+            id: row.id,
+        };
+        Ok(User {
+            id: UserId::new(row.id),
+            public_id: check.field("public_id", PublicId::parse(&row.public_id).ok_or("malformed"))?,
+            tenant_id: TenantId::new(row.tenant_id),
+            customer_id: CustomerId::new(row.customer_id),
+            login: check.field("login", Login::parse(&row.login))?,
+            email: check.field("email", Email::parse(&row.email))?,
+            password_hash: row.password_hash.map(PasswordHash::from_phc),
+            person: PersonData {
+                title: row.title,
+                salutation: row.salutation,
+                first_name: row.first_name,
+                last_name: row.last_name,
+                phone_home: row.phone_home,
+                phone_mobile: row.phone_mobile,
+                phone_business: row.phone_business,
+                fax: row.fax,
+                birthday: row.birthday,
+                preferred_language: row
+                    .preferred_language
+                    .map(|l| check.field("preferred_language", LanguageTag::parse(&l)))
+                    .transpose()?,
+                preferred_currency: row
+                    .preferred_currency
+                    .map(|c| check.field("preferred_currency", CurrencyCode::parse(&c)))
+                    .transpose()?,
+            },
+            roles: check.field("roles", parse_strings(&row.roles))?,
+            active: row.active,
+            email_verification: EmailVerification::from_code(row.email_verification),
+            consents: Consents {
+                newsletter: row.newsletter,
+                newsletter_changed_at: row.newsletter_changed_at.map(utc),
+            },
+            first_login_at: row.first_login_at.map(utc),
+            last_login_at: row.last_login_at.map(utc),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        })
+    }
+}
+
+#[async_trait]
+impl UserRepository for Store {
+    async fn by_login(&self, tenant: TenantId, login: &Login) -> Result<Option<User>, StoreError> {
+        let key = login.key();
+        self.run("user by login", move |conn| {
+            let row: Option<UserRow> = with_conn!(conn, |c| users::table
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::login_key.eq(&key))
+                .select(UserRow::as_select())
+                .first(c)
+                .optional())?;
+            row.map(User::try_from).transpose()
+        })
+        .await
+    }
+
+    async fn by_id(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError> {
+        self.run("user by id", move |conn| {
+            let row: Option<UserRow> = with_conn!(conn, |c| users::table
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::id.eq(id.get()))
+                .select(UserRow::as_select())
+                .first(c)
+                .optional())?;
+            row.map(User::try_from).transpose()
+        })
+        .await
+    }
+
+    async fn record_login(&self, tenant: TenantId, id: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let at = db_time(at);
+        self.run("record login", move |conn| {
+            // Not an edit of the user: `version` and `updated_at` stay, so a login never
+            // makes a concurrent profile update fail its version check.
+            with_conn!(conn, |c| diesel::update(users::table)
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::id.eq(id.get()))
+                .set((
+                    users::first_login_at.eq(coalesce(users::first_login_at, Some(at))),
+                    users::last_login_at.eq(Some(at)),
+                ))
+                .execute(c))?;
+            Ok(())
+        })
+        .await
+    }
+}
