@@ -1,0 +1,25 @@
+# clientele: common commands. `just` alone lists them.
+
+# List the recipes.
+default:
+    @just --list
+
+# Run the service (or a CLI subcommand: `just run tenant list`).
+run *ARGS:
+    cargo run -- {{ARGS}}
+
+# Run the product's tests.
+test *ARGS:
+    cargo test {{ARGS}}
+
+# What CI runs.
+ci:
+    bash .ci/run
+
+# Load-test the product against its floors: `just bench [sqlite|postgres|all]` (see docs/benchmarks.md).
+bench *ARGS:
+    bash scripts/bench.sh {{ARGS}}
+
+# Install wrk and just (idempotent).
+install-bench-tools:
+    bash scripts/install-bench-tools.sh

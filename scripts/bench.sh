@@ -1,0 +1,330 @@
+#!/usr/bin/env bash
+# Load-tests the product against its floors, per database backend.
+#
+#   scripts/bench.sh [sqlite|postgres|all]          (default: all; `just bench` calls this)
+#
+# Environment:
+#   DURATION=10s CONNECTIONS=32 THREADS=2   wrk's -d, -c and -t for every run
+#   ARGON2_SECONDS=5                        length of each raw argon2id phase (hash, verify)
+#   BENCH_FLOOR_ONLY=1                      skip the product (floors only), e.g. while it is being built
+#
+# Everything runs on 127.0.0.1 only. Every process started here is stopped on exit.
+# Results: a table on stdout, JSON lines in target/bench/results-<backend>.json,
+# wrk's reports and the servers' logs beside them.
+# Exit status 1 if the product answered the profile read with any error.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+ARGON2_SECONDS=${ARGON2_SECONDS:-5}
+BENCH_FLOOR_ONLY=${BENCH_FLOOR_ONLY:-0}
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+RESULTS_DIR=$TARGET_DIR/bench
+FLOOR_BIN=$TARGET_DIR/release/clientele-floor
+PRODUCT_BIN=$TARGET_DIR/release/clientele
+HOST=127.0.0.1
+TENANT=demo
+PG_ADMIN=(env PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h "$HOST" -U postgres -d test)
+
+LOGIN=bench@example.com
+PASSWORD='correct horse battery staple'
+SEED_BODY='{"type":"PrivateCustomer","customerNo":"bench-1","firstName":"Bench","lastName":"Mark","email":"bench@example.com","credentials":{"login":"bench@example.com","password":"correct horse battery staple"},"address":{"firstName":"Bench","lastName":"Mark","addressLine1":"Hauptstr. 1","postalCode":"10115","city":"Berlin","countryCode":"DE"}}'
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 2
+}
+
+case "${1:-all}" in
+    sqlite | postgres) BACKENDS=("$1") ;;
+    all) BACKENDS=(sqlite postgres) ;;
+    -h | --help)
+        sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *) die "unknown backend '$1' (expected sqlite, postgres or all)" ;;
+esac
+[ "$#" -le 1 ] || die "one argument at most (sqlite|postgres|all)"
+
+# --- tools -----------------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    log "wrk not found; installing the bench tools"
+    bash "$ROOT/scripts/install-bench-tools.sh"
+fi
+for tool in wrk curl awk; do
+    command -v "$tool" >/dev/null || die "$tool not found; run 'just install-bench-tools'"
+done
+if [[ " ${BACKENDS[*]} " == *" postgres "* ]]; then
+    command -v psql >/dev/null || die "psql not found (needed for the postgres backend)"
+    "${PG_ADMIN[@]}" -c 'SELECT 1' >/dev/null 2>&1 ||
+        die "PostgreSQL at $HOST:5432 (user postgres, database test) is not reachable; try 'bench sqlite'"
+fi
+
+# --- processes and clean-up ------------------------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/clientele-bench.XXXXXX")
+PIDS=()
+
+# shellcheck disable=SC2317  # called from the EXIT trap
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    # The servers' logs outlive the temporary folder, for a run that went wrong.
+    if [ -d "$RESULTS_DIR" ]; then
+        cp "$WORK"/*.log "$RESULTS_DIR"/ 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# stop PID: stops one process started here and forgets it, so clean-up never signals
+# a process id the system may since have given to someone else.
+stop() {
+    local pid keep=()
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    for pid in "${PIDS[@]}"; do
+        [ "$pid" = "$1" ] || keep+=("$pid")
+    done
+    PIDS=("${keep[@]}")
+}
+
+# free_port: sets PORT to a port on $HOST that nothing answers on. Servers are started
+# one at a time and waited for, so a port handed out earlier is taken by then.
+free_port() {
+    local _
+    for _ in $(seq 1 200); do
+        PORT=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
+            return 0
+        fi
+    done
+    die "no free port found on $HOST"
+}
+
+# wait_ready NAME URL PID LOG: polls URL until 200, for at most 120 s.
+wait_ready() {
+    local name=$1 url=$2 pid=$3 logfile=$4 _
+    for _ in $(seq 1 600); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "$name exited before it was ready; its log:"
+            tail -n 40 "$logfile" >&2
+            exit 2
+        fi
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)" = 200 ]; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    log "$name not ready after 120 s ($url); its log:"
+    tail -n 40 "$logfile" >&2
+    exit 2
+}
+
+# --- wrk runs and their figures --------------------------------------------------------
+# Filled by run_wrk for the last run.
+RPS=0 OK_RPS=0 P50=null P99=null REQUESTS=0 NON2XX=0 SOCKERR=0 NON201=null
+
+# wrk prints latencies as 812.00us, 1.20ms, 1.03s or 2.00m; in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v == "") { print "null"; exit }
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : 1
+        printf "%.3f", n * f
+    }'
+}
+
+# run_wrk NAME URL [wrk options…]: the report goes to $WORK/NAME.wrk; figures to the globals.
+run_wrk() {
+    local name=$1 url=$2
+    shift 2
+    local out=$WORK/$name.wrk
+    log "wrk $name: $url (-t$THREADS -c$CONNECTIONS -d$DURATION)"
+    # The URL goes before the options: a Lua script's arguments follow "--" at the end.
+    wrk --latency --timeout 10s -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$url" "$@" >"$out" 2>&1 ||
+        die "wrk failed for $name: $(tail -n 5 "$out")"
+    cp "$out" "$RESULTS_DIR/$BACKEND-$name.wrk.txt"
+    RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+    [ -n "$RPS" ] || die "no Requests/sec in wrk's report for $name: $(cat "$out")"
+    REQUESTS=$(awk '/requests in/ { print $1; exit }' "$out")
+    NON2XX=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+    NON2XX=${NON2XX:-0}
+    # "Socket errors: connect 0, read 0, write 0, timeout 0": their sum.
+    SOCKERR=$(awk '/Socket errors:/ { s = $0; while (match(s, /[0-9]+/)) { n += substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH) } } END { print n + 0 }' "$out")
+    SOCKERR=${SOCKERR:-0}
+    NON201=$(awk '/^Non-201 responses:/ { print $NF }' "$out")
+    NON201=${NON201:-null}
+    P50=$(to_ms "$(awk '$1 == "50%" { print $2; exit }' "$out")")
+    P99=$(to_ms "$(awk '$1 == "99%" { print $2; exit }' "$out")")
+    # Throughput of successful answers only: errors are not service.
+    OK_RPS=$(awk -v r="$RPS" -v n="$REQUESTS" -v e="$NON2XX" \
+        'BEGIN { printf "%.2f", (n > 0 ? r * (n - e) / n : 0) }')
+    if [ "$NON2XX" != 0 ] || [ "$SOCKERR" != 0 ]; then
+        log "WARNING $name: $NON2XX non-2xx responses and $SOCKERR socket errors out of $REQUESTS requests"
+    fi
+    printf '%-9s %-34s %10s %10s %9s %9s %8s %8s\n' \
+        "$BACKEND" "$name" "$RPS" "$OK_RPS" "$P50" "$P99" "$NON2XX" "$SOCKERR" >>"$TABLE"
+    printf '{"backend":"%s","target":"%s","url":"%s","rps":%s,"ok_rps":%s,"p50_ms":%s,"p99_ms":%s,"requests":%s,"non_2xx":%s,"socket_errors":%s,"non_201":%s,"duration":"%s","connections":%s,"threads":%s}\n' \
+        "$BACKEND" "$name" "$url" "$RPS" "$OK_RPS" "$P50" "$P99" "$REQUESTS" "$NON2XX" "$SOCKERR" "$NON201" \
+        "$DURATION" "$CONNECTIONS" "$THREADS" >>"$RESULTS"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || a == "null" || b + 0 <= 0) print "null"; else printf "%.4f", a / b }'; }
+
+vm_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
+kib_to_mib() { awk -v k="$1" 'BEGIN { if (k == "") print "null"; else printf "%.1f", k / 1024 }'; }
+
+# --- build -----------------------------------------------------------------------------
+mkdir -p "$RESULTS_DIR" "$WORK/config"
+if [ "$BENCH_FLOOR_ONLY" = 1 ]; then
+    log "building the floor (release; BENCH_FLOOR_ONLY=1, the product is skipped)"
+    cargo build --release -p clientele-bench
+else
+    log "building the product and the floor (release)"
+    cargo build --release -p clientele -p clientele-bench
+fi
+
+TABLE=$WORK/table.txt
+FAILED=0
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git status --porcelain 2>/dev/null)" ] || COMMIT="$COMMIT+dirty"
+BASIC=$(printf '%s:%s' "$LOGIN" "$PASSWORD" | base64 | tr -d '\n')
+
+for BACKEND in "${BACKENDS[@]}"; do
+    RESULTS=$RESULTS_DIR/results-$BACKEND.json
+    : >"$RESULTS"
+    printf '%-9s %-34s %10s %10s %9s %9s %8s %8s\n' \
+        backend target rps ok_rps p50_ms p99_ms non-2xx sock-err >"$TABLE"
+
+    case $BACKEND in
+        sqlite)
+            mkdir -p "$WORK/sqlite"
+            FLOOR_URL="sqlite://$WORK/sqlite/floor.db"
+            PRODUCT_URL="sqlite://$WORK/sqlite/clientele.db"
+            ;;
+        postgres)
+            for db in clientele_bench clientele_floor; do
+                "${PG_ADMIN[@]}" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+            done
+            FLOOR_URL="postgres://postgres@$HOST:5432/clientele_floor"
+            PRODUCT_URL="postgres://postgres@$HOST:5432/clientele_bench"
+            ;;
+    esac
+
+    # Floor.
+    free_port
+    FLOOR_PORT=$PORT
+    FLOOR_LOG=$WORK/floor-$BACKEND.log
+    "$FLOOR_BIN" serve --bind "$HOST:$FLOOR_PORT" --database-url "$FLOOR_URL" >"$FLOOR_LOG" 2>&1 &
+    FLOOR_PID=$!
+    PIDS+=("$FLOOR_PID")
+    wait_ready "floor ($BACKEND)" "http://$HOST:$FLOOR_PORT/hello" "$FLOOR_PID" "$FLOOR_LOG"
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST:$FLOOR_PORT/pk/1")" = 200 ] ||
+        die "floor GET /pk/1 did not answer 200"
+
+    # Product.
+    if [ "$BENCH_FLOOR_ONLY" != 1 ]; then
+        free_port
+        PRODUCT_PORT=$PORT
+        PRODUCT_LOG=$WORK/product-$BACKEND.log
+        PRODUCT=http://$HOST:$PRODUCT_PORT
+        # An empty config dir: built-in defaults plus these variables, whatever
+        # config/local.yaml says on this machine.
+        env CLIENTELE_CONFIG_DIR="$WORK/config" \
+            CLIENTELE__SERVER__HOST="$HOST" \
+            CLIENTELE__SERVER__PORT="$PRODUCT_PORT" \
+            CLIENTELE__DATABASE__URL="$PRODUCT_URL" \
+            CLIENTELE__LOG__LEVEL=warn \
+            "$PRODUCT_BIN" serve >"$PRODUCT_LOG" 2>&1 &
+        PRODUCT_PID=$!
+        PIDS+=("$PRODUCT_PID")
+        wait_ready "clientele ($BACKEND)" "$PRODUCT/health/ready" "$PRODUCT_PID" "$PRODUCT_LOG"
+
+        code=$(curl -s -o "$WORK/seed.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+            --data "$SEED_BODY" "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/privatecustomers")
+        [ "$code" = 201 ] || die "seeding the customer answered $code: $(head -c 500 "$WORK/seed.out")"
+        code=$(curl -s -o "$WORK/profile.out" -w '%{http_code}' -H "Authorization: Basic $BASIC" \
+            "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-")
+        [ "$code" = 200 ] || die "the profile read answered $code: $(head -c 500 "$WORK/profile.out")"
+    fi
+
+    log "=== $BACKEND ==="
+    # Other work on the machine skews every figure; the load before the runs shows it.
+    LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+    run_wrk floor_hello "http://$HOST:$FLOOR_PORT/hello"
+    HELLO_RPS=$OK_RPS
+    run_wrk floor_pk_read "http://$HOST:$FLOOR_PORT/pk/1"
+    PK_RPS=$OK_RPS
+    FLOOR_HWM_KIB=$(vm_kib "$FLOOR_PID" VmHWM)
+    stop "$FLOOR_PID"
+
+    PROFILE_RPS=null SIGNUP_RPS=null PROFILE_ERRORS=null SIGNUP_ERRORS=null PRODUCT_HWM_KIB=""
+    if [ "$BENCH_FLOOR_ONLY" != 1 ]; then
+        run_wrk product_profile_read_basic_auth "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-" \
+            -H "Authorization: Basic $BASIC"
+        PROFILE_RPS=$OK_RPS
+        PROFILE_ERRORS=$((NON2XX + SOCKERR))
+        run_wrk product_signup "$PRODUCT" -s "$ROOT/benches/wrk/signup.lua" -- "$TENANT" "$(date +%s)-$$"
+        SIGNUP_ERRORS=$((NON2XX + SOCKERR))
+        # Sign-ups that were not 201 are not sign-ups.
+        [ "$NON201" = null ] || SIGNUP_ERRORS=$((NON201 + SOCKERR))
+        SIGNUP_RPS=$(awk -v r="$RPS" -v n="$REQUESTS" -v e="$SIGNUP_ERRORS" \
+            'BEGIN { printf "%.2f", (n > 0 ? r * (n - e) / n : 0) }')
+        PRODUCT_HWM_KIB=$(vm_kib "$PRODUCT_PID" VmHWM)
+        stop "$PRODUCT_PID"
+    fi
+
+    log "raw argon2id: $ARGON2_SECONDS s hashing + $ARGON2_SECONDS s verifying on $(nproc) threads"
+    ARGON2=$("$FLOOR_BIN" argon2 --seconds "$ARGON2_SECONDS" --threads "$(nproc)")
+    HASHES=$(printf '%s' "$ARGON2" | sed -n 's/.*"hashes_per_sec":\([0-9.eE+-]*\).*/\1/p')
+    VERIFIES=$(printf '%s' "$ARGON2" | sed -n 's/.*"verifies_per_sec":\([0-9.eE+-]*\).*/\1/p')
+    printf '{"backend":"%s","target":"raw_argon2id",%s\n' "$BACKEND" "${ARGON2#\{}" >>"$RESULTS"
+
+    PEAK_RSS_MIB=$(kib_to_mib "$PRODUCT_HWM_KIB")
+    FLOOR_RSS_MIB=$(kib_to_mib "$FLOOR_HWM_KIB")
+    PROFILE_VS_PK=$(ratio "$PROFILE_RPS" "$PK_RPS")
+    PROFILE_VS_HELLO=$(ratio "$PROFILE_RPS" "$HELLO_RPS")
+    SIGNUPS_VS_ARGON2=$(ratio "$SIGNUP_RPS" "$HASHES")
+    # The profile read verifies a password per request: its real ceiling is this one.
+    PROFILE_VS_VERIFY=$(ratio "$PROFILE_RPS" "$VERIFIES")
+    printf '{"backend":"%s","target":"summary","profile_read_vs_pk_floor":%s,"profile_read_vs_hello":%s,"signups_vs_raw_argon2":%s,"profile_read_vs_raw_argon2_verify":%s,"peak_rss_mib":%s,"floor_peak_rss_mib":%s,"profile_read_rps":%s,"signups_per_sec":%s,"floor_pk_rps":%s,"floor_hello_rps":%s,"raw_argon2_hashes_per_sec":%s,"raw_argon2_verifies_per_sec":%s,"profile_read_errors":%s,"signup_errors":%s,"product_measured":%s,"commit":"%s","cores":%s,"loadavg_before":"%s"}\n' \
+        "$BACKEND" "$PROFILE_VS_PK" "$PROFILE_VS_HELLO" "$SIGNUPS_VS_ARGON2" "$PROFILE_VS_VERIFY" "$PEAK_RSS_MIB" "$FLOOR_RSS_MIB" \
+        "$PROFILE_RPS" "$SIGNUP_RPS" "$PK_RPS" "$HELLO_RPS" "${HASHES:-null}" "${VERIFIES:-null}" \
+        "$PROFILE_ERRORS" "$SIGNUP_ERRORS" "$([ "$BENCH_FLOOR_ONLY" = 1 ] && echo false || echo true)" \
+        "$COMMIT" "$(nproc)" "$LOADAVG" >>"$RESULTS"
+
+    echo
+    echo "== $BACKEND: wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores (wrk shares them), load before: $LOADAVG =="
+    cat "$TABLE"
+    printf '%-9s %-34s %10s hashes/s, %s verifies/s (%s threads)\n' \
+        "$BACKEND" raw_argon2id "${HASHES:-?}" "${VERIFIES:-?}" "$(nproc)"
+    if [ "$BENCH_FLOOR_ONLY" = 1 ]; then
+        echo "product: skipped (BENCH_FLOOR_ONLY=1)"
+    else
+        printf '%-62s %s\n' \
+            "profile read (Basic auth) / floor pk read:" "$PROFILE_VS_PK" \
+            "profile read / floor hello:" "$PROFILE_VS_HELLO" \
+            "profile read / raw argon2id verifies/s (its real ceiling):" "$PROFILE_VS_VERIFY" \
+            "sign-ups/s ($SIGNUP_RPS) / raw argon2id hashes/s:" "$SIGNUPS_VS_ARGON2" \
+            "product peak RSS (VmHWM), MiB:" "$PEAK_RSS_MIB (floor: $FLOOR_RSS_MIB)"
+        echo "errors: profile read $PROFILE_ERRORS, sign-up $SIGNUP_ERRORS"
+        if [ "$PROFILE_ERRORS" != 0 ]; then
+            log "FAIL $BACKEND: the product answered $PROFILE_ERRORS profile reads with an error (see $RESULTS_DIR/$BACKEND-product_profile_read_basic_auth.wrk.txt)"
+            FAILED=1
+        fi
+    fi
+    echo "results: $RESULTS"
+done
+
+exit "$FAILED"
