@@ -1,5 +1,7 @@
-use argon2::password_hash::{PasswordHash as Phc, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::{Output, ParamsString, PasswordHash as Phc, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
 use clientele_blocking::BlockingPool;
 use clientele_domain::identity::{HashError, PasswordHasher};
@@ -40,6 +42,34 @@ impl Argon2Params {
     }
 }
 
+/// Stored hashes may carry other parameters (imports, older settings); refuse to spend
+/// more than this much memory on one.
+const MAX_VERIFY_MEMORY_KIB: u32 = 256 * 1024;
+
+/// Working areas up to this many blocks (KiB) are kept per thread; larger ones (a
+/// stored hash with unusual parameters) are allocated for the one call.
+const KEPT_WORK_AREA_BLOCKS: usize = 64 * 1024;
+
+thread_local! {
+    /// Each hashing thread keeps one argon2 working area and reuses it. Allocating
+    /// 19 MiB per hash instead makes the C allocator hold on to freed areas: the
+    /// process then grows to hundreds of MiB under load.
+    static WORK_AREA: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+fn with_work_area<T>(params: &Params, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    if params.block_count() > KEPT_WORK_AREA_BLOCKS {
+        return f(&mut vec![Block::default(); params.block_count()]);
+    }
+    WORK_AREA.with(|area| {
+        let mut area = area.borrow_mut();
+        if area.len() < params.block_count() {
+            *area = vec![Block::default(); params.block_count()];
+        }
+        f(&mut area[..params.block_count()])
+    })
+}
+
 /// argon2id hashing and verification, run on a dedicated bounded pool so hashing can
 /// neither block the executor nor starve the database pool.
 #[derive(Clone)]
@@ -54,11 +84,7 @@ impl Argon2idHasher {
     /// A hasher with `params` running on `pool`.
     pub fn new(params: Argon2Params, pool: BlockingPool) -> Result<Self, String> {
         let argon2 = params.validate()?.argon2()?;
-        let salt = SaltString::generate(&mut OsRng);
-        let dummy = argon2
-            .hash_password(b"clientele-dummy-password", &salt)
-            .map_err(|e| e.to_string())?
-            .to_string();
+        let dummy = hash_with(&argon2, "clientele-dummy-password").map_err(|e| e.0)?;
         Ok(Self { argon2, pool, dummy })
     }
 
@@ -69,21 +95,49 @@ impl Argon2idHasher {
 
     /// Verifies synchronously on the calling thread (benchmarks only).
     pub fn verify_blocking(&self, password: &str, phc: &str) -> bool {
-        verify_with(&self.argon2, password, phc)
+        verify_with(password, phc)
     }
 }
 
 fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, HashError> {
+    let fail = |e: &dyn std::fmt::Display| HashError(e.to_string());
+    let params = argon2.params();
     let salt = SaltString::generate(&mut OsRng);
-    argon2
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| HashError(e.to_string()))
+    let mut salt_buf = [0u8; 64];
+    let raw_salt = salt.as_salt().decode_b64(&mut salt_buf).map_err(|e| fail(&e))?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    with_work_area(params, |area| argon2.hash_password_into_with_memory(password.as_bytes(), raw_salt, &mut out, area))
+        .map_err(|e| fail(&e))?;
+    let phc = Phc {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|e| fail(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| fail(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
-fn verify_with(argon2: &Argon2<'_>, password: &str, phc: &str) -> bool {
-    // The stored hash carries its own parameters; argon2 honours them when verifying.
-    Phc::new(phc).is_ok_and(|parsed| argon2.verify_password(password.as_bytes(), &parsed).is_ok())
+/// Verifies against a PHC string with the parameters stored in it.
+fn verify_with(password: &str, phc: &str) -> bool {
+    let Ok(parsed) = Phc::new(phc) else { return false };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(parsed.algorithm), Params::try_from(&parsed)) else {
+        return false;
+    };
+    let version = parsed.version.map_or(Ok(Version::V0x13), Version::try_from);
+    let (Ok(version), Some(salt), Some(expected)) = (version, parsed.salt, parsed.hash) else { return false };
+    if params.m_cost() > MAX_VERIFY_MEMORY_KIB {
+        return false;
+    }
+    let mut salt_buf = [0u8; 64];
+    let Ok(raw_salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let computed = with_work_area(argon2.params(), |area| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), raw_salt, &mut out, area)
+    });
+    // `Output` compares in constant time.
+    computed.is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 #[async_trait]
@@ -100,13 +154,12 @@ impl PasswordHasher for Argon2idHasher {
     }
 
     async fn verify(&self, password: &Password, hash: Option<PasswordHash>) -> Result<bool, HashError> {
-        let argon2 = self.argon2.clone();
         let plain = password.expose().to_owned();
         let known = hash.is_some();
         let phc = hash.map_or_else(|| self.dummy.clone(), |h| h.as_str().to_owned());
         let ok = self
             .pool
-            .run(move || verify_with(&argon2, &plain, &phc))
+            .run(move || verify_with(&plain, &phc))
             .await
             .map_err(|e| HashError(e.to_string()))?;
         Ok(ok && known)
@@ -146,6 +199,19 @@ mod tests {
             .verify(&Password::for_login("clientele-dummy-password"), None)
             .await
             .unwrap());
+    }
+
+    #[test]
+    fn hashes_from_the_reference_implementation_verify_and_ours_verify_there() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let reference = Argon2::default();
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = reference.hash_password(b"pw from elsewhere", &salt).unwrap().to_string();
+        assert!(verify_with("pw from elsewhere", &theirs));
+        assert!(!verify_with("pw from elsewhere!", &theirs));
+        let ours = hasher().hash_blocking("our password").unwrap();
+        assert!(reference.verify_password(b"our password", &Phc::new(&ours).unwrap()).is_ok());
+        assert!(!verify_with("x", "not a phc string"));
     }
 
     #[test]
