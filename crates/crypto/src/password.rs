@@ -106,8 +106,10 @@ fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, HashError> {
     let mut salt_buf = [0u8; 64];
     let raw_salt = salt.as_salt().decode_b64(&mut salt_buf).map_err(|e| fail(&e))?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    with_work_area(params, |area| argon2.hash_password_into_with_memory(password.as_bytes(), raw_salt, &mut out, area))
-        .map_err(|e| fail(&e))?;
+    with_work_area(params, |area| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), raw_salt, &mut out, area)
+    })
+    .map_err(|e| fail(&e))?;
     let phc = Phc {
         algorithm: argon2::ARGON2ID_IDENT,
         version: Some(Version::V0x13.into()),
@@ -125,12 +127,16 @@ fn verify_with(password: &str, phc: &str) -> bool {
         return false;
     };
     let version = parsed.version.map_or(Ok(Version::V0x13), Version::try_from);
-    let (Ok(version), Some(salt), Some(expected)) = (version, parsed.salt, parsed.hash) else { return false };
+    let (Ok(version), Some(salt), Some(expected)) = (version, parsed.salt, parsed.hash) else {
+        return false;
+    };
     if params.m_cost() > MAX_VERIFY_MEMORY_KIB {
         return false;
     }
     let mut salt_buf = [0u8; 64];
-    let Ok(raw_salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let Ok(raw_salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
     let argon2 = Argon2::new(algorithm, version, params);
     let mut out = vec![0u8; expected.len()];
     let computed = with_work_area(argon2.params(), |area| {
@@ -206,11 +212,16 @@ mod tests {
         use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
         let reference = Argon2::default();
         let salt = SaltString::generate(&mut OsRng);
-        let theirs = reference.hash_password(b"pw from elsewhere", &salt).unwrap().to_string();
+        let theirs = reference
+            .hash_password(b"pw from elsewhere", &salt)
+            .unwrap()
+            .to_string();
         assert!(verify_with("pw from elsewhere", &theirs));
         assert!(!verify_with("pw from elsewhere!", &theirs));
         let ours = hasher().hash_blocking("our password").unwrap();
-        assert!(reference.verify_password(b"our password", &Phc::new(&ours).unwrap()).is_ok());
+        assert!(reference
+            .verify_password(b"our password", &Phc::new(&ours).unwrap())
+            .is_ok());
         assert!(!verify_with("x", "not a phc string"));
     }
 
