@@ -257,6 +257,16 @@ for BACKEND in "${BACKENDS[@]}"; do
         code=$(curl -s -o "$WORK/profile.out" -w '%{http_code}' -H "Authorization: Basic $BASIC" \
             "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-")
         [ "$code" = 200 ] || die "the profile read answered $code: $(head -c 500 "$WORK/profile.out")"
+        # An ICM user token (password grant) for the token-authenticated read, and an
+        # Emporix anonymous token for the sign-ups.
+        TOKEN=$(curl -s -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+            --data-urlencode grant_type=password --data-urlencode "username=bench@example.com" \
+            --data-urlencode "password=correct horse battery staple" \
+            "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/token" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+        [ -n "$TOKEN" ] || die "the token grant returned no access token"
+        ANON=$(curl -s "$PRODUCT/customerlogin/auth/anonymous/login?tenant=$TENANT&client_id=bench" |
+            sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+        [ -n "$ANON" ] || die "the anonymous login returned no access token"
     fi
 
     log "=== $BACKEND ==="
@@ -270,12 +280,18 @@ for BACKEND in "${BACKENDS[@]}"; do
     stop "$FLOOR_PID"
 
     PROFILE_RPS=null SIGNUP_RPS=null PROFILE_ERRORS=null SIGNUP_ERRORS=null PRODUCT_HWM_KIB=""
+    TOKEN_RPS=null TOKEN_ERRORS=null
     if [ "$BENCH_FLOOR_ONLY" != 1 ]; then
+        run_wrk product_profile_read_token "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-" \
+            -H "authentication-token: $TOKEN"
+        TOKEN_RPS=$OK_RPS
+        TOKEN_ERRORS=$((NON2XX + SOCKERR))
         run_wrk product_profile_read_basic_auth "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-" \
             -H "Authorization: Basic $BASIC"
         PROFILE_RPS=$OK_RPS
         PROFILE_ERRORS=$((NON2XX + SOCKERR))
-        run_wrk product_signup "$PRODUCT" -s "$ROOT/benches/wrk/signup.lua" -- "$TENANT" "$(date +%s)-$$"
+        run_wrk product_signup "$PRODUCT" -H "Authorization: Bearer $ANON" \
+            -s "$ROOT/benches/wrk/signup.lua" -- "$TENANT" "$(date +%s)-$$"
         SIGNUP_ERRORS=$((NON2XX + SOCKERR))
         # Sign-ups that were not 201 are not sign-ups.
         [ "$NON201" = null ] || SIGNUP_ERRORS=$((NON201 + SOCKERR))
@@ -298,6 +314,10 @@ for BACKEND in "${BACKENDS[@]}"; do
     SIGNUPS_VS_ARGON2=$(ratio "$SIGNUP_RPS" "$HASHES")
     # The profile read verifies a password per request: its real ceiling is this one.
     PROFILE_VS_VERIFY=$(ratio "$PROFILE_RPS" "$VERIFIES")
+    TOKEN_VS_PK=$(ratio "$TOKEN_RPS" "$PK_RPS")
+    TOKEN_VS_HELLO=$(ratio "$TOKEN_RPS" "$HELLO_RPS")
+    printf '{"backend":"%s","target":"summary_token","token_profile_read_vs_pk_floor":%s,"token_profile_read_vs_hello":%s,"token_profile_read_rps":%s,"token_profile_read_errors":%s}\n' \
+        "$BACKEND" "$TOKEN_VS_PK" "$TOKEN_VS_HELLO" "$TOKEN_RPS" "$TOKEN_ERRORS" >>"$RESULTS"
     printf '{"backend":"%s","target":"summary","profile_read_vs_pk_floor":%s,"profile_read_vs_hello":%s,"signups_vs_raw_argon2":%s,"profile_read_vs_raw_argon2_verify":%s,"peak_rss_mib":%s,"floor_peak_rss_mib":%s,"profile_read_rps":%s,"signups_per_sec":%s,"floor_pk_rps":%s,"floor_hello_rps":%s,"raw_argon2_hashes_per_sec":%s,"raw_argon2_verifies_per_sec":%s,"profile_read_errors":%s,"signup_errors":%s,"product_measured":%s,"commit":"%s","cores":%s,"loadavg_before":"%s"}\n' \
         "$BACKEND" "$PROFILE_VS_PK" "$PROFILE_VS_HELLO" "$SIGNUPS_VS_ARGON2" "$PROFILE_VS_VERIFY" "$PEAK_RSS_MIB" "$FLOOR_RSS_MIB" \
         "$PROFILE_RPS" "$SIGNUP_RPS" "$PK_RPS" "$HELLO_RPS" "${HASHES:-null}" "${VERIFIES:-null}" \
@@ -313,12 +333,18 @@ for BACKEND in "${BACKENDS[@]}"; do
         echo "product: skipped (BENCH_FLOOR_ONLY=1)"
     else
         printf '%-62s %s\n' \
+            "profile read (token) / floor pk read (target >= 0.8):" "$TOKEN_VS_PK" \
+            "profile read (token) / floor hello:" "$TOKEN_VS_HELLO" \
             "profile read (Basic auth) / floor pk read:" "$PROFILE_VS_PK" \
             "profile read / floor hello:" "$PROFILE_VS_HELLO" \
             "profile read / raw argon2id verifies/s (its real ceiling):" "$PROFILE_VS_VERIFY" \
             "sign-ups/s ($SIGNUP_RPS) / raw argon2id hashes/s:" "$SIGNUPS_VS_ARGON2" \
             "product peak RSS (VmHWM), MiB:" "$PEAK_RSS_MIB (floor: $FLOOR_RSS_MIB)"
-        echo "errors: profile read $PROFILE_ERRORS, sign-up $SIGNUP_ERRORS"
+        echo "errors: profile read $PROFILE_ERRORS, token profile read $TOKEN_ERRORS, sign-up $SIGNUP_ERRORS"
+        if [ "$TOKEN_ERRORS" != 0 ]; then
+            log "FAIL $BACKEND: the product answered $TOKEN_ERRORS token profile reads with an error"
+            FAILED=1
+        fi
         if [ "$PROFILE_ERRORS" != 0 ]; then
             log "FAIL $BACKEND: the product answered $PROFILE_ERRORS profile reads with an error (see $RESULTS_DIR/$BACKEND-product_profile_read_basic_auth.wrk.txt)"
             FAILED=1

@@ -19,6 +19,8 @@ function init(args)
    run = args[2] or tostring(os.time())
    path = "/customer/" .. tenant .. "/signup"
    headers = { ["Content-Type"] = "application/json" }
+   -- Headers given with -H (the anonymous token) go on every request too.
+   for k, v in pairs(wrk.headers) do headers[k] = v end
    sent = 0
    non201 = 0
 end

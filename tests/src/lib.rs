@@ -106,9 +106,48 @@ impl TestServer {
 
     /// POSTs `body` as `application/json`.
     pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.post_json_with(path, body, &[]).await
+    }
+
+    /// POSTs `body` as `application/json` with extra headers.
+    pub async fn post_json_with(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
         let bytes = serde_json::to_vec(body).expect("json");
-        self.send("POST", path, &[("content-type", "application/json")], Some(&bytes))
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        self.send("POST", path, &all, Some(&bytes)).await
+    }
+
+    /// An Emporix anonymous access token of tenant `demo`, as `Bearer …`.
+    pub async fn anonymous_bearer(&self) -> String {
+        let r = self
+            .get(
+                "/customerlogin/auth/anonymous/login?tenant=demo&client_id=storefront",
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200, "anonymous login: {}", r.text());
+        format!("Bearer {}", r.json()["access_token"].as_str().expect("access_token"))
+    }
+
+    /// Emporix sign-up of tenant `demo` with a fresh anonymous token.
+    pub async fn emporix_signup(&self, body: &Value) -> Reply {
+        let bearer = self.anonymous_bearer().await;
+        self.post_json_with("/customer/demo/signup", body, &[("authorization", &bearer)])
             .await
+    }
+
+    /// Creates another tenant in the server's store.
+    pub async fn store_tenant(&self, name: &str) {
+        use clientele_domain::tenants::{NewTenant, TenantName, TenantRepository};
+        use clientele_domain::values::CustomerNumberPattern;
+        let new = NewTenant {
+            name: TenantName::parse(name).expect("tenant name"),
+            customer_number_pattern: CustomerNumberPattern::parse("{seq}").expect("pattern"),
+        };
+        self.store
+            .insert(new, chrono::Utc::now())
+            .await
+            .expect("tenant created");
     }
 
     /// Stops the server gracefully.

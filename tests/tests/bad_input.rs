@@ -200,7 +200,7 @@ async fn emporix_signup_errors_are_error_messages_with_details() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
         for (case, body, field, kind) in &cases {
-            let r = s.post_json("/customer/demo/signup", body).await;
+            let r = s.emporix_signup(body).await;
             assert_eq!(r.status, 400, "{backend} {case}: {}", r.text());
             let e = r.json();
             assert_eq!(
@@ -236,21 +236,24 @@ async fn malformed_bodies_wrong_media_types_and_oversized_bodies() {
         "{}",
         r.text()
     );
-    let r = s.send("POST", "/customer/demo/signup", &json_ct, Some(b"[1,")).await;
+    let bearer = s.anonymous_bearer().await;
+    let json_auth = [("content-type", "application/json"), ("authorization", bearer.as_str())];
+    let r = s.send("POST", "/customer/demo/signup", &json_auth, Some(b"[1,")).await;
     assert_eq!((r.status, r.json()["type"].as_str()), (400, Some("bad_request")));
 
     let form = [("content-type", "application/x-www-form-urlencoded")];
     let r = s.send("POST", &icm, &form, Some(b"a=b")).await;
     assert_eq!(r.status, 415);
     assert_eq!(r.header("error-key"), None);
-    let r = s.send("POST", "/customer/demo/signup", &form, Some(b"a=b")).await;
+    let form_auth = [form[0], ("authorization", bearer.as_str())];
+    let r = s.send("POST", "/customer/demo/signup", &form_auth, Some(b"a=b")).await;
     assert_eq!(
         (r.status, r.json()["type"].as_str()),
         (415, Some("unsupported_media_type"))
     );
 
     let huge = serde_json::to_vec(&json!({"email": "x".repeat(300 * 1024)})).unwrap();
-    let r = s.send("POST", "/customer/demo/signup", &json_ct, Some(&huge)).await;
+    let r = s.send("POST", "/customer/demo/signup", &json_auth, Some(&huge)).await;
     assert_eq!((r.status, r.json()["type"].as_str()), (413, Some("payload_too_large")));
     let r = s.send("POST", &icm, &json_ct, Some(&huge)).await;
     assert_eq!(r.status, 413);

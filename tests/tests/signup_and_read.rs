@@ -86,9 +86,7 @@ async fn icm_registration_is_read_back_with_basic_auth() {
 async fn emporix_signup_is_the_same_customer_in_icm_and_vice_versa() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
-        let r = s
-            .post_json("/customer/demo/signup", &emporix_signup("john@example.com"))
-            .await;
+        let r = s.emporix_signup(&emporix_signup("john@example.com")).await;
         assert_eq!(r.status, 201, "{backend}: {}", r.text());
         let id = r.json()["id"].as_str().expect("id").to_owned();
         assert!(!id.is_empty());
@@ -118,9 +116,7 @@ async fn emporix_signup_is_the_same_customer_in_icm_and_vice_versa() {
             )
             .await;
         assert_eq!(r.status, 201);
-        let r = s
-            .post_json("/customer/demo/signup", &emporix_signup("MIA@example.com"))
-            .await;
+        let r = s.emporix_signup(&emporix_signup("MIA@example.com")).await;
         assert_eq!(r.status, 409, "{backend}");
         assert_eq!(
             r.json(),
@@ -165,6 +161,7 @@ async fn wrong_or_missing_credentials_are_refused_alike() {
 async fn twenty_concurrent_signups_with_one_email_create_exactly_one_customer() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
+        let bearer = s.anonymous_bearer().await;
         let attempts = (0..20).map(|i| {
             let body = if i % 2 == 0 {
                 emporix_signup("race@example.com")
@@ -176,8 +173,8 @@ async fn twenty_concurrent_signups_with_one_email_create_exactly_one_customer() 
             } else {
                 format!("{ICM}/privatecustomers")
             };
-            let s = &s;
-            async move { s.post_json(&path, &body).await }
+            let (s, bearer) = (&s, &bearer);
+            async move { s.post_json_with(&path, &body, &[("authorization", bearer)]).await }
         });
         let replies = futures_util::future::join_all(attempts).await;
         let created = replies.iter().filter(|r| r.status == 201).count();

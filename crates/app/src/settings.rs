@@ -63,6 +63,8 @@ pub struct SecuritySettings {
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
     pub hash_threads: usize,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,6 +128,12 @@ impl Settings {
             || self.security.password_max_length < self.security.password_min_length
         {
             bail!("configuration: security.password_max_length must be at least 64 and not below the minimum");
+        }
+        if !(60..=86_400).contains(&self.security.access_token_ttl_secs) {
+            bail!("configuration: security.access_token_ttl_secs must be between 60 and 86400");
+        }
+        if self.security.refresh_token_ttl_secs < self.security.access_token_ttl_secs {
+            bail!("configuration: security.refresh_token_ttl_secs must not be below access_token_ttl_secs");
         }
         self.argon2()
             .validate()

@@ -10,7 +10,7 @@ use clientele_blocking::BlockingPool;
 use clientele_crypto::{Argon2idHasher, RandomIds};
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::customers::ProfileService;
-use clientele_domain::identity::{Authenticator, SignUpService};
+use clientele_domain::identity::{Authenticator, SessionPolicy, SessionService, SignUpService};
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
 use clientele_http::{AppState, HttpLimits, Metrics, PoolGauges, Readiness, Services};
@@ -100,11 +100,22 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             ids: ids.clone(),
             clock: clock.clone(),
         },
-        authenticator: Authenticator {
+        sessions: SessionService {
+            authenticator: Authenticator {
+                users: repo.clone(),
+                customers: repo.clone(),
+                hasher,
+                clock: clock.clone(),
+            },
+            sessions: repo.clone(),
             users: repo.clone(),
-            customers: repo.clone(),
-            hasher,
+            secrets: ids.clone(),
+            ids: ids.clone(),
             clock,
+            policy: SessionPolicy {
+                access_ttl: chrono::Duration::seconds(settings.security.access_token_ttl_secs as i64),
+                refresh_ttl: chrono::Duration::seconds(settings.security.refresh_token_ttl_secs as i64),
+            },
         },
         profile: ProfileService::new(repo.clone(), repo.clone(), repo),
     };

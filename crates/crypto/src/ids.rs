@@ -1,6 +1,7 @@
-use clientele_domain::identity::IdGenerator;
+use clientele_domain::identity::{IdGenerator, Secrets, TokenDigest};
 use clientele_domain::ids::PublicId;
 use rand::{rngs::OsRng, Rng};
+use sha2::{Digest, Sha256};
 
 const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -24,6 +25,19 @@ impl IdGenerator for RandomIds {
     }
 }
 
+/// Tokens of 43 base62 characters (≈256 bits); stored as their SHA-256. A fast digest is
+/// right here: the tokens are random, so there is nothing to guess offline.
+impl Secrets for RandomIds {
+    fn token(&self) -> String {
+        Self::token(43)
+    }
+
+    fn digest(&self, token: &str) -> TokenDigest {
+        let hash = Sha256::digest(token.as_bytes());
+        TokenDigest::new(hash.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +49,16 @@ mod tests {
         assert_eq!(a.as_str().len(), 22);
         assert!(a.as_str().bytes().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn tokens_are_long_and_digests_are_stable_sha256() {
+        let t = Secrets::token(&RandomIds);
+        assert_eq!(t.len(), 43);
+        assert_eq!(
+            RandomIds.digest("abc").as_str(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(RandomIds.digest(&t), RandomIds.digest(&t));
     }
 }

@@ -41,6 +41,8 @@ key!(/// Store key of a saved payment instrument.
     PaymentInstrumentId);
 key!(/// Store key of a custom attribute.
     CustomAttributeId);
+key!(/// Store key of a session (one issued access/refresh token pair).
+    SessionId);
 
 /// Opaque, URL-safe string id shown by the ICM and Emporix dialects.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -36,6 +36,18 @@ pub fn require_json(req: &HttpRequest) -> Result<(), Problem> {
         .ok_or_else(|| Problem::UnsupportedMediaType("application/json".into()))
 }
 
+/// Checks that the request declares a form body (`application/x-www-form-urlencoded`).
+pub fn require_form(req: &HttpRequest) -> Result<(), Problem> {
+    let ok = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+    ok.then_some(())
+        .ok_or_else(|| Problem::UnsupportedMediaType("application/x-www-form-urlencoded".into()))
+}
+
 /// Reads and parses a JSON body into `T`; errors name the offending field path.
 pub async fn json<T: DeserializeOwned>(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<T, Problem> {
     require_json(req)?;

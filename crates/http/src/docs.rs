@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-/// Adds ICM's security schemes (Basic; tokens come with the identity issue).
+/// Adds ICM's security schemes: Basic, Bearer and the `authentication-token` header.
 pub struct BasicAuth;
 
 impl Modify for BasicAuth {
@@ -16,9 +16,28 @@ impl Modify for BasicAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
         );
         components.add_security_scheme(
+            "bearerAuth",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
             "authToken",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("authentication-token"))),
         );
+    }
+}
+
+/// Adds Emporix' security schemes: anonymous and customer access tokens, both Bearer.
+pub struct EmporixAuth;
+
+impl Modify for EmporixAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for name in ["AnonymousAccessToken", "CustomerAccessToken"] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App};
 use clientele_domain::customers::ProfileService;
-use clientele_domain::identity::{Authenticator, IdGenerator, SignUpService};
+use clientele_domain::identity::{IdGenerator, SessionService, SignUpService};
 use clientele_domain::tenants::TenantService;
 use clientele_domain::values::PasswordPolicy;
 
@@ -29,7 +29,7 @@ pub use metrics::Metrics;
 pub struct Services {
     pub tenants: TenantService,
     pub sign_up: SignUpService,
-    pub authenticator: Authenticator,
+    pub sessions: SessionService,
     pub profile: ProfileService,
 }
 

@@ -51,6 +51,21 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         .expect_hash()
         .returning(|_| Ok(PasswordHash::from_phc("$argon2id$fake".into())));
     hasher.expect_verify().returning(|_, _| Ok(false));
+    // Every bearer token is a live anonymous session.
+    let mut sessions = MockSessionRepository::new();
+    sessions.expect_by_access().returning(|tenant, _, now| {
+        Ok(Some(Session {
+            id: SessionId::new(1),
+            tenant_id: tenant,
+            family: PublicId::parse("fam").unwrap(),
+            subject: Subject::Anonymous,
+            access_expires_at: now + chrono::Duration::minutes(5),
+            refresh_expires_at: now + chrono::Duration::days(1),
+            created_at: now,
+        }))
+    });
+    let mut secrets = MockSecrets::new();
+    secrets.expect_digest().returning(|t| TokenDigest::new(t.to_owned()));
     let mut ids = MockIdGenerator::new();
     ids.expect_public_id().returning(|| PublicId::parse("pub1").unwrap());
     let (tenants, customers, users, hasher, ids) = (
@@ -71,11 +86,19 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 ids: ids.clone(),
                 clock: clock.clone(),
             },
-            authenticator: Authenticator {
+            sessions: SessionService {
+                authenticator: Authenticator {
+                    users: users.clone(),
+                    customers: customers.clone(),
+                    hasher,
+                    clock: clock.clone(),
+                },
+                sessions: Arc::new(sessions),
                 users: users.clone(),
-                customers: customers.clone(),
-                hasher,
+                secrets: Arc::new(secrets),
+                ids: ids.clone(),
                 clock,
+                policy: SessionPolicy::default(),
             },
             profile: ProfileService::new(customers, users, Arc::new(MockAddressRepository::new())),
         },
@@ -120,6 +143,7 @@ async fn a_store_failure_is_a_500_without_details() {
     let svc = test::init_service(app(state(customers, MockUserRepository::new()))).await;
     let req = test::TestRequest::post()
         .uri("/customer/demo/signup")
+        .insert_header(("authorization", "Bearer anon"))
         .set_json(json!({"email": "a@example.com", "password": "correct horse battery"}));
     let res = test::call_service(&svc, req.to_request()).await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
@@ -152,6 +176,7 @@ async fn emporix_signup_answers_201_with_the_customer_id() {
     let svc = test::init_service(app(state(customers, MockUserRepository::new()))).await;
     let req = test::TestRequest::post()
         .uri("/customer/demo/signup")
+        .insert_header(("authorization", "Bearer anon"))
         .set_json(json!({"email": "a@example.com", "password": "correct horse battery"}))
         .to_request();
     let res = test::call_service(&svc, req).await;

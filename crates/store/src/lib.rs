@@ -16,6 +16,7 @@ mod errors;
 mod migrations;
 mod payment_instruments;
 mod schema;
+mod sessions;
 mod tenants;
 pub mod testing;
 mod users;

@@ -150,6 +150,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        family -> Text,
+        customer_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        access_digest -> Text,
+        access_expires_at -> Timestamp,
+        refresh_digest -> Text,
+        refresh_expires_at -> Timestamp,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(customers -> tenants (tenant_id));
 diesel::joinable!(users -> customers (customer_id));
 diesel::joinable!(addresses -> customers (customer_id));
@@ -169,4 +186,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cost_centers,
     payment_instruments,
     custom_attributes,
+    sessions,
 );

@@ -3,12 +3,19 @@
 
 mod authenticate;
 mod ports;
+mod sessions;
 mod signup;
 
 pub use authenticate::{AuthError, Authenticator};
 pub use ports::{HashError, IdGenerator, PasswordHasher};
 #[cfg(feature = "mock")]
 pub use ports::{MockIdGenerator, MockPasswordHasher};
+pub use sessions::{
+    IssuedTokens, NewSession, Rotation, Secrets, Session, SessionPolicy, SessionRepository, SessionService, Subject,
+    TokenDigest, TokenError,
+};
+#[cfg(feature = "mock")]
+pub use sessions::{MockSecrets, MockSessionRepository};
 pub use signup::{SignUp, SignUpError, SignUpService};
 
 use crate::ids::{CustomerId, TenantId, UserId};

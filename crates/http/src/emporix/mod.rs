@@ -1,14 +1,36 @@
 //! Emporix customer service under `/customer/{tenant}/…`; the path names the tenant.
 
+pub mod auth;
 pub mod errors;
 mod signup;
 
 use actix_web::web;
 use utoipa::OpenApi;
 
+use crate::docs::EmporixAuth;
 use crate::problem::method_not_allowed;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    for (path, route) in [
+        (
+            "/customerlogin/auth/anonymous/login",
+            web::get().to(auth::anonymous_login),
+        ),
+        (
+            "/customerlogin/auth/anonymous/refresh",
+            web::get().to(auth::anonymous_refresh),
+        ),
+        ("/customer/{tenant}/login", web::post().to(auth::login)),
+        ("/customer/{tenant}/logout", web::get().to(auth::logout)),
+        ("/customer/{tenant}/refreshauthtoken", web::get().to(auth::refresh)),
+        ("/customer/{tenant}/validateauthtoken", web::get().to(auth::validate)),
+    ] {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(web::to(method_not_allowed)),
+        );
+    }
     cfg.service(
         web::resource("/customer/{tenant}/signup")
             .route(web::post().to(signup::signup))
@@ -25,14 +47,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         description = "Compatible subset of the Emporix Customer Service (storefront). \
                         Errors: `ErrorMessage` bodies `{status, type, message, details}`."
     ),
-    paths(signup::signup),
+    paths(signup::signup, auth::anonymous_login, auth::anonymous_refresh, auth::login, auth::logout, auth::refresh,
+          auth::validate),
     components(schemas(
         signup::CustomerSignup,
         signup::CustomerDetails,
         signup::EmporixAddress,
         signup::ResourceLocation,
         errors::ErrorMessage,
-        errors::ErrorDetail
-    ))
+        errors::ErrorDetail,
+        auth::AnonymousToken,
+        auth::PasswordAuthentication,
+        auth::CustomerToken,
+        auth::RefreshCustomerToken,
+        auth::ValidateTokenResponse
+    )),
+    modifiers(&EmporixAuth),
 )]
 pub struct EmporixApi;

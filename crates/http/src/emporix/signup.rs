@@ -89,7 +89,9 @@ pub struct ResourceLocation {
     request_body = CustomerSignup,
     responses((status = 201, description = "Created", body = ResourceLocation),
               (status = 400, description = "Invalid input", body = ErrorMessage),
-              (status = 409, description = "Duplicate account", body = ErrorMessage)))]
+              (status = 401, description = "No valid anonymous (or customer) access token"),
+              (status = 409, description = "Duplicate account", body = ErrorMessage)),
+    security(("AnonymousAccessToken" = [])))]
 pub async fn signup(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     run(req, payload, state)
         .await
@@ -103,6 +105,9 @@ async fn run(
 ) -> Result<HttpResponse, ErrorMessage> {
     let tenant_name = req.match_info().get("tenant").unwrap_or_default();
     let tenant = tenant_named(&state, tenant_name).await?;
+    if let Err(unauthorized) = super::auth::session(&state, &req, &tenant).await {
+        return Ok(unauthorized);
+    }
     let dto: CustomerSignup = body::json(&req, payload, state.limits.max_body_bytes).await?;
     let sign_up = parse(dto, &state)?;
     let email = sign_up.email.as_str().to_owned();

@@ -1,25 +1,61 @@
-//! Who is calling an ICM route: HTTP Basic credentials (tokens follow with the
-//! identity issue).
+//! Who is calling an ICM route: an `authentication-token` header, `Authorization:
+//! Bearer`, or HTTP Basic (which creates a token, as ICM's implicit token creation).
+//! Every authenticated answer carries the token in an `authentication-token` header.
 
-use actix_web::{http::header, HttpRequest};
+use actix_web::{http::header, http::StatusCode, HttpRequest, HttpResponse};
 use base64::Engine;
-use clientele_domain::identity::{AuthError, Principal};
+use clientele_domain::identity::{AuthError, Principal, Session, TokenError};
 use clientele_domain::tenants::Tenant;
 use clientele_domain::values::Password;
 
 use super::errors::IcmError;
+use crate::problem::Problem;
 use crate::AppState;
 
-fn unauthorized() -> IcmError {
+/// The ICM token header, in requests and responses.
+pub const TOKEN_HEADER: &str = "authentication-token";
+
+/// A caller with a live session, and the token to hand back.
+pub struct Caller {
+    pub session: Session,
+    pub token: String,
+}
+
+impl Caller {
+    /// The logged-in user; anonymous sessions get the ICM 401.
+    pub fn principal(&self) -> Result<Principal, IcmError> {
+        self.session.principal().ok_or_else(unauthorized)
+    }
+
+    /// Adds the `authentication-token` header to an answer.
+    pub fn stamp(&self, mut res: HttpResponse) -> HttpResponse {
+        if let Ok(v) = header::HeaderValue::from_str(&self.token) {
+            res.headers_mut()
+                .insert(header::HeaderName::from_static(TOKEN_HEADER), v);
+        }
+        res
+    }
+}
+
+pub fn unauthorized() -> IcmError {
     IcmError {
-        status: actix_web::http::StatusCode::UNAUTHORIZED,
+        status: StatusCode::UNAUTHORIZED,
         key: None,
         message: "Authentication is required or the credentials are invalid.".into(),
     }
 }
 
+/// A 401 the PWA recognises as a dead token: it drops the token and retries without it.
+fn invalid_token() -> IcmError {
+    IcmError {
+        status: StatusCode::UNAUTHORIZED,
+        key: None,
+        message: "AuthenticationTokenInvalid: the authentication token is invalid, expired or revoked.".into(),
+    }
+}
+
 /// Login and password from an `Authorization: Basic …` header (any case of "Basic").
-fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -31,20 +67,43 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     Some((login.to_owned(), password.to_owned()))
 }
 
-/// The principal of the request, or the ICM 401.
-pub async fn principal(state: &AppState, req: &HttpRequest, tenant: &Tenant) -> Result<Principal, IcmError> {
+/// The token from `authentication-token` or `Authorization: Bearer`.
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let from_header = req.headers().get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
+    let from_bearer = || {
+        let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+        let (scheme, token) = value.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    };
+    from_header
+        .or_else(from_bearer)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+pub fn internal(e: impl std::fmt::Display) -> IcmError {
+    tracing::error!(error = %e, "authentication failed");
+    Problem::Internal.into()
+}
+
+/// The caller of the request, or the ICM 401.
+pub async fn caller(state: &AppState, req: &HttpRequest, tenant: &Tenant) -> Result<Caller, IcmError> {
+    let sessions = &state.services.sessions;
+    if let Some(token) = bearer_token(req) {
+        return match sessions.authenticate(tenant, &token).await {
+            Ok(session) => Ok(Caller { session, token }),
+            Err(TokenError::Invalid) => Err(invalid_token()),
+            Err(TokenError::Store(e)) => Err(internal(e)),
+        };
+    }
     let (login, password) = basic_credentials(req).ok_or_else(unauthorized)?;
-    match state
-        .services
-        .authenticator
-        .login(tenant, &login, &Password::for_login(&password))
-        .await
-    {
-        Ok(p) => Ok(p),
+    match sessions.login(tenant, &login, &Password::for_login(&password)).await {
+        Ok(issued) => Ok(Caller {
+            session: issued.session,
+            token: issued.access_token,
+        }),
         Err(AuthError::InvalidCredentials) => Err(unauthorized()),
-        Err(e) => {
-            tracing::error!(error = %e, "authentication failed");
-            Err(crate::problem::Problem::Internal.into())
-        }
+        Err(e) => Err(internal(e)),
     }
 }

@@ -272,7 +272,7 @@ pub fn parse_address(a: AddressRo) -> Result<AddressData, IcmError> {
     responses((status = 200, description = "PrivateCustomerRO for private customers, SMBCustomerRO for business customers"),
               (status = 401, description = "Missing or invalid credentials"),
               (status = 404, description = "Not the caller's customer")),
-    security(("basicAuth" = [])))]
+    security(("basicAuth" = []), ("authToken" = []), ("bearerAuth" = [])))]
 pub async fn get_customer(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     read(req, state, false).await.unwrap_or_else(IcmError::into_response)
 }
@@ -284,14 +284,15 @@ pub async fn get_customer(req: HttpRequest, state: web::Data<AppState>) -> HttpR
     responses((status = 200, description = "The customer", body = PrivateCustomerRo),
               (status = 401, description = "Missing or invalid credentials"),
               (status = 404, description = "Not the caller's customer, or not a private customer")),
-    security(("basicAuth" = [])))]
+    security(("basicAuth" = []), ("authToken" = []), ("bearerAuth" = [])))]
 pub async fn get_private_customer(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     read(req, state, true).await.unwrap_or_else(IcmError::into_response)
 }
 
 async fn read(req: HttpRequest, state: web::Data<AppState>, private_only: bool) -> Result<HttpResponse, IcmError> {
     let tenant = tenant_named(&state, base(&req).site).await?;
-    let principal = super::auth::principal(&state, &req, &tenant).await?;
+    let caller = super::auth::caller(&state, &req, &tenant).await?;
+    let principal = caller.principal()?;
     let account = state
         .services
         .profile
@@ -308,7 +309,7 @@ async fn read(req: HttpRequest, state: web::Data<AppState>, private_only: bool) 
     if key != "-" && key != account.customer.number.as_str() {
         return Err(IcmError::customer_not_found());
     }
-    Ok(match &account.customer.kind {
+    Ok(caller.stamp(match &account.customer.kind {
         CustomerKind::Private => HttpResponse::Ok().json(private_customer_ro(&account)),
         CustomerKind::Business(_) if private_only => return Err(IcmError::customer_not_found()),
         CustomerKind::Business(company) => HttpResponse::Ok().json(SmbCustomerRo {
@@ -323,7 +324,7 @@ async fn read(req: HttpRequest, state: web::Data<AppState>, private_only: bool) 
             preferred_invoice_to_address: preferred(&account, |u| u.preferred_invoice),
             preferred_ship_to_address: preferred(&account, |u| u.preferred_shipping),
         }),
-    })
+    }))
 }
 
 fn private_customer_ro(account: &OwnAccount) -> PrivateCustomerRo {

@@ -6,6 +6,7 @@ mod auth;
 mod customers;
 pub mod dto;
 pub mod errors;
+mod token;
 
 use actix_web::web;
 use utoipa::OpenApi;
@@ -19,6 +20,21 @@ pub const BASE: &str = "/INTERSHOP/rest/{server}/{site}/{app}";
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(BASE)
+            .service(
+                web::resource("/token")
+                    .route(web::post().to(token::token))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/token/logout")
+                    .route(web::put().to(token::token_logout))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/logout")
+                    .route(web::put().to(token::logout))
+                    .default_service(web::to(method_not_allowed)),
+            )
             .service(
                 web::resource("/customers")
                     .route(web::post().to(customers::create_customer))
@@ -48,10 +64,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     info(title = "clientele — Intershop ICM 7.10 storefront customer API", version = "1.0.0",
          description = "Compatible subset of ICM 7.10 `customer` and ICM authentication REST APIs. \
                         Errors: HTTP status plus an `error-key` response header and a plain-text message."),
-    paths(customers::create_customer, customers::create_private_customer, customers::get_customer,
+    paths(token::token, token::token_logout, token::logout, customers::create_customer, customers::create_private_customer, customers::get_customer,
           customers::get_private_customer),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
-                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo)),
+                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, token::TokenRequest, token::TokenRo)),
     modifiers(&BasicAuth),
 )]
 pub struct IcmApi;

@@ -1,0 +1,206 @@
+//! Sessions: issued token pairs, looked up by the digest of their access or refresh token.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use clientele_domain::identity::{NewSession, Rotation, Session, SessionRepository, Subject, TokenDigest};
+use clientele_domain::ids::{CustomerId, PublicId, SessionId, TenantId, UserId};
+use clientele_domain::StoreError;
+use diesel::prelude::*;
+
+use crate::encoding::{db_time, utc};
+use crate::errors::{DbError, RowCheck};
+use crate::schema::sessions;
+use crate::Store;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+struct SessionRow {
+    id: i64,
+    tenant_id: i64,
+    family: String,
+    customer_id: Option<i64>,
+    user_id: Option<i64>,
+    access_expires_at: NaiveDateTime,
+    refresh_expires_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    rotated_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = sessions)]
+struct NewSessionRow<'a> {
+    tenant_id: i64,
+    family: &'a str,
+    customer_id: Option<i64>,
+    user_id: Option<i64>,
+    access_digest: &'a str,
+    access_expires_at: NaiveDateTime,
+    refresh_digest: &'a str,
+    refresh_expires_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+impl<'a> NewSessionRow<'a> {
+    fn new(tenant: TenantId, family: &'a str, subject: Subject, new: &'a NewSession, now: NaiveDateTime) -> Self {
+        let (customer_id, user_id) = match subject {
+            Subject::User { customer, user } => (Some(customer.get()), Some(user.get())),
+            Subject::Anonymous => (None, None),
+        };
+        Self {
+            tenant_id: tenant.get(),
+            family,
+            customer_id,
+            user_id,
+            access_digest: new.access.as_str(),
+            access_expires_at: db_time(new.access_expires_at),
+            refresh_digest: new.refresh.as_str(),
+            refresh_expires_at: db_time(new.refresh_expires_at),
+            created_at: now,
+        }
+    }
+}
+
+impl TryFrom<SessionRow> for Session {
+    type Error = DbError;
+
+    fn try_from(row: SessionRow) -> Result<Self, DbError> {
+        let check = RowCheck {
+            table: "sessions",
+            id: row.id,
+        };
+        let subject = match (row.customer_id, row.user_id) {
+            (Some(customer), Some(user)) => Subject::User {
+                customer: CustomerId::new(customer),
+                user: UserId::new(user),
+            },
+            _ => Subject::Anonymous,
+        };
+        Ok(Session {
+            id: SessionId::new(row.id),
+            tenant_id: TenantId::new(row.tenant_id),
+            family: check.field("family", PublicId::parse(&row.family).ok_or("malformed"))?,
+            subject,
+            access_expires_at: utc(row.access_expires_at),
+            refresh_expires_at: utc(row.refresh_expires_at),
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+#[async_trait]
+impl SessionRepository for Store {
+    async fn insert(&self, tenant: TenantId, new: NewSession, now: DateTime<Utc>) -> Result<Session, StoreError> {
+        self.run("insert session", move |conn| {
+            let row = NewSessionRow::new(tenant, new.family.as_str(), new.subject, &new, db_time(now));
+            let stored: SessionRow = with_conn!(conn, |c| diesel::insert_into(sessions::table)
+                .values(&row)
+                .returning(SessionRow::as_returning())
+                .get_result(c))?;
+            stored.try_into()
+        })
+        .await
+    }
+
+    async fn by_access(
+        &self,
+        tenant: TenantId,
+        access: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>, StoreError> {
+        let digest = access.as_str().to_owned();
+        self.run("session by access token", move |conn| {
+            let row: Option<SessionRow> = with_conn!(conn, |c| sessions::table
+                .filter(sessions::access_digest.eq(&digest))
+                .filter(sessions::tenant_id.eq(tenant.get()))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::rotated_at.is_null())
+                .filter(sessions::access_expires_at.gt(db_time(now)))
+                .select(SessionRow::as_select())
+                .first(c)
+                .optional())?;
+            row.map(Session::try_from).transpose()
+        })
+        .await
+    }
+
+    async fn rotate(
+        &self,
+        tenant: TenantId,
+        refresh: &TokenDigest,
+        next: NewSession,
+        now: DateTime<Utc>,
+    ) -> Result<Rotation, StoreError> {
+        let digest = refresh.as_str().to_owned();
+        self.run("rotate refresh token", move |conn| {
+            let now = db_time(now);
+            write_tx!(conn, |c| {
+                let spent: Option<SessionRow> = sessions::table
+                    .filter(sessions::refresh_digest.eq(&digest))
+                    .filter(sessions::tenant_id.eq(tenant.get()))
+                    .select(SessionRow::as_select())
+                    .first(c)
+                    .optional()?;
+                let Some(spent) = spent else {
+                    return Ok(Rotation::Unknown);
+                };
+                let family = spent.family.clone();
+                if spent.revoked_at.is_some() || spent.rotated_at.is_some() {
+                    return Ok(Rotation::Replayed {
+                        family: Session::try_from(spent)?.family,
+                    });
+                }
+                if spent.refresh_expires_at <= now {
+                    return Ok(Rotation::Unknown);
+                }
+                // Guarded by `rotated_at IS NULL`: of two concurrent refreshes one wins,
+                // the other sees a replay.
+                let spent_now = diesel::update(sessions::table.find(spent.id).filter(sessions::rotated_at.is_null()))
+                    .set(sessions::rotated_at.eq(now))
+                    .execute(c)?;
+                let session = Session::try_from(spent)?;
+                if spent_now == 0 {
+                    return Ok(Rotation::Replayed { family: session.family });
+                }
+                let row = NewSessionRow::new(tenant, &family, session.subject, &next, now);
+                let stored: SessionRow = diesel::insert_into(sessions::table)
+                    .values(&row)
+                    .returning(SessionRow::as_returning())
+                    .get_result(c)?;
+                Ok(Rotation::Rotated(stored.try_into()?))
+            })
+        })
+        .await
+    }
+
+    async fn revoke_family(&self, tenant: TenantId, family: &PublicId, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let family = family.as_str().to_owned();
+        self.run("revoke session family", move |conn| {
+            let n = with_conn!(conn, |c| diesel::update(
+                sessions::table
+                    .filter(sessions::tenant_id.eq(tenant.get()))
+                    .filter(sessions::family.eq(&family))
+                    .filter(sessions::revoked_at.is_null())
+            )
+            .set(sessions::revoked_at.eq(db_time(now)))
+            .execute(c))?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn revoke_user(&self, tenant: TenantId, user: UserId, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.run("revoke user sessions", move |conn| {
+            let n = with_conn!(conn, |c| diesel::update(
+                sessions::table
+                    .filter(sessions::tenant_id.eq(tenant.get()))
+                    .filter(sessions::user_id.eq(user.get()))
+                    .filter(sessions::revoked_at.is_null())
+            )
+            .set(sessions::revoked_at.eq(db_time(now)))
+            .execute(c))?;
+            Ok(n as u64)
+        })
+        .await
+    }
+}
