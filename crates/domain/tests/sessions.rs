@@ -1,0 +1,105 @@
+//! Session use cases against mocked ports.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use clientele_domain::clock::MockClock;
+use clientele_domain::customers::MockCustomerRepository;
+use clientele_domain::identity::*;
+use clientele_domain::ids::*;
+use clientele_domain::tenants::{Tenant, TenantName};
+use clientele_domain::users::MockUserRepository;
+use clientele_domain::values::CustomerNumberPattern;
+use mockall::predicate::eq;
+
+fn tenant() -> Tenant {
+    Tenant {
+        id: TenantId::new(1),
+        name: TenantName::parse("demo").unwrap(),
+        customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
+        created_at: Utc.timestamp_opt(0, 0).unwrap(),
+    }
+}
+
+fn service(sessions: MockSessionRepository) -> SessionService {
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(move || now);
+    let clock = Arc::new(clock);
+    let mut secrets = MockSecrets::new();
+    let mut n = 0;
+    secrets.expect_token().returning(move || {
+        n += 1;
+        format!("token{n}")
+    });
+    secrets.expect_digest().returning(|t| TokenDigest::new(format!("digest-of-{t}")));
+    let mut ids = MockIdGenerator::new();
+    ids.expect_public_id().returning(|| PublicId::parse("family1").unwrap());
+    SessionService {
+        authenticator: Authenticator {
+            users: Arc::new(MockUserRepository::new()),
+            customers: Arc::new(MockCustomerRepository::new()),
+            hasher: Arc::new(MockPasswordHasher::new()),
+            clock: clock.clone(),
+        },
+        sessions: Arc::new(sessions),
+        users: Arc::new(MockUserRepository::new()),
+        secrets: Arc::new(secrets),
+        ids: Arc::new(ids),
+        clock,
+        policy: SessionPolicy { access_ttl: Duration::minutes(30), refresh_ttl: Duration::days(30) },
+    }
+}
+
+fn stored(new: &NewSession, now: chrono::DateTime<Utc>) -> Session {
+    Session {
+        id: SessionId::new(9),
+        tenant_id: TenantId::new(1),
+        family: new.family.clone(),
+        subject: new.subject,
+        access_expires_at: new.access_expires_at,
+        refresh_expires_at: new.refresh_expires_at,
+        created_at: now,
+    }
+}
+
+#[tokio::test]
+async fn only_digests_are_stored_and_the_tokens_are_handed_out_once() {
+    let mut sessions = MockSessionRepository::new();
+    sessions
+        .expect_insert()
+        .withf(|_, new, _| new.access.as_str() == "digest-of-token1" && new.refresh.as_str() == "digest-of-token2")
+        .returning(|_, new, now| Ok(stored(&new, now)));
+    let issued = service(sessions).anonymous(&tenant()).await.unwrap();
+    assert_eq!((issued.access_token.as_str(), issued.refresh_token.as_str()), ("token1", "token2"));
+    assert_eq!((issued.expires_in, issued.refresh_expires_in), (1800, 30 * 86400));
+    assert_eq!(issued.session.principal(), None, "anonymous sessions have no principal");
+}
+
+#[tokio::test]
+async fn a_replayed_refresh_token_revokes_its_family() {
+    let mut sessions = MockSessionRepository::new();
+    sessions
+        .expect_rotate()
+        .withf(|_, refresh, _, _| refresh.as_str() == "digest-of-stolen")
+        .returning(|_, _, _, _| Ok(Rotation::Replayed { family: PublicId::parse("fam7").unwrap() }));
+    sessions
+        .expect_revoke_family()
+        .with(eq(TenantId::new(1)), eq(PublicId::parse("fam7").unwrap()), mockall::predicate::always())
+        .times(1)
+        .returning(|_, _, _| Ok(2));
+    let err = service(sessions).refresh(&tenant(), "stolen").await.unwrap_err();
+    assert!(matches!(err, TokenError::Invalid));
+}
+
+#[tokio::test]
+async fn unknown_tokens_are_invalid_without_saying_why() {
+    let mut sessions = MockSessionRepository::new();
+    sessions.expect_rotate().returning(|_, _, _, _| Ok(Rotation::Unknown));
+    sessions.expect_by_access().returning(|_, _, _| Ok(None));
+    sessions.expect_revoke_family().never();
+    let svc = service(sessions);
+    assert!(matches!(svc.refresh(&tenant(), "nope").await, Err(TokenError::Invalid)));
+    assert!(matches!(svc.authenticate(&tenant(), "nope").await, Err(TokenError::Invalid)));
+    assert!(matches!(svc.logout(&tenant(), "nope").await, Err(TokenError::Invalid)));
+}
