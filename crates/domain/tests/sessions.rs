@@ -32,7 +32,9 @@ fn service(sessions: MockSessionRepository) -> SessionService {
         n += 1;
         format!("token{n}")
     });
-    secrets.expect_digest().returning(|t| TokenDigest::new(format!("digest-of-{t}")));
+    secrets
+        .expect_digest()
+        .returning(|t| TokenDigest::new(format!("digest-of-{t}")));
     let mut ids = MockIdGenerator::new();
     ids.expect_public_id().returning(|| PublicId::parse("family1").unwrap());
     SessionService {
@@ -47,7 +49,10 @@ fn service(sessions: MockSessionRepository) -> SessionService {
         secrets: Arc::new(secrets),
         ids: Arc::new(ids),
         clock,
-        policy: SessionPolicy { access_ttl: Duration::minutes(30), refresh_ttl: Duration::days(30) },
+        policy: SessionPolicy {
+            access_ttl: Duration::minutes(30),
+            refresh_ttl: Duration::days(30),
+        },
     }
 }
 
@@ -71,7 +76,10 @@ async fn only_digests_are_stored_and_the_tokens_are_handed_out_once() {
         .withf(|_, new, _| new.access.as_str() == "digest-of-token1" && new.refresh.as_str() == "digest-of-token2")
         .returning(|_, new, now| Ok(stored(&new, now)));
     let issued = service(sessions).anonymous(&tenant()).await.unwrap();
-    assert_eq!((issued.access_token.as_str(), issued.refresh_token.as_str()), ("token1", "token2"));
+    assert_eq!(
+        (issued.access_token.as_str(), issued.refresh_token.as_str()),
+        ("token1", "token2")
+    );
     assert_eq!((issued.expires_in, issued.refresh_expires_in), (1800, 30 * 86400));
     assert_eq!(issued.session.principal(), None, "anonymous sessions have no principal");
 }
@@ -82,10 +90,18 @@ async fn a_replayed_refresh_token_revokes_its_family() {
     sessions
         .expect_rotate()
         .withf(|_, refresh, _, _| refresh.as_str() == "digest-of-stolen")
-        .returning(|_, _, _, _| Ok(Rotation::Replayed { family: PublicId::parse("fam7").unwrap() }));
+        .returning(|_, _, _, _| {
+            Ok(Rotation::Replayed {
+                family: PublicId::parse("fam7").unwrap(),
+            })
+        });
     sessions
         .expect_revoke_family()
-        .with(eq(TenantId::new(1)), eq(PublicId::parse("fam7").unwrap()), mockall::predicate::always())
+        .with(
+            eq(TenantId::new(1)),
+            eq(PublicId::parse("fam7").unwrap()),
+            mockall::predicate::always(),
+        )
         .times(1)
         .returning(|_, _, _| Ok(2));
     let err = service(sessions).refresh(&tenant(), "stolen").await.unwrap_err();
@@ -100,6 +116,9 @@ async fn unknown_tokens_are_invalid_without_saying_why() {
     sessions.expect_revoke_family().never();
     let svc = service(sessions);
     assert!(matches!(svc.refresh(&tenant(), "nope").await, Err(TokenError::Invalid)));
-    assert!(matches!(svc.authenticate(&tenant(), "nope").await, Err(TokenError::Invalid)));
+    assert!(matches!(
+        svc.authenticate(&tenant(), "nope").await,
+        Err(TokenError::Invalid)
+    ));
     assert!(matches!(svc.logout(&tenant(), "nope").await, Err(TokenError::Invalid)));
 }
