@@ -62,8 +62,8 @@ fn stored(new: &NewSession, now: chrono::DateTime<Utc>) -> Session {
         tenant_id: TenantId::new(1),
         family: new.family.clone(),
         subject: new.subject,
-        access_expires_at: new.access_expires_at,
-        refresh_expires_at: new.refresh_expires_at,
+        access_expires_at: new.tokens.access_expires_at,
+        refresh_expires_at: new.tokens.refresh_expires_at,
         created_at: now,
     }
 }
@@ -73,7 +73,9 @@ async fn only_digests_are_stored_and_the_tokens_are_handed_out_once() {
     let mut sessions = MockSessionRepository::new();
     sessions
         .expect_insert()
-        .withf(|_, new, _| new.access.as_str() == "digest-of-token1" && new.refresh.as_str() == "digest-of-token2")
+        .withf(|_, new, _| {
+            new.tokens.access.as_str() == "digest-of-token1" && new.tokens.refresh.as_str() == "digest-of-token2"
+        })
         .returning(|_, new, now| Ok(stored(&new, now)));
     let issued = service(sessions).anonymous(&tenant()).await.unwrap();
     assert_eq!(

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use clientele_domain::identity::{NewSession, Rotation, Session, SessionRepository, Subject, TokenDigest};
+use clientele_domain::identity::{
+    NewSession, Rotation, Session, SessionRepository, Subject, TokenDigest, TokenDigests,
+};
 use clientele_domain::ids::{CustomerId, PublicId, SessionId, TenantId, UserId};
 use clientele_domain::StoreError;
 use diesel::prelude::*;
@@ -42,7 +44,7 @@ struct NewSessionRow<'a> {
 }
 
 impl<'a> NewSessionRow<'a> {
-    fn new(tenant: TenantId, family: &'a str, subject: Subject, new: &'a NewSession, now: NaiveDateTime) -> Self {
+    fn new(tenant: TenantId, family: &'a str, subject: Subject, new: &'a TokenDigests, now: NaiveDateTime) -> Self {
         let (customer_id, user_id) = match subject {
             Subject::User { customer, user } => (Some(customer.get()), Some(user.get())),
             Subject::Anonymous => (None, None),
@@ -92,7 +94,7 @@ impl TryFrom<SessionRow> for Session {
 impl SessionRepository for Store {
     async fn insert(&self, tenant: TenantId, new: NewSession, now: DateTime<Utc>) -> Result<Session, StoreError> {
         self.run("insert session", move |conn| {
-            let row = NewSessionRow::new(tenant, new.family.as_str(), new.subject, &new, db_time(now));
+            let row = NewSessionRow::new(tenant, new.family.as_str(), new.subject, &new.tokens, db_time(now));
             let stored: SessionRow = with_conn!(conn, |c| diesel::insert_into(sessions::table)
                 .values(&row)
                 .returning(SessionRow::as_returning())
@@ -128,7 +130,7 @@ impl SessionRepository for Store {
         &self,
         tenant: TenantId,
         refresh: &TokenDigest,
-        next: NewSession,
+        next: TokenDigests,
         now: DateTime<Utc>,
     ) -> Result<Rotation, StoreError> {
         let digest = refresh.as_str().to_owned();

@@ -12,7 +12,7 @@ pub use ports::{HashError, IdGenerator, PasswordHasher};
 pub use ports::{MockIdGenerator, MockPasswordHasher};
 pub use sessions::{
     IssuedTokens, NewSession, Rotation, Secrets, Session, SessionPolicy, SessionRepository, SessionService, Subject,
-    TokenDigest, TokenError,
+    TokenDigest, TokenDigests, TokenError,
 };
 #[cfg(feature = "mock")]
 pub use sessions::{MockSecrets, MockSessionRepository};

@@ -78,15 +78,21 @@ impl Session {
     }
 }
 
+/// The digests and expiry times of a new token pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenDigests {
+    pub access: TokenDigest,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh: TokenDigest,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
 /// A session to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub family: PublicId,
     pub subject: Subject,
-    pub access: TokenDigest,
-    pub access_expires_at: DateTime<Utc>,
-    pub refresh: TokenDigest,
-    pub refresh_expires_at: DateTime<Utc>,
+    pub tokens: TokenDigests,
 }
 
 /// What the store found when a refresh token was presented.
@@ -114,13 +120,13 @@ pub trait SessionRepository: Send + Sync {
         access: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<Option<Session>, StoreError>;
-    /// Atomically spends the live refresh token `refresh` and stores `next` (whose
-    /// family and subject the store copies from the spent session).
+    /// Atomically spends the live refresh token `refresh` and stores the token pair
+    /// `next` as a new session of the same family and subject.
     async fn rotate(
         &self,
         tenant: TenantId,
         refresh: &TokenDigest,
-        next: NewSession,
+        next: TokenDigests,
         now: DateTime<Utc>,
     ) -> Result<Rotation, StoreError>;
     /// Revokes every session of the family; returns how many were live.
@@ -204,13 +210,7 @@ impl SessionService {
     pub async fn refresh(&self, tenant: &Tenant, refresh_token: &str) -> Result<IssuedTokens, TokenError> {
         let now = self.clock.now();
         let (access, refresh) = (self.secrets.token(), self.secrets.token());
-        let next = self.new_session(
-            PublicId::parse("pending").expect("valid id"),
-            Subject::Anonymous,
-            &access,
-            &refresh,
-            now,
-        );
+        let next = self.digests(&access, &refresh, now);
         match self
             .sessions
             .rotate(tenant.id, &self.secrets.digest(refresh_token), next, now)
@@ -264,22 +264,17 @@ impl SessionService {
         now: DateTime<Utc>,
     ) -> Result<IssuedTokens, StoreError> {
         let (access, refresh) = (self.secrets.token(), self.secrets.token());
-        let new = self.new_session(family, subject, &access, &refresh, now);
+        let new = NewSession {
+            family,
+            subject,
+            tokens: self.digests(&access, &refresh, now),
+        };
         let session = self.sessions.insert(tenant, new, now).await?;
         Ok(self.tokens(access, refresh, session, now))
     }
 
-    fn new_session(
-        &self,
-        family: PublicId,
-        subject: Subject,
-        access: &str,
-        refresh: &str,
-        now: DateTime<Utc>,
-    ) -> NewSession {
-        NewSession {
-            family,
-            subject,
+    fn digests(&self, access: &str, refresh: &str, now: DateTime<Utc>) -> TokenDigests {
+        TokenDigests {
             access: self.secrets.digest(access),
             access_expires_at: now + self.policy.access_ttl,
             refresh: self.secrets.digest(refresh),
