@@ -370,3 +370,24 @@ async fn emporix_anonymous_and_customer_tokens() {
         s.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn fifty_parallel_wrong_passwords_lock_the_account_without_errors() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        s.post_json(&format!("{ICM}/privatecustomers"), &icm_private_customer("anna@example.com", "L-1"))
+            .await;
+        let wrong = "grant_type=password&username=anna%40example.com&password=not+the+password";
+        let replies = futures_util::future::join_all((0..50).map(|_| token(&s, wrong, &[]))).await;
+        let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        assert!(statuses.iter().all(|s| *s == 401), "{backend}: {statuses:?}");
+        // Locked now: even the right password is refused, with the same answer.
+        let right = "grant_type=password&username=anna%40example.com&password=correct+horse+battery";
+        let r = token(&s, right, &[]).await;
+        assert_eq!(r.status, 401, "{backend}: locked account");
+        assert_eq!(r.text(), replies[0].text(), "a lock looks like a wrong password");
+        let unknown = token(&s, "grant_type=password&username=nobody%40example.com&password=x", &[]).await;
+        assert_eq!((unknown.status, unknown.text()), (401, r.text()), "unknown login looks the same");
+        s.stop().await;
+    }
+}

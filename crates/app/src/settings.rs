@@ -65,6 +65,9 @@ pub struct SecuritySettings {
     pub hash_threads: usize,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
+    pub lockout_threshold: i32,
+    pub lockout_base_secs: u64,
+    pub lockout_max_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -131,6 +134,12 @@ impl Settings {
         }
         if !(60..=86_400).contains(&self.security.access_token_ttl_secs) {
             bail!("configuration: security.access_token_ttl_secs must be between 60 and 86400");
+        }
+        if self.security.lockout_threshold < 1 {
+            bail!("configuration: security.lockout_threshold must be at least 1");
+        }
+        if self.security.lockout_base_secs == 0 || self.security.lockout_max_secs < self.security.lockout_base_secs {
+            bail!("configuration: security.lockout_base_secs must be positive and not above security.lockout_max_secs");
         }
         if self.security.refresh_token_ttl_secs < self.security.access_token_ttl_secs {
             bail!("configuration: security.refresh_token_ttl_secs must not be below access_token_ttl_secs");

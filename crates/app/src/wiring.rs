@@ -10,7 +10,7 @@ use clientele_blocking::BlockingPool;
 use clientele_crypto::{Argon2idHasher, RandomIds};
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::customers::ProfileService;
-use clientele_domain::identity::{Authenticator, SessionPolicy, SessionService, SignUpService};
+use clientele_domain::identity::{Authenticator, LockoutPolicy, SessionPolicy, SessionService, SignUpService};
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
 use clientele_http::{AppState, HttpLimits, Metrics, PoolGauges, Readiness, Services};
@@ -106,6 +106,11 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
                 customers: repo.clone(),
                 hasher,
                 clock: clock.clone(),
+                lockout: LockoutPolicy {
+                    threshold: settings.security.lockout_threshold,
+                    base: chrono::Duration::seconds(settings.security.lockout_base_secs as i64),
+                    max: chrono::Duration::seconds(settings.security.lockout_max_secs as i64),
+                },
             },
             sessions: repo.clone(),
             users: repo.clone(),

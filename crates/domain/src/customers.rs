@@ -136,6 +136,22 @@ pub struct OwnAccount {
     pub addresses: Vec<Address>,
 }
 
+impl OwnAccount {
+    /// Whether a user may see this customer as their own: it is theirs and not deleted.
+    pub fn visible(customer: &Customer, user: &User) -> bool {
+        customer.status != CustomerStatus::Deleted && user.customer_id == customer.id
+    }
+
+    /// The account from its parts, if the user may see it.
+    pub fn checked(customer: Customer, user: User, addresses: Vec<Address>) -> Option<Self> {
+        Self::visible(&customer, &user).then_some(Self {
+            customer,
+            user,
+            addresses,
+        })
+    }
+}
+
 /// Why a profile could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -174,7 +190,7 @@ impl ProfileService {
         let (Some(customer), Some(user)) = (customer, user) else {
             return Err(ProfileError::NotFound);
         };
-        if customer.status == CustomerStatus::Deleted || user.customer_id != customer.id {
+        if !OwnAccount::visible(&customer, &user) {
             return Err(ProfileError::NotFound);
         }
         let addresses = self.addresses.list_for_customer(who.tenant, customer.id).await?;

@@ -75,6 +75,10 @@ pub struct User {
     pub consents: Consents,
     pub first_login_at: Option<DateTime<Utc>>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Failed logins since the last successful one.
+    pub failed_logins: i32,
+    /// Logins are refused until then (lockout after repeated failures).
+    pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -106,6 +110,11 @@ pub trait UserRepository: Send + Sync {
     async fn by_login(&self, tenant: TenantId, login: &Login) -> Result<Option<User>, StoreError>;
     /// The user with this key.
     async fn by_id(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError>;
-    /// Notes a successful login (sets the first login time once).
+    /// Notes a successful login: sets the first login time once, the last every time, and
+    /// clears failed logins and any lock.
     async fn record_login(&self, tenant: TenantId, id: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Counts a failed login atomically; returns the new count.
+    async fn record_failed_login(&self, tenant: TenantId, id: UserId) -> Result<i32, StoreError>;
+    /// Refuses logins of the user until `until`.
+    async fn lock(&self, tenant: TenantId, id: UserId, until: DateTime<Utc>) -> Result<(), StoreError>;
 }

@@ -226,6 +226,8 @@ fn user(active: bool) -> User {
         consents: Consents::default(),
         first_login_at: None,
         last_login_at: None,
+        failed_logins: 0,
+        locked_until: None,
         created_at: t,
         updated_at: t,
         version: 1,
@@ -251,6 +253,7 @@ fn customer(status: CustomerStatus) -> Customer {
 fn authenticator(found: Option<User>, verifies: bool, status: CustomerStatus) -> Authenticator {
     let mut users = MockUserRepository::new();
     users.expect_by_login().returning(move |_, _| Ok(found.clone()));
+    users.expect_record_failed_login().returning(|_, _| Ok(1));
     let mut customers = MockCustomerRepository::new();
     customers
         .expect_by_id()
@@ -265,6 +268,7 @@ fn authenticator(found: Option<User>, verifies: bool, status: CustomerStatus) ->
         customers: Arc::new(customers),
         hasher: Arc::new(hasher),
         clock: clock(),
+        lockout: LockoutPolicy::default(),
     }
 }
 
@@ -294,6 +298,59 @@ async fn wrong_password_inactive_user_and_blocked_customer_look_the_same() {
             .unwrap_err();
         assert!(matches!(err, AuthError::InvalidCredentials), "{status:?}");
     }
+}
+
+#[test]
+fn locks_grow_from_the_threshold_and_are_capped() {
+    let p = LockoutPolicy {
+        threshold: 3,
+        base: chrono::Duration::seconds(30),
+        max: chrono::Duration::seconds(200),
+    };
+    assert_eq!(p.lock_for(2), None);
+    assert_eq!(p.lock_for(3), Some(chrono::Duration::seconds(30)));
+    assert_eq!(p.lock_for(4), Some(chrono::Duration::seconds(60)));
+    assert_eq!(p.lock_for(5), Some(chrono::Duration::seconds(120)));
+    assert_eq!(p.lock_for(6), Some(chrono::Duration::seconds(200)));
+    assert_eq!(p.lock_for(500), Some(chrono::Duration::seconds(200)));
+}
+
+#[tokio::test]
+async fn a_locked_account_refuses_even_the_right_password() {
+    let mut locked = user(true);
+    locked.locked_until = Some(Utc.with_ymd_and_hms(2026, 11, 23, 12, 5, 0).unwrap()); // clock says 12:00
+    let err = authenticator(Some(locked), true, CustomerStatus::Active)
+        .login(&tenant(), "anna@example.com", &Password::for_login("right"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::InvalidCredentials));
+}
+
+#[tokio::test]
+async fn the_failure_that_reaches_the_threshold_locks_the_account() {
+    let mut users = MockUserRepository::new();
+    users.expect_by_login().returning(|_, _| Ok(Some(user(true))));
+    users.expect_record_failed_login().returning(|_, _| Ok(5));
+    let lock_end = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 30).unwrap();
+    users
+        .expect_lock()
+        .with(eq(TenantId::new(1)), eq(UserId::new(3)), eq(lock_end))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let mut hasher = MockPasswordHasher::new();
+    hasher.expect_verify().returning(|_, _| Ok(false));
+    let auth = Authenticator {
+        users: Arc::new(users),
+        customers: Arc::new(MockCustomerRepository::new()),
+        hasher: Arc::new(hasher),
+        clock: clock(),
+        lockout: LockoutPolicy::default(),
+    };
+    let err = auth
+        .login(&tenant(), "anna@example.com", &Password::for_login("wrong"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::InvalidCredentials));
 }
 
 #[tokio::test]

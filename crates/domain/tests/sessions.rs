@@ -43,6 +43,7 @@ fn service(sessions: MockSessionRepository) -> SessionService {
             customers: Arc::new(MockCustomerRepository::new()),
             hasher: Arc::new(MockPasswordHasher::new()),
             clock: clock.clone(),
+            lockout: LockoutPolicy::default(),
         },
         sessions: Arc::new(sessions),
         users: Arc::new(MockUserRepository::new()),

@@ -92,6 +92,7 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                     customers: customers.clone(),
                     hasher,
                     clock: clock.clone(),
+                    lockout: LockoutPolicy::default(),
                 },
                 sessions: Arc::new(sessions),
                 users: users.clone(),

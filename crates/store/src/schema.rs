@@ -62,6 +62,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
     }
 }
 

@@ -2,16 +2,22 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use clientele_domain::addresses::Address;
+use clientele_domain::customers::Customer;
 use clientele_domain::identity::{
-    NewSession, Rotation, Session, SessionRepository, Subject, TokenDigest, TokenDigests,
+    AccountParts, NewSession, Rotation, Session, SessionRepository, Subject, TokenDigest, TokenDigests,
 };
 use clientele_domain::ids::{CustomerId, PublicId, SessionId, TenantId, UserId};
+use clientele_domain::users::User;
 use clientele_domain::StoreError;
 use diesel::prelude::*;
 
+use crate::addresses::AddressRow;
+use crate::customers::CustomerRow;
 use crate::encoding::{db_time, utc};
 use crate::errors::{DbError, RowCheck};
-use crate::schema::sessions;
+use crate::schema::{addresses, customers, sessions, users};
+use crate::users::UserRow;
 use crate::Store;
 
 #[derive(Queryable, Selectable)]
@@ -122,6 +128,55 @@ impl SessionRepository for Store {
                 .first(c)
                 .optional())?;
             row.map(Session::try_from).transpose()
+        })
+        .await
+    }
+
+    async fn by_access_with_account(
+        &self,
+        tenant: TenantId,
+        access: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, Option<AccountParts>)>, StoreError> {
+        let digest = access.as_str().to_owned();
+        // One blocking job for all three reads: each job is a thread hand-off, and this
+        // runs on every token-authenticated request.
+        self.run("session with account", move |conn| {
+            with_conn!(conn, |c| {
+                let row: Option<SessionRow> = sessions::table
+                    .filter(sessions::access_digest.eq(&digest))
+                    .filter(sessions::tenant_id.eq(tenant.get()))
+                    .filter(sessions::revoked_at.is_null())
+                    .filter(sessions::rotated_at.is_null())
+                    .filter(sessions::access_expires_at.gt(db_time(now)))
+                    .select(SessionRow::as_select())
+                    .first(c)
+                    .optional()?;
+                let Some(row) = row else { return Ok(None) };
+                let session = Session::try_from(row)?;
+                let Subject::User { user, .. } = session.subject else {
+                    return Ok(Some((session, None)));
+                };
+                let pair: Option<(UserRow, CustomerRow)> = users::table
+                    .inner_join(customers::table)
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::id.eq(user.get()))
+                    .select((UserRow::as_select(), CustomerRow::as_select()))
+                    .first(c)
+                    .optional()?;
+                let Some((user, customer)) = pair else {
+                    return Ok(Some((session, None)));
+                };
+                let rows: Vec<AddressRow> = addresses::table
+                    .filter(addresses::tenant_id.eq(tenant.get()))
+                    .filter(addresses::customer_id.eq(customer.id))
+                    .order(addresses::id)
+                    .select(AddressRow::as_select())
+                    .load(c)?;
+                let addresses = rows.into_iter().map(Address::try_from).collect::<Result<Vec<_>, _>>()?;
+                let parts = (Customer::try_from(customer)?, User::try_from(user)?, addresses);
+                Ok(Some((session, Some(parts))))
+            })
         })
         .await
     }

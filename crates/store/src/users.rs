@@ -51,6 +51,8 @@ pub(crate) struct UserRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i64,
+    failed_logins: i32,
+    locked_until: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -160,6 +162,8 @@ impl TryFrom<UserRow> for User {
             },
             first_login_at: row.first_login_at.map(utc),
             last_login_at: row.last_login_at.map(utc),
+            failed_logins: row.failed_logins,
+            locked_until: row.locked_until.map(utc),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
@@ -207,7 +211,37 @@ impl UserRepository for Store {
                 .set((
                     users::first_login_at.eq(coalesce(users::first_login_at, Some(at))),
                     users::last_login_at.eq(Some(at)),
+                    users::failed_logins.eq(0),
+                    users::locked_until.eq(None::<NaiveDateTime>),
                 ))
+                .execute(c))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn record_failed_login(&self, tenant: TenantId, id: UserId) -> Result<i32, StoreError> {
+        self.run("record failed login", move |conn| {
+            // One statement, so concurrent failures each count.
+            let count: Option<i32> = with_conn!(conn, |c| diesel::update(users::table)
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::id.eq(id.get()))
+                .set(users::failed_logins.eq(users::failed_logins + 1))
+                .returning(users::failed_logins)
+                .get_result(c)
+                .optional())?;
+            count.ok_or(DbError::Missing("user"))
+        })
+        .await
+    }
+
+    async fn lock(&self, tenant: TenantId, id: UserId, until: DateTime<Utc>) -> Result<(), StoreError> {
+        let until = db_time(until);
+        self.run("lock user", move |conn| {
+            with_conn!(conn, |c| diesel::update(users::table)
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::id.eq(id.get()))
+                .set(users::locked_until.eq(Some(until)))
                 .execute(c))?;
             Ok(())
         })

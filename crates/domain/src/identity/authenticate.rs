@@ -22,6 +22,38 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
+/// When repeated failed logins lock an account, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Failed logins in a row that lock the account.
+    pub threshold: i32,
+    /// The first lock's length; each further failure doubles it.
+    pub base: chrono::Duration,
+    /// The longest lock.
+    pub max: chrono::Duration,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        Self {
+            threshold: 5,
+            base: chrono::Duration::seconds(30),
+            max: chrono::Duration::hours(1),
+        }
+    }
+}
+
+impl LockoutPolicy {
+    /// The lock after `failures` failed logins in a row, if any.
+    pub fn lock_for(&self, failures: i32) -> Option<chrono::Duration> {
+        if failures < self.threshold {
+            return None;
+        }
+        let factor = 1i32 << (failures - self.threshold).min(20);
+        Some((self.base * factor).min(self.max))
+    }
+}
+
 /// Verifies credentials of storefront users.
 #[derive(Clone)]
 pub struct Authenticator {
@@ -29,6 +61,7 @@ pub struct Authenticator {
     pub customers: Arc<dyn CustomerRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
+    pub lockout: LockoutPolicy,
 }
 
 impl Authenticator {
@@ -43,13 +76,29 @@ impl Authenticator {
             .hasher
             .verify(password, user.as_ref().and_then(|u| u.password_hash.clone()))
             .await?;
-        let user = match user {
-            Some(u) if matches => u,
-            _ => {
-                tracing::info!(tenant = tenant.name.as_str(), event = "login_failed", "login failed");
-                return Err(AuthError::InvalidCredentials);
-            }
+        let Some(user) = user else {
+            tracing::info!(
+                tenant = tenant.name.as_str(),
+                event = "login_failed",
+                "login failed: unknown login"
+            );
+            return Err(AuthError::InvalidCredentials);
         };
+        let now = self.clock.now();
+        // A locked account refuses even the right password, and looks like a wrong one.
+        if user.locked_until.is_some_and(|until| until > now) {
+            tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "login_refused_locked", "login refused: account locked");
+            return Err(AuthError::InvalidCredentials);
+        }
+        if !matches {
+            let failures = self.users.record_failed_login(tenant.id, user.id).await?;
+            tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "login_failed", failures, "login failed: wrong password");
+            if let Some(lock) = self.lockout.lock_for(failures) {
+                self.users.lock(tenant.id, user.id, now + lock).await?;
+                tracing::warn!(tenant = tenant.name.as_str(), user = %user.public_id, event = "account_locked", failures, lock_secs = lock.num_seconds(), "account locked after repeated failed logins");
+            }
+            return Err(AuthError::InvalidCredentials);
+        }
         let customer = self.customers.by_id(tenant.id, user.customer_id).await?;
         if !user.active || customer.is_none_or(|c| c.status != CustomerStatus::Active) {
             tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "login_refused", "login refused: user inactive or customer blocked");

@@ -6,13 +6,13 @@ mod ports;
 mod sessions;
 mod signup;
 
-pub use authenticate::{AuthError, Authenticator};
+pub use authenticate::{AuthError, Authenticator, LockoutPolicy};
 pub use ports::{HashError, IdGenerator, PasswordHasher};
 #[cfg(feature = "mock")]
 pub use ports::{MockIdGenerator, MockPasswordHasher};
 pub use sessions::{
-    IssuedTokens, NewSession, Rotation, Secrets, Session, SessionPolicy, SessionRepository, SessionService, Subject,
-    TokenDigest, TokenDigests, TokenError,
+    AccountParts, IssuedTokens, NewSession, Rotation, Secrets, Session, SessionPolicy, SessionRepository,
+    SessionService, Subject, TokenDigest, TokenDigests, TokenError,
 };
 #[cfg(feature = "mock")]
 pub use sessions::{MockSecrets, MockSessionRepository};

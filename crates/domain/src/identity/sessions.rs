@@ -10,11 +10,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
+use crate::addresses::Address;
 use crate::clock::Clock;
+use crate::customers::{Customer, OwnAccount};
 use crate::error::StoreError;
 use crate::identity::{AuthError, Authenticator, Principal};
 use crate::ids::{CustomerId, PublicId, SessionId, TenantId, UserId};
 use crate::tenants::Tenant;
+use crate::users::User;
 use crate::users::UserRepository;
 use crate::values::Password;
 
@@ -120,6 +123,15 @@ pub trait SessionRepository: Send + Sync {
         access: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<Option<Session>, StoreError>;
+    /// Like [`SessionRepository::by_access`], and with it the session user's customer,
+    /// user and addresses — in one round trip, for the hot path of every
+    /// token-authenticated profile read. The parts are `None` for anonymous sessions.
+    async fn by_access_with_account(
+        &self,
+        tenant: TenantId,
+        access: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, Option<AccountParts>)>, StoreError>;
     /// Atomically spends the live refresh token `refresh` and stores the token pair
     /// `next` as a new session of the same family and subject.
     async fn rotate(
@@ -134,6 +146,9 @@ pub trait SessionRepository: Send + Sync {
     /// Revokes every session of the user; returns how many were live.
     async fn revoke_user(&self, tenant: TenantId, user: UserId, now: DateTime<Utc>) -> Result<u64, StoreError>;
 }
+
+/// A customer, one of its users and its addresses, as read together.
+pub type AccountParts = (Customer, User, Vec<Address>);
 
 /// Token lifetimes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,6 +254,23 @@ impl SessionService {
             .by_access(tenant.id, &digest, self.clock.now())
             .await?
             .ok_or(TokenError::Invalid)
+    }
+
+    /// The live session of an access token and, for a logged-in user, their own account
+    /// (`None` for anonymous sessions, or when the customer is gone).
+    pub async fn authenticate_with_account(
+        &self,
+        tenant: &Tenant,
+        access_token: &str,
+    ) -> Result<(Session, Option<OwnAccount>), TokenError> {
+        let digest = self.secrets.digest(access_token);
+        let (session, parts) = self
+            .sessions
+            .by_access_with_account(tenant.id, &digest, self.clock.now())
+            .await?
+            .ok_or(TokenError::Invalid)?;
+        let account = parts.and_then(|(customer, user, addresses)| OwnAccount::checked(customer, user, addresses));
+        Ok((session, account))
     }
 
     /// Ends the session of an access token and every session derived from the same login.

@@ -4,6 +4,7 @@
 
 use actix_web::{http::header, http::StatusCode, HttpRequest, HttpResponse};
 use base64::Engine;
+use clientele_domain::customers::{OwnAccount, ProfileError};
 use clientele_domain::identity::{AuthError, Principal, Session, TokenError};
 use clientele_domain::tenants::Tenant;
 use clientele_domain::values::Password;
@@ -106,4 +107,35 @@ pub async fn caller(state: &AppState, req: &HttpRequest, tenant: &Tenant) -> Res
         Err(AuthError::InvalidCredentials) => Err(unauthorized()),
         Err(e) => Err(internal(e)),
     }
+}
+
+/// The caller and their own account. With a token both come from one store round trip;
+/// with Basic credentials the login (argon2id) dominates anyway.
+pub async fn caller_with_account(
+    state: &AppState,
+    req: &HttpRequest,
+    tenant: &Tenant,
+) -> Result<(Caller, OwnAccount), IcmError> {
+    if let Some(token) = bearer_token(req) {
+        return match state.services.sessions.authenticate_with_account(tenant, &token).await {
+            Ok((session, account)) => {
+                let caller = Caller { session, token };
+                caller.principal()?;
+                Ok((caller, account.ok_or_else(IcmError::customer_not_found)?))
+            }
+            Err(TokenError::Invalid) => Err(invalid_token()),
+            Err(TokenError::Store(e)) => Err(internal(e)),
+        };
+    }
+    let caller = caller(state, req, tenant).await?;
+    let account = state
+        .services
+        .profile
+        .own_account(&caller.principal()?)
+        .await
+        .map_err(|e| match e {
+            ProfileError::NotFound => IcmError::customer_not_found(),
+            ProfileError::Store(e) => internal(e),
+        })?;
+    Ok((caller, account))
 }

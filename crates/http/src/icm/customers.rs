@@ -4,7 +4,7 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use clientele_domain::addresses::{Address, AddressData, AddressUsage};
-use clientele_domain::customers::{Company, CustomerKind, OwnAccount, ProfileError};
+use clientele_domain::customers::{Company, CustomerKind, OwnAccount};
 use clientele_domain::identity::{SignUp, SignUpError};
 use clientele_domain::users::{Consents, PersonData};
 use clientele_domain::values::{
@@ -291,20 +291,7 @@ pub async fn get_private_customer(req: HttpRequest, state: web::Data<AppState>) 
 
 async fn read(req: HttpRequest, state: web::Data<AppState>, private_only: bool) -> Result<HttpResponse, IcmError> {
     let tenant = tenant_named(&state, base(&req).site).await?;
-    let caller = super::auth::caller(&state, &req, &tenant).await?;
-    let principal = caller.principal()?;
-    let account = state
-        .services
-        .profile
-        .own_account(&principal)
-        .await
-        .map_err(|e| match e {
-            ProfileError::NotFound => IcmError::customer_not_found(),
-            ProfileError::Store(e) => {
-                tracing::error!(error = %e, "profile read failed");
-                crate::problem::Problem::Unavailable.into()
-            }
-        })?;
+    let (caller, account) = super::auth::caller_with_account(&state, &req, &tenant).await?;
     let key = req.match_info().get("customer").unwrap_or_default();
     if key != "-" && key != account.customer.number.as_str() {
         return Err(IcmError::customer_not_found());
