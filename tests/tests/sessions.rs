@@ -375,8 +375,11 @@ async fn emporix_anonymous_and_customer_tokens() {
 async fn fifty_parallel_wrong_passwords_lock_the_account_without_errors() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
-        s.post_json(&format!("{ICM}/privatecustomers"), &icm_private_customer("anna@example.com", "L-1"))
-            .await;
+        s.post_json(
+            &format!("{ICM}/privatecustomers"),
+            &icm_private_customer("anna@example.com", "L-1"),
+        )
+        .await;
         let wrong = "grant_type=password&username=anna%40example.com&password=not+the+password";
         let replies = futures_util::future::join_all((0..50).map(|_| token(&s, wrong, &[]))).await;
         let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
@@ -387,7 +390,31 @@ async fn fifty_parallel_wrong_passwords_lock_the_account_without_errors() {
         assert_eq!(r.status, 401, "{backend}: locked account");
         assert_eq!(r.text(), replies[0].text(), "a lock looks like a wrong password");
         let unknown = token(&s, "grant_type=password&username=nobody%40example.com&password=x", &[]).await;
-        assert_eq!((unknown.status, unknown.text()), (401, r.text()), "unknown login looks the same");
+        assert_eq!(
+            (unknown.status, unknown.text()),
+            (401, r.text()),
+            "unknown login looks the same"
+        );
         s.stop().await;
     }
+}
+
+#[actix_web::test]
+async fn too_many_attempts_from_one_client_answer_429_with_retry_after() {
+    let (backend, db) = databases().remove(0);
+    let s = TestServer::start_with(backend, db, |settings| settings.security.auth_attempts_per_minute = 3).await;
+    let wrong = "grant_type=password&username=a%40example.com&password=whatever+it+is";
+    for _ in 0..3 {
+        assert_eq!(token(&s, wrong, &[]).await.status, 401);
+    }
+    // The budget is shared by every credential-checking route of every dialect.
+    let r = token(&s, wrong, &[]).await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert!(r.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|secs| (1..=20).contains(&secs)));
+    let r = s.post_json(&format!("{ICM}/privatecustomers"), &icm_private_customer("b@example.com", "B-1")).await;
+    assert_eq!(r.status, 429);
+    let r = s.emporix_signup(&emporix_signup("c@example.com")).await;
+    assert_eq!((r.status, r.json()["type"].as_str()), (429, Some("too_many_requests")));
+    assert!(r.header("retry-after").is_some());
+    s.stop().await;
 }

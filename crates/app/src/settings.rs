@@ -68,6 +68,7 @@ pub struct SecuritySettings {
     pub lockout_threshold: i32,
     pub lockout_base_secs: u64,
     pub lockout_max_secs: u64,
+    pub auth_attempts_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -134,6 +135,9 @@ impl Settings {
         }
         if !(60..=86_400).contains(&self.security.access_token_ttl_secs) {
             bail!("configuration: security.access_token_ttl_secs must be between 60 and 86400");
+        }
+        if self.security.auth_attempts_per_minute == 0 {
+            bail!("configuration: security.auth_attempts_per_minute must be at least 1");
         }
         if self.security.lockout_threshold < 1 {
             bail!("configuration: security.lockout_threshold must be at least 1");

@@ -13,6 +13,7 @@ use clientele_domain::customers::ProfileService;
 use clientele_domain::identity::{Authenticator, LockoutPolicy, SessionPolicy, SessionService, SignUpService};
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
+use clientele_http::rate_limit::RateLimiter;
 use clientele_http::{AppState, HttpLimits, Metrics, PoolGauges, Readiness, Services};
 use clientele_store::{Store, StoreConfig};
 
@@ -132,10 +133,12 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
                 min_len: settings.security.password_min_length,
                 max_len: settings.security.password_max_length,
             },
+            auth_attempts_per_minute: settings.security.auth_attempts_per_minute,
         },
         readiness: Arc::new(StoreReadiness(store.clone())),
         ids,
         metrics: Metrics::new(),
+        auth_limiter: Arc::new(RateLimiter::new(settings.security.auth_attempts_per_minute)),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod icm;
 mod metrics;
 mod observe;
 pub mod problem;
+pub mod rate_limit;
 
 use std::sync::Arc;
 
@@ -39,6 +40,8 @@ pub struct HttpLimits {
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
     pub password_policy: PasswordPolicy,
+    /// Logins, token grants and sign-ups allowed per client address and minute.
+    pub auth_attempts_per_minute: u32,
 }
 
 impl Default for HttpLimits {
@@ -46,6 +49,7 @@ impl Default for HttpLimits {
         Self {
             max_body_bytes: 256 * 1024,
             password_policy: PasswordPolicy::default(),
+            auth_attempts_per_minute: 60,
         }
     }
 }
@@ -58,6 +62,8 @@ pub struct AppState {
     pub readiness: Arc<dyn Readiness>,
     pub ids: Arc<dyn IdGenerator>,
     pub metrics: Metrics,
+    /// Shared by every credential-checking and account-creating route of every dialect.
+    pub auth_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 /// The complete application: every dialect, health, metrics and API docs.

@@ -60,6 +60,8 @@ pub enum Problem {
         message: String,
     },
     Unauthorized,
+    /// Too many attempts from this client; retry after this many seconds.
+    TooManyRequests(u64),
     /// Something failed on our side; details are in the log under the request id.
     Internal,
     Unavailable,
@@ -77,6 +79,7 @@ impl Problem {
             Problem::Unauthorized => StatusCode::UNAUTHORIZED,
             Problem::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Problem::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Problem::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -91,11 +94,27 @@ impl Problem {
             Problem::Unauthorized => "Authentication is required or failed.".into(),
             Problem::Internal => "An internal error occurred; see the server log for this request id.".into(),
             Problem::Unavailable => "The service is temporarily unavailable.".into(),
+            Problem::TooManyRequests(secs) => format!("Too many attempts from this client; retry in {secs} s."),
         }
     }
 
     /// Renders this problem in the shape of `dialect`.
     pub fn render(&self, dialect: Dialect) -> HttpResponse {
+        let mut res = self.render_body(dialect);
+        self.add_headers(&mut res);
+        res
+    }
+
+    /// Headers a problem always carries (`Retry-After` on 429).
+    pub fn add_headers(&self, res: &mut HttpResponse) {
+        if let Problem::TooManyRequests(secs) = self {
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
+            }
+        }
+    }
+
+    fn render_body(&self, dialect: Dialect) -> HttpResponse {
         match dialect {
             Dialect::Icm => crate::icm::errors::render_problem(self),
             Dialect::Emporix => crate::emporix::errors::render_problem(self),
@@ -118,6 +137,7 @@ fn render_icm_admin(p: &Problem) -> HttpResponse {
         Problem::BadRequest { .. } => "request.invalid.error",
         Problem::Unauthorized => "request.unauthorized.error",
         Problem::Internal | Problem::Unavailable => "server.error",
+        Problem::TooManyRequests(_) => "request.too_many_requests.error",
     };
     let mut feedback = serde_json::json!({
         "code": code,
@@ -142,6 +162,7 @@ fn render_websale(p: &Problem) -> HttpResponse {
         Problem::MethodNotAllowed => "methodNotAllowed",
         Problem::Internal => "internalError",
         Problem::Unavailable => "serviceUnavailable",
+        Problem::TooManyRequests(_) => "tooManyRequests",
     };
     let mut body = serde_json::json!({ "errorType": error_type, "message": p.message() });
     if let Problem::BadRequest { field: Some(f), .. } = p {

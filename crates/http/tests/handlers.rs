@@ -107,6 +107,7 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         readiness: Arc::new(AlwaysReady),
         ids,
         metrics: Metrics::new(),
+        auth_limiter: Arc::new(clientele_http::rate_limit::RateLimiter::new(60)),
     }
 }
 

@@ -174,6 +174,10 @@ async fn login_run(
 ) -> Result<HttpResponse, HttpResponse> {
     let tenant = tenant(&state, req.match_info().get("tenant").unwrap_or_default()).await?;
     session(&state, &req, &tenant).await?;
+    state
+        .auth_limiter
+        .check(&req)
+        .map_err(|p| p.render(crate::problem::Dialect::Emporix))?;
     let dto: PasswordAuthentication = body::json(&req, payload, state.limits.max_body_bytes)
         .await
         .map_err(|p| ErrorMessage::from(p).into_response())?;

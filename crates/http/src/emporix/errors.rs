@@ -72,6 +72,7 @@ impl From<Problem> for ErrorMessage {
             Problem::Unauthorized => "unauthorized",
             Problem::Internal => "internal_error",
             Problem::Unavailable => "service_unavailable",
+            Problem::TooManyRequests(_) => "too_many_requests",
         };
         let mut e = Self::new(p.status(), type_, p.message());
         if let Problem::BadRequest {

@@ -108,6 +108,9 @@ async fn run(
     if let Err(unauthorized) = super::auth::session(&state, &req, &tenant).await {
         return Ok(unauthorized);
     }
+    if let Err(p) = state.auth_limiter.check(&req) {
+        return Ok(p.render(crate::problem::Dialect::Emporix));
+    }
     let dto: CustomerSignup = body::json(&req, payload, state.limits.max_body_bytes).await?;
     let sign_up = parse(dto, &state)?;
     let email = sign_up.email.as_str().to_owned();

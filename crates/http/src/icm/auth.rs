@@ -39,20 +39,20 @@ impl Caller {
 }
 
 pub fn unauthorized() -> IcmError {
-    IcmError {
-        status: StatusCode::UNAUTHORIZED,
-        key: None,
-        message: "Authentication is required or the credentials are invalid.".into(),
-    }
+    IcmError::new(
+        StatusCode::UNAUTHORIZED,
+        None,
+        "Authentication is required or the credentials are invalid.",
+    )
 }
 
 /// A 401 the PWA recognises as a dead token: it drops the token and retries without it.
 fn invalid_token() -> IcmError {
-    IcmError {
-        status: StatusCode::UNAUTHORIZED,
-        key: None,
-        message: "AuthenticationTokenInvalid: the authentication token is invalid, expired or revoked.".into(),
-    }
+    IcmError::new(
+        StatusCode::UNAUTHORIZED,
+        None,
+        "AuthenticationTokenInvalid: the authentication token is invalid, expired or revoked.",
+    )
 }
 
 /// Login and password from an `Authorization: Basic …` header (any case of "Basic").

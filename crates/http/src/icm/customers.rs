@@ -71,6 +71,7 @@ async fn create(
     private_only: bool,
 ) -> Result<HttpResponse, IcmError> {
     let tenant = tenant_named(&state, base(&req).site).await?;
+    state.auth_limiter.check(&req)?;
     let dto: NewCustomerRo = body::json(&req, payload, state.limits.max_body_bytes).await?;
     let sign_up = parse_new_customer(dto, private_only, &state)?;
     let account = state

@@ -12,16 +12,23 @@ pub struct IcmError {
     pub status: StatusCode,
     pub key: Option<&'static str>,
     pub message: String,
+    /// A problem whose headers the answer carries (e.g. `Retry-After`).
+    problem: Option<Problem>,
 }
 
 impl IcmError {
+    pub fn new(status: StatusCode, key: Option<&'static str>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            key,
+            message: message.into(),
+            problem: None,
+        }
+    }
+
     /// A 400 with a documented error key.
     pub fn bad(key: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            key: Some(key),
-            message: message.into(),
-        }
+        Self::new(StatusCode::BAD_REQUEST, Some(key), message)
     }
 
     /// A 400 naming the refused field and why.
@@ -35,11 +42,7 @@ impl IcmError {
 
     /// 404 for a customer the caller cannot see (never confirms existence).
     pub fn customer_not_found() -> Self {
-        Self {
-            status: StatusCode::NOT_FOUND,
-            key: None,
-            message: "Customer not found.".into(),
-        }
+        Self::new(StatusCode::NOT_FOUND, None, "Customer not found.")
     }
 
     pub fn into_response(self) -> HttpResponse {
@@ -47,7 +50,11 @@ impl IcmError {
         if let Some(key) = self.key {
             res.insert_header(("error-key", key));
         }
-        res.content_type("text/plain; charset=utf-8").body(self.message)
+        let mut res = res.content_type("text/plain; charset=utf-8").body(self.message);
+        if let Some(p) = &self.problem {
+            p.add_headers(&mut res);
+        }
+        res
     }
 }
 
@@ -62,6 +69,7 @@ impl From<Problem> for IcmError {
             status: p.status(),
             key,
             message: p.message(),
+            problem: Some(p),
         }
     }
 }

@@ -54,11 +54,7 @@ impl From<IssuedTokens> for TokenRo {
 }
 
 fn invalid_grant(message: &str) -> IcmError {
-    IcmError {
-        status: StatusCode::BAD_REQUEST,
-        key: None,
-        message: message.into(),
-    }
+    IcmError::new(StatusCode::BAD_REQUEST, None, message)
 }
 
 /// Creates a token set.
@@ -67,13 +63,15 @@ fn invalid_grant(message: &str) -> IcmError {
     responses((status = 200, description = "Token set", body = TokenRo),
               (status = 400, description = "The grant is missing fields, unknown, or its refresh token is invalid"),
               (status = 401, description = "Wrong credentials"),
-              (status = 415, description = "Not application/x-www-form-urlencoded")))]
+              (status = 415, description = "Not application/x-www-form-urlencoded"),
+              (status = 429, description = "Too many attempts from this client; see Retry-After")))]
 pub async fn token(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     run(req, payload, state).await.unwrap_or_else(IcmError::into_response)
 }
 
 async fn run(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, IcmError> {
     let tenant = tenant_named(&state, req.match_info().get("site").unwrap_or_default()).await?;
+    state.auth_limiter.check(&req)?;
     let bytes = body::read(payload, state.limits.max_body_bytes).await?;
     let form: TokenRequest = if bytes.is_empty() {
         TokenRequest::default()
