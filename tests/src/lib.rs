@@ -65,6 +65,11 @@ impl TestServer {
         settings.server.workers = 2;
         settings.database.url = db.url.clone();
         settings.database.pool_size = 4;
+        // Mails go to a folder of this server's own, never to the working directory.
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mail_dir = std::env::temp_dir().join(format!("clientele-test-mail-{}-{n}", std::process::id()));
+        settings.mail.dir = mail_dir.display().to_string();
         tweak(&mut settings);
         let running = clientele::start(&settings).await.expect("server starts");
         actix_web::rt::spawn(running.server);

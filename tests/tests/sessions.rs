@@ -410,8 +410,16 @@ async fn too_many_attempts_from_one_client_answer_429_with_retry_after() {
     // The budget is shared by every credential-checking route of every dialect.
     let r = token(&s, wrong, &[]).await;
     assert_eq!(r.status, 429, "{}", r.text());
-    assert!(r.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|secs| (1..=20).contains(&secs)));
-    let r = s.post_json(&format!("{ICM}/privatecustomers"), &icm_private_customer("b@example.com", "B-1")).await;
+    assert!(r
+        .header("retry-after")
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|secs| (1..=20).contains(&secs)));
+    let r = s
+        .post_json(
+            &format!("{ICM}/privatecustomers"),
+            &icm_private_customer("b@example.com", "B-1"),
+        )
+        .await;
     assert_eq!(r.status, 429);
     let r = s.emporix_signup(&emporix_signup("c@example.com")).await;
     assert_eq!((r.status, r.json()["type"].as_str()), (429, Some("too_many_requests")));

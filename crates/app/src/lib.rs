@@ -1,6 +1,7 @@
 //! The clientele service: wires the store, crypto and HTTP adapters into the domain's
 //! use cases and runs the server. No business rule lives here.
 
+mod mail;
 pub mod settings;
 mod wiring;
 

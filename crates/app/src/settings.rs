@@ -17,6 +17,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub security: SecuritySettings,
     pub tenants: TenantSettings,
+    pub mail: MailSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +70,7 @@ pub struct SecuritySettings {
     pub lockout_base_secs: u64,
     pub lockout_max_secs: u64,
     pub auth_attempts_per_minute: u32,
+    pub password_history: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,6 +78,113 @@ pub struct SecuritySettings {
 pub struct TenantSettings {
     pub default: String,
     pub customer_number_pattern: String,
+}
+
+/// Outgoing mail: how it leaves (transport), what it looks like (templates), how the
+/// outbox is worked off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    /// Where the `file` transport writes `{tenant}/{id}-{kind}.eml`.
+    pub dir: String,
+    pub from: String,
+    /// Base of the links flows put into mails (opt-in, password reset, …).
+    pub link_base_url: String,
+    /// Template overrides `{tenant}/{language}/{kind}.txt|.html`; empty = built-in only.
+    pub templates_dir: String,
+    pub dispatch_interval_ms: u64,
+    pub max_attempts: u32,
+    /// Wait after the first failed attempt; doubles per further failure, at most an hour.
+    pub retry_base_secs: u64,
+    pub smtp: SmtpSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// `.eml` files under `mail.dir` (development).
+    File,
+    Smtp,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTlsMode,
+    /// Empty = no login.
+    pub username: String,
+    pub password: String,
+    pub timeout_secs: u64,
+}
+
+// `Settings` is `Debug`; the SMTP password must not reach a log through it.
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &redact_secret(&self.password))
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTlsMode {
+    /// Plain text; only for a relay on this host or a trusted network.
+    None,
+    /// STARTTLS, required (usually port 587).
+    Starttls,
+    /// TLS from the start (SMTPS, usually port 465).
+    Tls,
+}
+
+impl MailSettings {
+    /// Checks the `mail.*` keys; each error names its key.
+    fn validate(&self) -> anyhow::Result<()> {
+        clientele_mail::check_from(&self.from).map_err(|e| anyhow::anyhow!("configuration: mail.from: {e}"))?;
+        let url = self.link_base_url.trim();
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or_default();
+        if host.is_empty() || host.starts_with('/') {
+            bail!("configuration: mail.link_base_url must be an http:// or https:// URL (got '{url}')");
+        }
+        if self.transport == MailTransport::File && self.dir.trim().is_empty() {
+            bail!("configuration: mail.dir must be set when mail.transport is file");
+        }
+        if !(10..=3_600_000).contains(&self.dispatch_interval_ms) {
+            bail!("configuration: mail.dispatch_interval_ms must be between 10 and 3600000");
+        }
+        if !(1..=100).contains(&self.max_attempts) {
+            bail!("configuration: mail.max_attempts must be between 1 and 100");
+        }
+        if !(1..=3600).contains(&self.retry_base_secs) {
+            bail!("configuration: mail.retry_base_secs must be between 1 and 3600");
+        }
+        if !(1..=300).contains(&self.smtp.timeout_secs) {
+            bail!("configuration: mail.smtp.timeout_secs must be between 1 and 300");
+        }
+        if self.transport == MailTransport::Smtp {
+            if self.smtp.host.trim().is_empty() {
+                bail!("configuration: mail.smtp.host must be set when mail.transport is smtp");
+            }
+            if self.smtp.port == 0 {
+                bail!("configuration: mail.smtp.port must not be 0");
+            }
+            if self.smtp.username.is_empty() && !self.smtp.password.is_empty() {
+                bail!("configuration: mail.smtp.username must be set when mail.smtp.password is");
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Settings {
@@ -155,6 +264,7 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("configuration: tenants.default {e}"))?;
         clientele_domain::values::CustomerNumberPattern::parse(&self.tenants.customer_number_pattern)
             .map_err(|e| anyhow::anyhow!("configuration: tenants.customer_number_pattern {e}"))?;
+        self.mail.validate()?;
         match self.log.level.parse::<tracing_subscriber::EnvFilter>() {
             Ok(_) => Ok(()),
             Err(e) => bail!("configuration: log.level is not a valid filter: {e}"),
@@ -173,7 +283,17 @@ impl Settings {
     pub fn redacted_yaml(&self) -> String {
         let mut shown = self.clone();
         shown.database.url = redact_url(&shown.database.url);
+        shown.mail.smtp.password = redact_secret(&shown.mail.smtp.password).to_owned();
         serde_json::to_value(&shown).map(|v| to_yaml(&v, 0)).unwrap_or_default()
+    }
+}
+
+/// `***` for a set secret; an empty one stays empty, so `config show` tells whether it is set.
+fn redact_secret(secret: &str) -> &'static str {
+    if secret.is_empty() {
+        ""
+    } else {
+        "***"
     }
 }
 
@@ -248,5 +368,54 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("security.password_min_length"));
+    }
+
+    #[test]
+    fn mail_defaults_write_files_and_bad_mail_values_name_their_key() {
+        let s = Settings::defaults();
+        assert_eq!(
+            (s.mail.transport, s.mail.dir.as_str()),
+            (MailTransport::File, "data/mail")
+        );
+        type Breakage = fn(&mut MailSettings);
+        let cases: [(Breakage, &str); 6] = [
+            (|m| m.from = "not an address".into(), "mail.from"),
+            (|m| m.link_base_url = "ftp://x".into(), "mail.link_base_url"),
+            (|m| m.max_attempts = 0, "mail.max_attempts"),
+            (|m| m.dispatch_interval_ms = 0, "mail.dispatch_interval_ms"),
+            (
+                |m| {
+                    m.transport = MailTransport::Smtp;
+                    m.smtp.host = String::new();
+                },
+                "mail.smtp.host",
+            ),
+            (
+                |m| {
+                    m.transport = MailTransport::Smtp;
+                    m.smtp.password = "pw".into();
+                },
+                "mail.smtp.username",
+            ),
+        ];
+        for (break_it, key) in cases {
+            let mut s = Settings::defaults();
+            break_it(&mut s.mail);
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains(key), "{err} should name {key}");
+        }
+    }
+
+    #[test]
+    fn the_smtp_password_is_redacted() {
+        let mut s = Settings::defaults();
+        s.mail.smtp.username = "shop".into();
+        s.mail.smtp.password = "s3cret-smtp".into();
+        let shown = s.redacted_yaml();
+        assert!(
+            !shown.contains("s3cret-smtp") && shown.contains("password: \"***\""),
+            "{shown}"
+        );
+        assert!(!format!("{s:?}").contains("s3cret-smtp"));
     }
 }

@@ -10,7 +10,9 @@ use clientele_blocking::BlockingPool;
 use clientele_crypto::{Argon2idHasher, RandomIds};
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::customers::ProfileService;
-use clientele_domain::identity::{Authenticator, LockoutPolicy, SessionPolicy, SessionService, SignUpService};
+use clientele_domain::identity::{
+    Authenticator, CredentialsService, LockoutPolicy, SessionPolicy, SessionService, SignUpService,
+};
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
 use clientele_http::rate_limit::RateLimiter;
@@ -92,6 +94,10 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
     let repo = Arc::new(store.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ids = Arc::new(RandomIds);
+    let password_policy = PasswordPolicy {
+        min_len: settings.security.password_min_length,
+        max_len: settings.security.password_max_length,
+    };
     let services = Services {
         tenants: tenant_service(store),
         sign_up: SignUpService {
@@ -105,7 +111,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             authenticator: Authenticator {
                 users: repo.clone(),
                 customers: repo.clone(),
-                hasher,
+                hasher: hasher.clone(),
                 clock: clock.clone(),
                 lockout: LockoutPolicy {
                     threshold: settings.security.lockout_threshold,
@@ -117,11 +123,19 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             users: repo.clone(),
             secrets: ids.clone(),
             ids: ids.clone(),
-            clock,
+            clock: clock.clone(),
             policy: SessionPolicy {
                 access_ttl: chrono::Duration::seconds(settings.security.access_token_ttl_secs as i64),
                 refresh_ttl: chrono::Duration::seconds(settings.security.refresh_token_ttl_secs as i64),
             },
+        },
+        credentials: CredentialsService {
+            users: repo.clone(),
+            sessions: repo.clone(),
+            hasher,
+            clock,
+            policy: password_policy,
+            history: settings.security.password_history,
         },
         profile: ProfileService::new(repo.clone(), repo.clone(), repo),
     };
@@ -129,10 +143,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         services,
         limits: HttpLimits {
             max_body_bytes: settings.server.max_body_bytes,
-            password_policy: PasswordPolicy {
-                min_len: settings.security.password_min_length,
-                max_len: settings.security.password_max_length,
-            },
+            password_policy,
             auth_attempts_per_minute: settings.security.auth_attempts_per_minute,
         },
         readiness: Arc::new(StoreReadiness(store.clone())),
@@ -161,6 +172,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         .await
         .context("creating the default tenant")?;
     let state = app_state(settings, &store)?;
+    let mail = crate::mail::dispatcher(&settings.mail, &store)?;
     let s = &settings.server;
     let workers = if s.workers == 0 { cores() } else { s.workers };
     let server = actix_web::HttpServer::new(move || clientele_http::app(state.clone()))
@@ -172,6 +184,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         .with_context(|| format!("binding {}:{} (server.host / server.port)", s.host, s.port))?;
     let addr = *server.addrs().first().context("the server bound no address")?;
     let server = server.run();
+    crate::mail::spawn_dispatch_loop(mail, &settings.mail);
     tracing::info!(
         %addr,
         backend = ?store.backend(),

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod error;
 pub mod identity;
 pub mod ids;
+pub mod mail;
 pub mod payments;
 pub mod tenants;
 pub mod users;

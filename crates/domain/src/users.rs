@@ -115,6 +115,32 @@ pub trait UserRepository: Send + Sync {
     async fn record_login(&self, tenant: TenantId, id: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Counts a failed login atomically; returns the new count.
     async fn record_failed_login(&self, tenant: TenantId, id: UserId) -> Result<i32, StoreError>;
+    /// The user's earlier password hashes, newest first, at most `limit`.
+    async fn password_history(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        limit: usize,
+    ) -> Result<Vec<PasswordHash>, StoreError>;
+    /// Sets a new password hash atomically: the current one moves into the history,
+    /// which keeps the newest `keep` entries.
+    async fn set_password(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        hash: PasswordHash,
+        keep: usize,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Sets a new login; false if there is no such user. A taken login is
+    /// `Duplicate(UserLogin)` and changes nothing.
+    async fn set_login(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        login: &Login,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Refuses logins of the user until `until`.
     async fn lock(&self, tenant: TenantId, id: UserId, until: DateTime<Utc>) -> Result<(), StoreError>;
 }

@@ -18,7 +18,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App};
 use clientele_domain::customers::ProfileService;
-use clientele_domain::identity::{IdGenerator, SessionService, SignUpService};
+use clientele_domain::identity::{CredentialsService, IdGenerator, SessionService, SignUpService};
 use clientele_domain::tenants::TenantService;
 use clientele_domain::values::PasswordPolicy;
 
@@ -31,6 +31,7 @@ pub struct Services {
     pub tenants: TenantService,
     pub sign_up: SignUpService,
     pub sessions: SessionService,
+    pub credentials: CredentialsService,
     pub profile: ProfileService,
 }
 

@@ -14,6 +14,7 @@ mod customers;
 mod encoding;
 mod errors;
 mod migrations;
+mod outbox;
 mod payment_instruments;
 mod schema;
 mod sessions;

@@ -169,6 +169,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        kind -> Text,
+        recipient -> Text,
+        language -> Nullable<Text>,
+        params -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    password_history (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_id -> BigInt,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(customers -> tenants (tenant_id));
 diesel::joinable!(users -> customers (customer_id));
 diesel::joinable!(addresses -> customers (customer_id));
@@ -179,6 +206,7 @@ diesel::joinable!(payment_instruments -> users (user_id));
 diesel::joinable!(custom_attributes -> customers (customer_id));
 diesel::joinable!(custom_attributes -> users (user_id));
 diesel::joinable!(custom_attributes -> addresses (address_id));
+diesel::joinable!(mail_outbox -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -189,4 +217,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_instruments,
     custom_attributes,
     sessions,
+    mail_outbox,
 );

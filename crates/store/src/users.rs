@@ -12,7 +12,7 @@ use diesel::sql_types::{Nullable, SingleValue};
 
 use crate::encoding::{db_time, parse_strings, strings_text, utc};
 use crate::errors::{DbError, RowCheck};
-use crate::schema::users;
+use crate::schema::{password_history, users};
 use crate::Store;
 
 #[declare_sql_function]
@@ -231,6 +231,109 @@ impl UserRepository for Store {
                 .get_result(c)
                 .optional())?;
             count.ok_or(DbError::Missing("user"))
+        })
+        .await
+    }
+
+    async fn password_history(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        limit: usize,
+    ) -> Result<Vec<PasswordHash>, StoreError> {
+        self.run("password history", move |conn| {
+            let hashes: Vec<String> = with_conn!(conn, |c| password_history::table
+                .filter(password_history::tenant_id.eq(tenant.get()))
+                .filter(password_history::user_id.eq(id.get()))
+                .order(password_history::id.desc())
+                .limit(limit as i64)
+                .select(password_history::password_hash)
+                .load(c))?;
+            Ok(hashes.into_iter().map(PasswordHash::from_phc).collect())
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        hash: PasswordHash,
+        keep: usize,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.run("set password", move |conn| {
+            let now = db_time(now);
+            write_tx!(conn, |c| {
+                let current: Option<Option<String>> = users::table
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::id.eq(id.get()))
+                    .select(users::password_hash)
+                    .first(c)
+                    .optional()?;
+                let Some(current) = current else {
+                    return Err(DbError::Missing("user"));
+                };
+                if let Some(old) = current {
+                    diesel::insert_into(password_history::table)
+                        .values((
+                            password_history::tenant_id.eq(tenant.get()),
+                            password_history::user_id.eq(id.get()),
+                            password_history::password_hash.eq(old),
+                            password_history::created_at.eq(now),
+                        ))
+                        .execute(c)?;
+                }
+                // Keep the newest `keep` entries.
+                let kept: Vec<i64> = password_history::table
+                    .filter(password_history::user_id.eq(id.get()))
+                    .order(password_history::id.desc())
+                    .limit(keep as i64)
+                    .select(password_history::id)
+                    .load(c)?;
+                diesel::delete(
+                    password_history::table
+                        .filter(password_history::user_id.eq(id.get()))
+                        .filter(password_history::id.ne_all(kept)),
+                )
+                .execute(c)?;
+                diesel::update(
+                    users::table
+                        .filter(users::tenant_id.eq(tenant.get()))
+                        .filter(users::id.eq(id.get())),
+                )
+                .set((
+                    users::password_hash.eq(Some(hash.as_str())),
+                    users::updated_at.eq(now),
+                    users::version.eq(users::version + 1),
+                ))
+                .execute(c)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn set_login(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        login: &Login,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (login, key, now) = (login.as_str().to_owned(), login.key(), db_time(now));
+        self.run("set login", move |conn| {
+            let changed = with_conn!(conn, |c| diesel::update(users::table)
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::id.eq(id.get()))
+                .set((
+                    users::login.eq(&login),
+                    users::login_key.eq(&key),
+                    users::updated_at.eq(now),
+                    users::version.eq(users::version + 1),
+                ))
+                .execute(c))?;
+            Ok(changed == 1)
         })
         .await
     }

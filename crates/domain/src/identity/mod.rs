@@ -2,11 +2,13 @@
 //! the ports they need (password hasher, id generator).
 
 mod authenticate;
+mod credentials;
 mod ports;
 mod sessions;
 mod signup;
 
 pub use authenticate::{AuthError, Authenticator, LockoutPolicy};
+pub use credentials::{ChangeLoginError, ChangePasswordError, CredentialsService};
 pub use ports::{HashError, IdGenerator, PasswordHasher};
 #[cfg(feature = "mock")]
 pub use ports::{MockIdGenerator, MockPasswordHasher};

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod errors;
+mod password;
 mod signup;
 
 use actix_web::web;
@@ -24,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         ("/customer/{tenant}/logout", web::get().to(auth::logout)),
         ("/customer/{tenant}/refreshauthtoken", web::get().to(auth::refresh)),
         ("/customer/{tenant}/validateauthtoken", web::get().to(auth::validate)),
+        ("/customer/{tenant}/password/change", web::post().to(password::change)),
     ] {
         cfg.service(
             web::resource(path)
@@ -48,7 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         Errors: `ErrorMessage` bodies `{status, type, message, details}`."
     ),
     paths(signup::signup, auth::anonymous_login, auth::anonymous_refresh, auth::login, auth::logout, auth::refresh,
-          auth::validate),
+          auth::validate, password::change),
     components(schemas(
         signup::CustomerSignup,
         signup::CustomerDetails,
@@ -60,7 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         auth::PasswordAuthentication,
         auth::CustomerToken,
         auth::RefreshCustomerToken,
-        auth::ValidateTokenResponse
+        auth::ValidateTokenResponse,
+        password::PasswordChangeDto
     )),
     modifiers(&EmporixAuth),
 )]

@@ -3,6 +3,7 @@
 //! segment may carry matrix parameters (`-;loc=en_US;cur=USD`).
 
 mod auth;
+mod credentials;
 mod customers;
 pub mod dto;
 pub mod errors;
@@ -46,6 +47,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/privatecustomers/{customer}/credentials/password")
+                    .route(web::put().to(credentials::private_customer_password))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/privatecustomers/{customer}/credentials/login")
+                    .route(web::put().to(credentials::private_customer_login))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/users/{user}/credentials/login")
+                    .route(web::put().to(credentials::user_login))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/users/{user}/credentials/password")
+                    .route(web::put().to(credentials::user_password))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/customers/{customer}")
                     .route(web::get().to(customers::get_customer))
                     .default_service(web::to(method_not_allowed)),
@@ -64,10 +85,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     info(title = "clientele — Intershop ICM 7.10 storefront customer API", version = "1.0.0",
          description = "Compatible subset of ICM 7.10 `customer` and ICM authentication REST APIs. \
                         Errors: HTTP status plus an `error-key` response header and a plain-text message."),
-    paths(token::token, token::token_logout, token::logout, customers::create_customer, customers::create_private_customer, customers::get_customer,
+    paths(credentials::private_customer_password, credentials::user_password, credentials::private_customer_login, credentials::user_login, token::token, token::token_logout, token::logout, customers::create_customer, customers::create_private_customer, customers::get_customer,
           customers::get_private_customer),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
-                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, token::TokenRequest, token::TokenRo)),
+                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
     modifiers(&BasicAuth),
 )]
 pub struct IcmApi;
