@@ -161,6 +161,54 @@ impl TestServer {
     }
 }
 
+/// Waits (up to 10 s) for the next `.eml` file under `dir` that `seen` does not list yet,
+/// and returns its text part.
+pub async fn next_mail(dir: &std::path::Path, seen: &mut Vec<std::path::PathBuf>) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "eml") && !seen.contains(&p) {
+                    files.push(p);
+                }
+            }
+        }
+        if let Some(p) = files.into_iter().next() {
+            let bytes = std::fs::read(&p).expect("mail file");
+            seen.push(p);
+            let message = mail_parser::MessageParser::default()
+                .parse(&bytes)
+                .expect("a parseable mail");
+            return message.body_text(0).expect("a text part").into_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no mail arrived in {}",
+            dir.display()
+        );
+        // Async: the server's mail dispatcher runs on this test's runtime.
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The value of query parameter `name` in the first link of `text`.
+pub fn link_param(text: &str, name: &str) -> String {
+    let start = text
+        .find(&format!("{name}="))
+        .unwrap_or_else(|| panic!("no {name}= in: {text}"))
+        + name.len()
+        + 1;
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
 /// `Basic base64(login:password)`.
 pub fn basic(login: &str, password: &str) -> String {
     format!(

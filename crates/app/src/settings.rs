@@ -71,6 +71,7 @@ pub struct SecuritySettings {
     pub lockout_max_secs: u64,
     pub auth_attempts_per_minute: u32,
     pub password_history: usize,
+    pub password_reset_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,6 +92,8 @@ pub struct MailSettings {
     pub from: String,
     /// Base of the links flows put into mails (opt-in, password reset, …).
     pub link_base_url: String,
+    /// Path of password-reset links, with `{user_id}` and `{code}` placeholders.
+    pub password_reset_path: String,
     /// Template overrides `{tenant}/{language}/{kind}.txt|.html`; empty = built-in only.
     pub templates_dir: String,
     pub dispatch_interval_ms: u64,
@@ -244,6 +247,12 @@ impl Settings {
         }
         if !(60..=86_400).contains(&self.security.access_token_ttl_secs) {
             bail!("configuration: security.access_token_ttl_secs must be between 60 and 86400");
+        }
+        if !(300..=7 * 86_400).contains(&self.security.password_reset_ttl_secs) {
+            bail!("configuration: security.password_reset_ttl_secs must be between 300 and 604800");
+        }
+        if !self.mail.password_reset_path.starts_with('/') || !self.mail.password_reset_path.contains("{code}") {
+            bail!("configuration: mail.password_reset_path must start with / and contain {{code}}");
         }
         if self.security.auth_attempts_per_minute == 0 {
             bail!("configuration: security.auth_attempts_per_minute must be at least 1");

@@ -11,7 +11,8 @@ use clientele_crypto::{Argon2idHasher, RandomIds};
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::customers::ProfileService;
 use clientele_domain::identity::{
-    Authenticator, CredentialsService, LockoutPolicy, SessionPolicy, SessionService, SignUpService,
+    Authenticator, CredentialsService, LockoutPolicy, PasswordResetService, ResetLink, SessionPolicy, SessionService,
+    SignUpService,
 };
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
@@ -132,10 +133,25 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         credentials: CredentialsService {
             users: repo.clone(),
             sessions: repo.clone(),
+            hasher: hasher.clone(),
+            clock: clock.clone(),
+            policy: password_policy,
+            history: settings.security.password_history,
+        },
+        resets: PasswordResetService {
+            users: repo.clone(),
+            resets: repo.clone(),
+            sessions: repo.clone(),
             hasher,
+            secrets: ids.clone(),
             clock,
             policy: password_policy,
             history: settings.security.password_history,
+            ttl: chrono::Duration::seconds(settings.security.password_reset_ttl_secs as i64),
+            link: ResetLink {
+                base: settings.mail.link_base_url.clone(),
+                path: settings.mail.password_reset_path.clone(),
+            },
         },
         profile: ProfileService::new(repo.clone(), repo.clone(), repo),
     };

@@ -18,7 +18,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App};
 use clientele_domain::customers::ProfileService;
-use clientele_domain::identity::{CredentialsService, IdGenerator, SessionService, SignUpService};
+use clientele_domain::identity::{
+    CredentialsService, IdGenerator, PasswordResetService, SessionService, SignUpService,
+};
 use clientele_domain::tenants::TenantService;
 use clientele_domain::values::PasswordPolicy;
 
@@ -32,6 +34,7 @@ pub struct Services {
     pub sign_up: SignUpService,
     pub sessions: SessionService,
     pub credentials: CredentialsService,
+    pub resets: PasswordResetService,
     pub profile: ProfileService,
 }
 

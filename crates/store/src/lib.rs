@@ -16,6 +16,7 @@ mod errors;
 mod migrations;
 mod outbox;
 mod payment_instruments;
+mod resets;
 mod schema;
 mod sessions;
 mod tenants;

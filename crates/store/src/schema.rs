@@ -196,6 +196,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_resets (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_id -> BigInt,
+        code_digest -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(customers -> tenants (tenant_id));
 diesel::joinable!(users -> customers (customer_id));
 diesel::joinable!(addresses -> customers (customer_id));

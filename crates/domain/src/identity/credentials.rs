@@ -25,6 +25,49 @@ pub enum ChangePasswordError {
     Store(#[from] StoreError),
 }
 
+/// Why a new password could not be stored.
+pub(crate) enum NewPasswordError {
+    RecentlyUsed,
+    Hashing(HashError),
+    Store(StoreError),
+}
+
+/// Stores `new` as the user's password unless it is one of the last `history` ones
+/// (the current one included), keeps the history, and ends every session of the user.
+/// Returns how many sessions ended. Shared by password change and reset.
+pub(crate) async fn replace_password(
+    users: &dyn UserRepository,
+    sessions: &dyn SessionRepository,
+    hasher: &dyn PasswordHasher,
+    user: &crate::users::User,
+    new: &Password,
+    history: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, NewPasswordError> {
+    let (tenant, id) = (user.tenant_id, user.id);
+    // The current password is one of the last `history`; the table holds the others.
+    let kept = history.saturating_sub(1);
+    let mut earlier = users
+        .password_history(tenant, id, kept)
+        .await
+        .map_err(NewPasswordError::Store)?;
+    earlier.extend(user.password_hash.clone().filter(|_| history > 0));
+    for old in earlier {
+        if hasher.verify(new, Some(old)).await.map_err(NewPasswordError::Hashing)? {
+            return Err(NewPasswordError::RecentlyUsed);
+        }
+    }
+    let hash = hasher.hash(new).await.map_err(NewPasswordError::Hashing)?;
+    users
+        .set_password(tenant, id, hash, kept, now)
+        .await
+        .map_err(NewPasswordError::Store)?;
+    sessions
+        .revoke_user(tenant, id, now)
+        .await
+        .map_err(NewPasswordError::Store)
+}
+
 /// Why a login change failed. Nothing changed in any of these cases.
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeLoginError {
@@ -68,19 +111,22 @@ impl CredentialsService {
         }
         let new = Password::parse(new, self.policy, &[user.login.as_str(), user.email.as_str()])
             .map_err(ChangePasswordError::Weak)?;
-        // The current password is one of the last `history`; the table holds the others.
-        let kept = self.history.saturating_sub(1);
-        let mut earlier = self.users.password_history(who.tenant, who.user, kept).await?;
-        earlier.extend(user.password_hash.clone().filter(|_| self.history > 0));
-        for old in earlier {
-            if self.hasher.verify(&new, Some(old)).await? {
-                return Err(ChangePasswordError::RecentlyUsed);
-            }
-        }
-        let hash = self.hasher.hash(&new).await?;
         let now = self.clock.now();
-        self.users.set_password(who.tenant, who.user, hash, kept, now).await?;
-        let revoked = self.sessions.revoke_user(who.tenant, who.user, now).await?;
+        let revoked = replace_password(
+            &*self.users,
+            &*self.sessions,
+            &*self.hasher,
+            &user,
+            &new,
+            self.history,
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            NewPasswordError::RecentlyUsed => ChangePasswordError::RecentlyUsed,
+            NewPasswordError::Hashing(e) => ChangePasswordError::Hashing(e),
+            NewPasswordError::Store(e) => ChangePasswordError::Store(e),
+        })?;
         tracing::info!(user = %user.public_id, event = "password_changed", sessions_revoked = revoked, "password changed");
         Ok(())
     }

@@ -4,6 +4,7 @@
 mod authenticate;
 mod credentials;
 mod ports;
+mod reset;
 mod sessions;
 mod signup;
 
@@ -12,6 +13,9 @@ pub use credentials::{ChangeLoginError, ChangePasswordError, CredentialsService}
 pub use ports::{HashError, IdGenerator, PasswordHasher};
 #[cfg(feature = "mock")]
 pub use ports::{MockIdGenerator, MockPasswordHasher};
+#[cfg(feature = "mock")]
+pub use reset::MockResetRepository;
+pub use reset::{PasswordResetService, ResetError, ResetLink, ResetLookup, ResetRepository};
 pub use sessions::{
     AccountParts, IssuedTokens, NewSession, Rotation, Secrets, Session, SessionPolicy, SessionRepository,
     SessionService, Subject, TokenDigest, TokenDigests, TokenError,

@@ -27,7 +27,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-fn internal(e: impl std::fmt::Display) -> HttpResponse {
+pub fn internal(e: impl std::fmt::Display) -> HttpResponse {
     tracing::error!(error = %e, "authentication failed");
     ErrorMessage::from(crate::problem::Problem::Internal).into_response()
 }

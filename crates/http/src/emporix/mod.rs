@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod errors;
 mod password;
+mod reset;
 mod signup;
 
 use actix_web::web;
@@ -26,6 +27,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         ("/customer/{tenant}/refreshauthtoken", web::get().to(auth::refresh)),
         ("/customer/{tenant}/validateauthtoken", web::get().to(auth::validate)),
         ("/customer/{tenant}/password/change", web::post().to(password::change)),
+        ("/customer/{tenant}/password/reset", web::post().to(reset::request)),
+        (
+            "/customer/{tenant}/password/reset/update",
+            web::post().to(reset::update),
+        ),
     ] {
         cfg.service(
             web::resource(path)
@@ -50,7 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         Errors: `ErrorMessage` bodies `{status, type, message, details}`."
     ),
     paths(signup::signup, auth::anonymous_login, auth::anonymous_refresh, auth::login, auth::logout, auth::refresh,
-          auth::validate, password::change),
+          auth::validate, password::change, reset::request, reset::update),
     components(schemas(
         signup::CustomerSignup,
         signup::CustomerDetails,
@@ -63,7 +69,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         auth::CustomerToken,
         auth::RefreshCustomerToken,
         auth::ValidateTokenResponse,
-        password::PasswordChangeDto
+        password::PasswordChangeDto,
+        reset::PasswordResetRequestDto,
+        reset::PasswordUpdate
     )),
     modifiers(&EmporixAuth),
 )]

@@ -7,6 +7,7 @@ mod credentials;
 mod customers;
 pub mod dto;
 pub mod errors;
+mod security;
 mod token;
 
 use actix_web::web;
@@ -21,6 +22,16 @@ pub const BASE: &str = "/INTERSHOP/rest/{server}/{site}/{app}";
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(BASE)
+            .service(
+                web::resource("/security/reminder")
+                    .route(web::post().to(security::reminder))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/security/password")
+                    .route(web::post().to(security::password))
+                    .default_service(web::to(method_not_allowed)),
+            )
             .service(
                 web::resource("/token")
                     .route(web::post().to(token::token))
@@ -85,10 +96,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     info(title = "clientele — Intershop ICM 7.10 storefront customer API", version = "1.0.0",
          description = "Compatible subset of ICM 7.10 `customer` and ICM authentication REST APIs. \
                         Errors: HTTP status plus an `error-key` response header and a plain-text message."),
-    paths(credentials::private_customer_password, credentials::user_password, credentials::private_customer_login, credentials::user_login, token::token, token::token_logout, token::logout, customers::create_customer, customers::create_private_customer, customers::get_customer,
+    paths(security::reminder, security::password, credentials::private_customer_password, credentials::user_password, credentials::private_customer_login, credentials::user_login, token::token, token::token_logout, token::logout, customers::create_customer, customers::create_private_customer, customers::get_customer,
           customers::get_private_customer),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
-                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
+                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
     modifiers(&BasicAuth),
 )]
 pub struct IcmApi;

@@ -1,0 +1,205 @@
+//! Forgotten passwords end to end: the reset mail (delivered as an .eml by the running
+//! dispatcher), single use, and no hint whether an address exists. On every backend.
+
+use clientele_tests::{databases, emporix_signup, icm_private_customer, link_param, next_mail, TestServer, ICM};
+use serde_json::json;
+
+fn mail_dir(backend: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::env::temp_dir().join(format!("clientele-reset-{backend}-{}-{nanos}", std::process::id()))
+}
+
+async fn start(backend: &'static str, db: clientele_tests::Database, dir: &std::path::Path) -> TestServer {
+    let dir = dir.display().to_string();
+    TestServer::start_with(backend, db, move |s| {
+        s.mail.dir = dir;
+        s.mail.dispatch_interval_ms = 50;
+    })
+    .await
+}
+
+async fn icm_login(s: &TestServer, password: &str) -> u16 {
+    let form = format!(
+        "grant_type=password&username=anna%40example.com&password={}",
+        password.replace(' ', "+")
+    );
+    s.send(
+        "POST",
+        &format!("{ICM}/token"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(form.as_bytes()),
+    )
+    .await
+    .status
+}
+
+#[actix_web::test]
+async fn icm_reminder_mails_a_single_use_code_that_sets_a_new_password() {
+    for (backend, db) in databases() {
+        let dir = mail_dir(backend);
+        let s = start(backend, db, &dir).await;
+        s.post_json(
+            &format!("{ICM}/privatecustomers"),
+            &icm_private_customer("anna@example.com", "R-1"),
+        )
+        .await;
+        let session = s
+            .send(
+                "POST",
+                &format!("{ICM}/token"),
+                &[("content-type", "application/x-www-form-urlencoded")],
+                Some(b"grant_type=password&username=anna%40example.com&password=correct+horse+battery"),
+            )
+            .await
+            .json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // An unknown address gets the same answer and no mail.
+        let r = s
+            .post_json(
+                &format!("{ICM}/security/reminder"),
+                &json!({"email": "nobody@example.com", "answer": ""}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend}");
+        let r = s
+            .post_json(
+                &format!("{ICM}/security/reminder"),
+                &json!({"email": "anna@example.com", "answer": ""}),
+            )
+            .await;
+        assert_eq!((r.status, r.body.len()), (200, 0), "{backend}");
+
+        let mut seen = vec![];
+        let text = next_mail(&dir, &mut seen).await;
+        assert!(text.contains("/forgotPassword/updatePassword?uid="), "{text}");
+        let (uid, code) = (link_param(&text, "uid"), link_param(&text, "Hash"));
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            next_mail_none(&dir, &seen),
+            "{backend}: the unknown address got no mail"
+        );
+
+        let reset = |body: serde_json::Value| {
+            let s = &s;
+            async move { s.post_json(&format!("{ICM}/security/password"), &body).await }
+        };
+        let r = reset(json!({"userID": uid, "secureCode": code})).await;
+        assert_eq!(
+            r.header("error-key"),
+            Some("customer.credentials.passwordreset.missing_fields.error")
+        );
+        let r = reset(json!({"userID": uid, "secureCode": code, "password": "short"})).await;
+        assert_eq!(
+            r.header("error-key"),
+            Some("customer.credentials.passwordreset.invalid_password.error.PasswordExpressionViolation"),
+            "{backend}: {}",
+            r.text()
+        );
+        // A weak password leaves the code usable; a wrong user id spends it.
+        let r = reset(json!({"userID": "someone-else", "secureCode": code, "password": "a new password now"})).await;
+        assert_eq!(
+            r.header("error-key"),
+            Some("customer.credentials.passwordreset.invalid_fields.error")
+        );
+        s.post_json(
+            &format!("{ICM}/security/reminder"),
+            &json!({"email": "anna@example.com"}),
+        )
+        .await;
+        let text = next_mail(&dir, &mut seen).await;
+        let (uid, code) = (link_param(&text, "uid"), link_param(&text, "Hash"));
+        let r = reset(json!({"userID": uid, "secureCode": code, "password": "a new password now"})).await;
+        assert_eq!(r.status, 204, "{backend}: {}", r.text());
+        // Replay is refused; sessions ended; the new password works.
+        let r = reset(json!({"userID": uid, "secureCode": code, "password": "another new one!"})).await;
+        assert_eq!(
+            r.header("error-key"),
+            Some("customer.credentials.passwordreset.invalid_fields.error")
+        );
+        assert_eq!(
+            s.get(&format!("{ICM}/customers/-"), &[("authentication-token", &session)])
+                .await
+                .status,
+            401
+        );
+        assert_eq!(icm_login(&s, "correct horse battery").await, 401);
+        assert_eq!(icm_login(&s, "a new password now").await, 200);
+        s.stop().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+fn next_mail_none(dir: &std::path::Path, seen: &[std::path::PathBuf]) -> bool {
+    let mut count = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "eml") && !seen.contains(&p) {
+                count += 1;
+            }
+        }
+    }
+    count == 0
+}
+
+#[actix_web::test]
+async fn emporix_reset_and_update() {
+    for (backend, db) in databases() {
+        let dir = mail_dir(backend);
+        let s = start(backend, db, &dir).await;
+        s.emporix_signup(&emporix_signup("john@example.com")).await;
+        let anon = s.anonymous_bearer().await;
+        let post = |path: &'static str, body: serde_json::Value| {
+            let (s, anon) = (&s, &anon);
+            async move { s.post_json_with(path, &body, &[("authorization", anon)]).await }
+        };
+        assert_eq!(
+            post("/customer/demo/password/reset", json!({"email": "john@example.com"}))
+                .await
+                .status,
+            204
+        );
+        assert_eq!(
+            post("/customer/demo/password/reset", json!({"email": "nobody@example.com"}))
+                .await
+                .status,
+            204
+        );
+        let text = next_mail(&dir, &mut vec![]).await;
+        let token = link_param(&text, "Hash");
+        let r = post(
+            "/customer/demo/password/reset/update",
+            json!({"token": "forged", "password": "brand new passphrase"}),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.json()["details"][0]["field"].as_str()),
+            (400, Some("token")),
+            "{backend}"
+        );
+        let r = post(
+            "/customer/demo/password/reset/update",
+            json!({"token": token, "password": "brand new passphrase"}),
+        )
+        .await;
+        assert_eq!(r.status, 204, "{backend}: {}", r.text());
+        let r = s
+            .post_json_with(
+                "/customer/demo/login",
+                &json!({"email": "john@example.com", "password": "brand new passphrase"}),
+                &[("authorization", &anon)],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend}");
+        s.stop().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
