@@ -20,7 +20,9 @@ pub struct TestServer {
     handle: actix_web::dev::ServerHandle,
     client: awc::Client,
     // Dropped last: the database outlives the server's pool.
-    _db: TestDatabase,
+    /// The database, owned by the first server on it; `None` for a second instance.
+    _db: Option<TestDatabase>,
+    url: String,
 }
 
 /// A response read whole.
@@ -60,10 +62,25 @@ impl TestServer {
 
     /// Like [`TestServer::start`], with settings adjusted by `tweak`.
     pub async fn start_with(backend: &'static str, db: TestDatabase, tweak: impl FnOnce(&mut Settings)) -> TestServer {
+        let url = db.url.clone();
+        Self::launch(backend, url, Some(db), tweak).await
+    }
+
+    /// Another instance on the same database, as a second server behind a load balancer.
+    pub async fn second_instance(&self) -> TestServer {
+        Self::launch(self.backend, self.url.clone(), None, |_| {}).await
+    }
+
+    async fn launch(
+        backend: &'static str,
+        url: String,
+        db: Option<TestDatabase>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> TestServer {
         let mut settings = Settings::defaults();
         settings.server.port = 0;
         settings.server.workers = 2;
-        settings.database.url = db.url.clone();
+        settings.database.url = url.clone();
         settings.database.pool_size = 4;
         // Mails go to a folder of this server's own, never to the working directory.
         static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -82,6 +99,7 @@ impl TestServer {
             handle: running.handle,
             client,
             _db: db,
+            url,
         }
     }
 

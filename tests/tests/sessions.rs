@@ -426,3 +426,42 @@ async fn too_many_attempts_from_one_client_answer_429_with_retry_after() {
     assert!(r.header("retry-after").is_some());
     s.stop().await;
 }
+
+#[actix_web::test]
+async fn a_token_from_one_instance_is_accepted_and_revoked_on_another() {
+    for (backend, db) in databases() {
+        let a = TestServer::start(backend, db).await;
+        let b = a.second_instance().await;
+        a.post_json(
+            &format!("{ICM}/privatecustomers"),
+            &icm_private_customer("anna@example.com", "M-1"),
+        )
+        .await;
+        let r = token(
+            &a,
+            "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
+            &[],
+        )
+        .await;
+        let access = r.json()["access_token"].as_str().unwrap().to_owned();
+        let on_b = b
+            .get(&format!("{ICM}/customers/-"), &[("authentication-token", &access)])
+            .await;
+        assert_eq!(on_b.status, 200, "{backend}: instance B accepts A's token");
+        let r = b
+            .send(
+                "PUT",
+                &format!("{ICM}/token/logout"),
+                &[("authentication-token", &access)],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 204);
+        let on_a = a
+            .get(&format!("{ICM}/customers/-"), &[("authentication-token", &access)])
+            .await;
+        assert_eq!(on_a.status, 401, "{backend}: a logout on B holds on A at once");
+        b.stop().await;
+        a.stop().await;
+    }
+}

@@ -1,0 +1,142 @@
+//! No password, password hash, token or reset code ever appears in a log line: the whole
+//! log of a run through every secret-handling flow is captured and scanned.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use clientele_domain::tenants::{TenantName, TenantRepository};
+use clientele_domain::users::UserRepository;
+use clientele_domain::values::Login;
+use clientele_tests::{basic, databases, emporix_signup, icm_private_customer, link_param, next_mail, TestServer, ICM};
+use serde_json::json;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[actix_web::test]
+async fn secrets_never_reach_the_log() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("trace")
+        .with_writer(move || writer.clone())
+        .json()
+        .try_init()
+        .expect("the only subscriber of this test binary");
+
+    let (backend, db) = databases().remove(0);
+    let dir = std::env::temp_dir().join(format!("clientele-logscan-{}", std::process::id()));
+    let mail_dir = dir.display().to_string();
+    let s = TestServer::start_with(backend, db, move |st| {
+        st.mail.dir = mail_dir;
+        st.mail.dispatch_interval_ms = 50;
+    })
+    .await;
+    let mut secrets: Vec<String> = vec!["correct horse battery".into(), "another good passphrase".into()];
+
+    s.post_json(
+        &format!("{ICM}/privatecustomers"),
+        &icm_private_customer("anna@example.com", "S-1"),
+    )
+    .await;
+    s.emporix_signup(&emporix_signup("john@example.com")).await;
+    s.get(
+        &format!("{ICM}/customers/-"),
+        &[("authorization", &basic("anna@example.com", "correct horse battery"))],
+    )
+    .await;
+    s.get(
+        &format!("{ICM}/customers/-"),
+        &[("authorization", &basic("anna@example.com", "a wrong guess"))],
+    )
+    .await;
+    secrets.push("a wrong guess".into());
+    let form = b"grant_type=password&username=anna%40example.com&password=correct+horse+battery";
+    let t = s
+        .send(
+            "POST",
+            &format!("{ICM}/token"),
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some(form),
+        )
+        .await
+        .json();
+    let (access, refresh) = (
+        t["access_token"].as_str().unwrap().to_owned(),
+        t["refresh_token"].as_str().unwrap().to_owned(),
+    );
+    let form = format!("grant_type=refresh_token&refresh_token={refresh}");
+    let t2 = s
+        .send(
+            "POST",
+            &format!("{ICM}/token"),
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some(form.as_bytes()),
+        )
+        .await
+        .json();
+    // Replay: the reuse is logged, the token is not.
+    s.send(
+        "POST",
+        &format!("{ICM}/token"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(form.as_bytes()),
+    )
+    .await;
+    secrets.extend([
+        access,
+        refresh,
+        t2["access_token"].as_str().unwrap().to_owned(),
+        t2["refresh_token"].as_str().unwrap().to_owned(),
+    ]);
+
+    s.post_json(
+        &format!("{ICM}/security/reminder"),
+        &json!({"email": "anna@example.com"}),
+    )
+    .await;
+    let code = link_param(&next_mail(&dir, &mut vec![]).await, "Hash");
+    s.post_json(
+        &format!("{ICM}/security/password"),
+        &json!({"userID": "x", "secureCode": code, "password": "reset to this one"}),
+    )
+    .await;
+    secrets.extend([code, "reset to this one".into()]);
+
+    let tenant = s
+        .store
+        .by_name(&TenantName::parse("demo").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    for login in ["anna@example.com", "john@example.com"] {
+        let user = s
+            .store
+            .by_login(tenant.id, &Login::parse(login).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        secrets.push(user.password_hash.unwrap().as_str().to_owned());
+    }
+    s.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    assert!(
+        log.contains("login_failed") && log.contains("refresh_token_reused"),
+        "the security events were logged"
+    );
+    for secret in &secrets {
+        assert!(!log.contains(secret.as_str()), "a secret reached the log: {secret}");
+    }
+}
