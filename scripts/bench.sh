@@ -281,7 +281,7 @@ for BACKEND in "${BACKENDS[@]}"; do
     stop "$FLOOR_PID"
 
     PROFILE_RPS=null SIGNUP_RPS=null PROFILE_ERRORS=null SIGNUP_ERRORS=null PRODUCT_HWM_KIB=""
-    TOKEN_RPS=null TOKEN_ERRORS=null
+    TOKEN_RPS=null TOKEN_ERRORS=null LOGIN_RPS=null TOKEN_P99_IDLE=null TOKEN_P99_STORM=null
     if [ "$BENCH_FLOOR_ONLY" != 1 ]; then
         run_wrk product_profile_read_token "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-" \
             -H "authentication-token: $TOKEN"
@@ -298,6 +298,20 @@ for BACKEND in "${BACKENDS[@]}"; do
         [ "$NON201" = null ] || SIGNUP_ERRORS=$((NON201 + SOCKERR))
         SIGNUP_RPS=$(awk -v r="$RPS" -v n="$REQUESTS" -v e="$SIGNUP_ERRORS" \
             'BEGIN { printf "%.2f", (n > 0 ? r * (n - e) / n : 0) }')
+        TOKEN_P99_IDLE=$(awk -F'"p99_ms":' '/"target":"product_profile_read_token"/ { split($2, a, ","); print a[1] }' "$RESULTS" | tail -n 1)
+        # Logins: one argon2id verification each, so capped by the raw verify rate.
+        run_wrk product_login "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/token" -s "$ROOT/benches/wrk/login.lua"
+        LOGIN_RPS=$OK_RPS
+        # Token reads during a login storm: hashing runs on its own pool and must not
+        # starve the executor or the database pool.
+        wrk --timeout 10s -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$ROOT/benches/wrk/login.lua" \
+            "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/token" >"$WORK/storm.wrk" 2>&1 &
+        STORM_PID=$!
+        sleep 1
+        run_wrk product_profile_read_token_during_login_storm "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-" \
+            -H "authentication-token: $TOKEN"
+        TOKEN_P99_STORM=$P99
+        wait "$STORM_PID" || true
         PRODUCT_HWM_KIB=$(vm_kib "$PRODUCT_PID" VmHWM)
         stop "$PRODUCT_PID"
     fi
@@ -316,9 +330,11 @@ for BACKEND in "${BACKENDS[@]}"; do
     # The profile read verifies a password per request: its real ceiling is this one.
     PROFILE_VS_VERIFY=$(ratio "$PROFILE_RPS" "$VERIFIES")
     TOKEN_VS_PK=$(ratio "$TOKEN_RPS" "$PK_RPS")
+    LOGINS_VS_VERIFY=$(ratio "${LOGIN_RPS:-null}" "$VERIFIES")
+    STORM_P99_RATIO=$(ratio "${TOKEN_P99_STORM:-null}" "${TOKEN_P99_IDLE:-null}")
     TOKEN_VS_HELLO=$(ratio "$TOKEN_RPS" "$HELLO_RPS")
-    printf '{"backend":"%s","target":"summary_token","token_profile_read_vs_pk_floor":%s,"token_profile_read_vs_hello":%s,"token_profile_read_rps":%s,"token_profile_read_errors":%s}\n' \
-        "$BACKEND" "$TOKEN_VS_PK" "$TOKEN_VS_HELLO" "$TOKEN_RPS" "$TOKEN_ERRORS" >>"$RESULTS"
+    printf '{"backend":"%s","target":"summary_token","token_profile_read_vs_pk_floor":%s,"token_profile_read_vs_hello":%s,"token_profile_read_rps":%s,"token_profile_read_errors":%s,"logins_vs_raw_argon2_verify":%s,"token_read_p99_storm_vs_idle":%s}\n' \
+        "$BACKEND" "$TOKEN_VS_PK" "$TOKEN_VS_HELLO" "$TOKEN_RPS" "$TOKEN_ERRORS" "$LOGINS_VS_VERIFY" "$STORM_P99_RATIO" >>"$RESULTS"
     printf '{"backend":"%s","target":"summary","profile_read_vs_pk_floor":%s,"profile_read_vs_hello":%s,"signups_vs_raw_argon2":%s,"profile_read_vs_raw_argon2_verify":%s,"peak_rss_mib":%s,"floor_peak_rss_mib":%s,"profile_read_rps":%s,"signups_per_sec":%s,"floor_pk_rps":%s,"floor_hello_rps":%s,"raw_argon2_hashes_per_sec":%s,"raw_argon2_verifies_per_sec":%s,"profile_read_errors":%s,"signup_errors":%s,"product_measured":%s,"commit":"%s","cores":%s,"loadavg_before":"%s"}\n' \
         "$BACKEND" "$PROFILE_VS_PK" "$PROFILE_VS_HELLO" "$SIGNUPS_VS_ARGON2" "$PROFILE_VS_VERIFY" "$PEAK_RSS_MIB" "$FLOOR_RSS_MIB" \
         "$PROFILE_RPS" "$SIGNUP_RPS" "$PK_RPS" "$HELLO_RPS" "${HASHES:-null}" "${VERIFIES:-null}" \
@@ -336,6 +352,8 @@ for BACKEND in "${BACKENDS[@]}"; do
         printf '%-62s %s\n' \
             "profile read (token) / floor pk read (target >= 0.8):" "$TOKEN_VS_PK" \
             "profile read (token) / floor hello:" "$TOKEN_VS_HELLO" \
+            "logins/s / raw argon2id verifies/s (target >= 0.9):" "$LOGINS_VS_VERIFY" \
+            "token read p99 during login storm / idle p99 (target < 2):" "$STORM_P99_RATIO" \
             "profile read (Basic auth) / floor pk read:" "$PROFILE_VS_PK" \
             "profile read / floor hello:" "$PROFILE_VS_HELLO" \
             "profile read / raw argon2id verifies/s (its real ceiling):" "$PROFILE_VS_VERIFY" \
