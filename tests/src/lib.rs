@@ -140,6 +140,24 @@ impl TestServer {
         self.send("POST", path, &all, Some(&bytes)).await
     }
 
+    /// POSTs a form to the ICM `token` endpoint of tenant `demo`.
+    pub async fn icm_token_form(&self, form: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("content-type", "application/x-www-form-urlencoded")];
+        all.extend_from_slice(headers);
+        self.send("POST", &format!("{ICM}/token"), &all, Some(form.as_bytes()))
+            .await
+    }
+
+    /// An ICM password grant for `login` / `password`.
+    pub async fn icm_password_grant(&self, login: &str, password: &str) -> Reply {
+        let form = format!(
+            "grant_type=password&username={}&password={}",
+            login.replace('@', "%40"),
+            password.replace(' ', "+")
+        );
+        self.icm_token_form(&form, &[]).await
+    }
+
     /// An Emporix anonymous access token of tenant `demo`, as `Bearer …`.
     pub async fn anonymous_bearer(&self) -> String {
         let r = self

@@ -5,18 +5,7 @@ use clientele_tests::{databases, emporix_signup, icm_private_customer, TestServe
 use serde_json::json;
 
 async fn icm_token(s: &TestServer, login: &str, password: &str) -> clientele_tests::Reply {
-    let form = format!(
-        "grant_type=password&username={}&password={}",
-        login.replace('@', "%40"),
-        password.replace(' ', "+")
-    );
-    s.send(
-        "POST",
-        &format!("{ICM}/token"),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        Some(form.as_bytes()),
-    )
-    .await
+    s.icm_password_grant(login, password).await
 }
 
 #[actix_web::test]

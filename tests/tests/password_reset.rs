@@ -21,18 +21,7 @@ async fn start(backend: &'static str, db: clientele_tests::Database, dir: &std::
 }
 
 async fn icm_login(s: &TestServer, password: &str) -> u16 {
-    let form = format!(
-        "grant_type=password&username=anna%40example.com&password={}",
-        password.replace(' ', "+")
-    );
-    s.send(
-        "POST",
-        &format!("{ICM}/token"),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        Some(form.as_bytes()),
-    )
-    .await
-    .status
+    s.icm_password_grant("anna@example.com", password).await.status
 }
 
 #[actix_web::test]

@@ -5,13 +5,8 @@
 use clientele_tests::{basic, databases, emporix_signup, icm_private_customer, TestServer, ICM};
 use serde_json::json;
 
-const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
-
 async fn token(s: &TestServer, form: &str, extra: &[(&str, &str)]) -> clientele_tests::Reply {
-    let mut headers = vec![FORM];
-    headers.extend_from_slice(extra);
-    s.send("POST", &format!("{ICM}/token"), &headers, Some(form.as_bytes()))
-        .await
+    s.icm_token_form(form, extra).await
 }
 
 #[actix_web::test]

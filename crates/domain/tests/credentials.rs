@@ -9,29 +9,10 @@ use clientele_domain::ids::*;
 use clientele_domain::users::*;
 use clientele_domain::values::*;
 
+mod support;
+
 fn user() -> User {
-    let t = Utc.timestamp_opt(0, 0).unwrap();
-    User {
-        id: UserId::new(3),
-        public_id: PublicId::parse("u3").unwrap(),
-        tenant_id: TenantId::new(1),
-        customer_id: CustomerId::new(7),
-        login: Login::parse("anna@example.com").unwrap(),
-        email: Email::parse("anna@example.com").unwrap(),
-        password_hash: Some(PasswordHash::from_phc("current".into())),
-        person: PersonData::default(),
-        roles: vec![],
-        active: true,
-        email_verification: EmailVerification::Verified,
-        consents: Consents::default(),
-        first_login_at: None,
-        last_login_at: None,
-        failed_logins: 0,
-        locked_until: None,
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
+    support::user("current")
 }
 
 const WHO: Principal = Principal {

@@ -9,18 +9,15 @@ use clientele_domain::customers::*;
 use clientele_domain::error::{StoreError, UniqueRule};
 use clientele_domain::identity::*;
 use clientele_domain::ids::*;
-use clientele_domain::tenants::{MockTenantRepository, Tenant, TenantName};
+use clientele_domain::tenants::{MockTenantRepository, Tenant};
 use clientele_domain::users::*;
 use clientele_domain::values::*;
 use mockall::predicate::eq;
 
+mod support;
+
 fn tenant() -> Tenant {
-    Tenant {
-        id: TenantId::new(1),
-        name: TenantName::parse("demo").unwrap(),
-        customer_number_pattern: CustomerNumberPattern::parse("C{seq:4}").unwrap(),
-        created_at: Utc.timestamp_opt(0, 0).unwrap(),
-    }
+    support::tenant("C{seq:4}")
 }
 
 fn clock() -> Arc<MockClock> {
@@ -210,27 +207,9 @@ async fn the_first_business_user_administers_the_company_and_the_address_is_pref
 }
 
 fn user(active: bool) -> User {
-    let t = Utc.timestamp_opt(0, 0).unwrap();
     User {
-        id: UserId::new(3),
-        public_id: PublicId::parse("u3").unwrap(),
-        tenant_id: TenantId::new(1),
-        customer_id: CustomerId::new(7),
-        login: Login::parse("anna@example.com").unwrap(),
-        email: Email::parse("anna@example.com").unwrap(),
-        password_hash: Some(PasswordHash::from_phc("$argon2id$stored".into())),
-        person: PersonData::default(),
-        roles: vec![],
         active,
-        email_verification: EmailVerification::Verified,
-        consents: Consents::default(),
-        first_login_at: None,
-        last_login_at: None,
-        failed_logins: 0,
-        locked_until: None,
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        ..support::user("$argon2id$stored")
     }
 }
 

@@ -7,18 +7,14 @@ use clientele_domain::clock::MockClock;
 use clientele_domain::customers::MockCustomerRepository;
 use clientele_domain::identity::*;
 use clientele_domain::ids::*;
-use clientele_domain::tenants::{Tenant, TenantName};
+use clientele_domain::tenants::Tenant;
 use clientele_domain::users::MockUserRepository;
-use clientele_domain::values::CustomerNumberPattern;
 use mockall::predicate::eq;
 
+mod support;
+
 fn tenant() -> Tenant {
-    Tenant {
-        id: TenantId::new(1),
-        name: TenantName::parse("demo").unwrap(),
-        customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
-        created_at: Utc.timestamp_opt(0, 0).unwrap(),
-    }
+    support::tenant("{seq}")
 }
 
 fn service(sessions: MockSessionRepository) -> SessionService {

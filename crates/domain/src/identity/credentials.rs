@@ -32,6 +32,26 @@ pub(crate) enum NewPasswordError {
     Store(StoreError),
 }
 
+impl From<NewPasswordError> for ChangePasswordError {
+    fn from(e: NewPasswordError) -> Self {
+        match e {
+            NewPasswordError::RecentlyUsed => Self::RecentlyUsed,
+            NewPasswordError::Hashing(e) => Self::Hashing(e),
+            NewPasswordError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<NewPasswordError> for super::ResetError {
+    fn from(e: NewPasswordError) -> Self {
+        match e {
+            NewPasswordError::RecentlyUsed => Self::RecentlyUsed,
+            NewPasswordError::Hashing(e) => Self::Hashing(e),
+            NewPasswordError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
 /// Stores `new` as the user's password unless it is one of the last `history` ones
 /// (the current one included), keeps the history, and ends every session of the user.
 /// Returns how many sessions ended. Shared by password change and reset.
@@ -121,12 +141,7 @@ impl CredentialsService {
             self.history,
             now,
         )
-        .await
-        .map_err(|e| match e {
-            NewPasswordError::RecentlyUsed => ChangePasswordError::RecentlyUsed,
-            NewPasswordError::Hashing(e) => ChangePasswordError::Hashing(e),
-            NewPasswordError::Store(e) => ChangePasswordError::Store(e),
-        })?;
+        .await?;
         tracing::info!(user = %user.public_id, event = "password_changed", sessions_revoked = revoked, "password changed");
         Ok(())
     }

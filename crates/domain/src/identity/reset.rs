@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::Clock;
 use crate::error::StoreError;
-use crate::identity::credentials::{replace_password, NewPasswordError};
+use crate::identity::credentials::replace_password;
 use crate::identity::{HashError, PasswordHasher, Secrets, SessionRepository, TokenDigest};
 use crate::ids::{TenantId, UserId};
 use crate::mail::{MailKind, OutgoingMail};
@@ -168,12 +168,7 @@ impl PasswordResetService {
             self.history,
             now,
         )
-        .await
-        .map_err(|e| match e {
-            NewPasswordError::RecentlyUsed => ResetError::RecentlyUsed,
-            NewPasswordError::Hashing(e) => ResetError::Hashing(e),
-            NewPasswordError::Store(e) => ResetError::Store(e),
-        })?;
+        .await?;
         tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "password_reset_used", sessions_revoked = revoked, "password reset");
         Ok(())
     }

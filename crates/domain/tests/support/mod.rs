@@ -1,0 +1,45 @@
+//! Fixtures shared by the domain's test files.
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
+use chrono::{TimeZone, Utc};
+use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
+use clientele_domain::tenants::{Tenant, TenantName};
+use clientele_domain::users::{Consents, EmailVerification, PersonData, User};
+use clientele_domain::values::{CustomerNumberPattern, Email, Login, PasswordHash};
+
+/// Tenant 1, `demo`, numbering customers with `pattern`.
+pub fn tenant(pattern: &str) -> Tenant {
+    Tenant {
+        id: TenantId::new(1),
+        name: TenantName::parse("demo").unwrap(),
+        customer_number_pattern: CustomerNumberPattern::parse(pattern).unwrap(),
+        created_at: Utc.timestamp_opt(0, 0).unwrap(),
+    }
+}
+
+/// User 3 (`anna@example.com`) of customer 7 in tenant 1, active, with this stored hash.
+pub fn user(password_hash: &str) -> User {
+    let t = Utc.timestamp_opt(0, 0).unwrap();
+    User {
+        id: UserId::new(3),
+        public_id: PublicId::parse("u3").unwrap(),
+        tenant_id: TenantId::new(1),
+        customer_id: CustomerId::new(7),
+        login: Login::parse("anna@example.com").unwrap(),
+        email: Email::parse("anna@example.com").unwrap(),
+        password_hash: Some(PasswordHash::from_phc(password_hash.into())),
+        person: PersonData::default(),
+        roles: vec![],
+        active: true,
+        email_verification: EmailVerification::Verified,
+        consents: Consents::default(),
+        first_login_at: None,
+        last_login_at: None,
+        failed_logins: 0,
+        locked_until: None,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}
