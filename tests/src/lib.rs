@@ -179,16 +179,39 @@ impl TestServer {
 
     /// Creates another tenant in the server's store.
     pub async fn store_tenant(&self, name: &str) {
+        self.store_tenant_with(name, false).await
+    }
+
+    /// Creates another tenant in the server's store, with or without double opt-in.
+    pub async fn store_tenant_with(&self, name: &str, double_opt_in: bool) {
         use clientele_domain::tenants::{NewTenant, TenantName, TenantRepository};
         use clientele_domain::values::CustomerNumberPattern;
         let new = NewTenant {
             name: TenantName::parse(name).expect("tenant name"),
             customer_number_pattern: CustomerNumberPattern::parse("{seq}").expect("pattern"),
+            double_opt_in,
         };
         self.store
             .insert(new, chrono::Utc::now())
             .await
             .expect("tenant created");
+    }
+
+    /// Starts a server whose mail goes as `.eml` files into `mailbox`, dispatched every
+    /// 50 ms; `tweak` adjusts the other settings.
+    pub async fn start_with_mail(
+        backend: &'static str,
+        db: TestDatabase,
+        mailbox: &Mailbox,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> TestServer {
+        let dir = mailbox.dir.display().to_string();
+        Self::start_with(backend, db, move |s| {
+            s.mail.dir = dir;
+            s.mail.dispatch_interval_ms = 50;
+            tweak(s);
+        })
+        .await
     }
 
     /// Stops the server gracefully.
@@ -200,27 +223,43 @@ impl TestServer {
 /// Waits (up to 10 s) for the next `.eml` file under `dir` that `seen` does not list yet,
 /// and returns its text part.
 pub async fn next_mail(dir: &std::path::Path, seen: &mut Vec<std::path::PathBuf>) -> String {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut files = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "eml") && !seen.contains(&p) {
-                    files.push(p);
-                }
+    next_mail_to(dir, seen).await.1
+}
+
+/// The `.eml` files under `dir` that `seen` does not list.
+fn new_mail_files(dir: &std::path::Path, seen: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "eml") && !seen.contains(&p) {
+                files.push(p);
             }
         }
-        if let Some(p) = files.into_iter().next() {
+    }
+    files
+}
+
+/// Like [`next_mail`], with the recipient's address.
+async fn next_mail_to(dir: &std::path::Path, seen: &mut Vec<std::path::PathBuf>) -> (String, String) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(p) = new_mail_files(dir, seen).into_iter().next() {
             let bytes = std::fs::read(&p).expect("mail file");
             seen.push(p);
             let message = mail_parser::MessageParser::default()
                 .parse(&bytes)
                 .expect("a parseable mail");
-            return message.body_text(0).expect("a text part").into_owned();
+            let to = message
+                .to()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_owned();
+            return (to, message.body_text(0).expect("a text part").into_owned());
         }
         assert!(
             std::time::Instant::now() < deadline,
@@ -229,6 +268,41 @@ pub async fn next_mail(dir: &std::path::Path, seen: &mut Vec<std::path::PathBuf>
         );
         // Async: the server's mail dispatcher runs on this test's runtime.
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The folder a test server's file transport writes mail to; removed when dropped.
+pub struct Mailbox {
+    pub dir: std::path::PathBuf,
+    seen: Vec<std::path::PathBuf>,
+}
+
+impl Mailbox {
+    /// A fresh, empty folder under the system's temporary directory.
+    pub fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("clientele-{tag}-{}-{nanos}", std::process::id()));
+        Self { dir, seen: vec![] }
+    }
+
+    /// Waits (up to 10 s) for the next mail; its recipient and text part.
+    pub async fn next(&mut self) -> (String, String) {
+        next_mail_to(&self.dir, &mut self.seen).await
+    }
+
+    /// Whether no mail arrived since the last one read, after giving the dispatcher
+    /// (which polls every 50 ms in tests) time to deliver.
+    pub async fn stays_empty(&self) -> bool {
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        new_mail_files(&self.dir, &self.seen).is_empty()
+    }
+}
+
+impl Drop for Mailbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -1,23 +1,11 @@
 //! Forgotten passwords end to end: the reset mail (delivered as an .eml by the running
 //! dispatcher), single use, and no hint whether an address exists. On every backend.
 
-use clientele_tests::{databases, emporix_signup, icm_private_customer, link_param, next_mail, TestServer, ICM};
+use clientele_tests::{databases, emporix_signup, icm_private_customer, link_param, Mailbox, TestServer, ICM};
 use serde_json::json;
 
-fn mail_dir(backend: &str) -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    std::env::temp_dir().join(format!("clientele-reset-{backend}-{}-{nanos}", std::process::id()))
-}
-
-async fn start(backend: &'static str, db: clientele_tests::Database, dir: &std::path::Path) -> TestServer {
-    let dir = dir.display().to_string();
-    TestServer::start_with(backend, db, move |s| {
-        s.mail.dir = dir;
-        s.mail.dispatch_interval_ms = 50;
-    })
-    .await
+async fn start(backend: &'static str, db: clientele_tests::Database, mailbox: &Mailbox) -> TestServer {
+    TestServer::start_with_mail(backend, db, mailbox, |_| {}).await
 }
 
 async fn icm_login(s: &TestServer, password: &str) -> u16 {
@@ -27,8 +15,8 @@ async fn icm_login(s: &TestServer, password: &str) -> u16 {
 #[actix_web::test]
 async fn icm_reminder_mails_a_single_use_code_that_sets_a_new_password() {
     for (backend, db) in databases() {
-        let dir = mail_dir(backend);
-        let s = start(backend, db, &dir).await;
+        let mut mailbox = Mailbox::new("reset");
+        let s = start(backend, db, &mailbox).await;
         s.post_json(
             &format!("{ICM}/privatecustomers"),
             &icm_private_customer("anna@example.com", "R-1"),
@@ -63,13 +51,11 @@ async fn icm_reminder_mails_a_single_use_code_that_sets_a_new_password() {
             .await;
         assert_eq!((r.status, r.body.len()), (200, 0), "{backend}");
 
-        let mut seen = vec![];
-        let text = next_mail(&dir, &mut seen).await;
+        let (_, text) = mailbox.next().await;
         assert!(text.contains("/forgotPassword/updatePassword?uid="), "{text}");
         let (uid, code) = (link_param(&text, "uid"), link_param(&text, "Hash"));
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
         assert!(
-            next_mail_none(&dir, &seen),
+            mailbox.stays_empty().await,
             "{backend}: the unknown address got no mail"
         );
 
@@ -100,7 +86,7 @@ async fn icm_reminder_mails_a_single_use_code_that_sets_a_new_password() {
             &json!({"email": "anna@example.com"}),
         )
         .await;
-        let text = next_mail(&dir, &mut seen).await;
+        let (_, text) = mailbox.next().await;
         let (uid, code) = (link_param(&text, "uid"), link_param(&text, "Hash"));
         let r = reset(json!({"userID": uid, "secureCode": code, "password": "a new password now"})).await;
         assert_eq!(r.status, 204, "{backend}: {}", r.text());
@@ -119,31 +105,14 @@ async fn icm_reminder_mails_a_single_use_code_that_sets_a_new_password() {
         assert_eq!(icm_login(&s, "correct horse battery").await, 401);
         assert_eq!(icm_login(&s, "a new password now").await, 200);
         s.stop().await;
-        let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-fn next_mail_none(dir: &std::path::Path, seen: &[std::path::PathBuf]) -> bool {
-    let mut count = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "eml") && !seen.contains(&p) {
-                count += 1;
-            }
-        }
-    }
-    count == 0
 }
 
 #[actix_web::test]
 async fn emporix_reset_and_update() {
     for (backend, db) in databases() {
-        let dir = mail_dir(backend);
-        let s = start(backend, db, &dir).await;
+        let mut mailbox = Mailbox::new("reset");
+        let s = start(backend, db, &mailbox).await;
         s.emporix_signup(&emporix_signup("john@example.com")).await;
         let anon = s.anonymous_bearer().await;
         let post = |path: &'static str, body: serde_json::Value| {
@@ -162,7 +131,7 @@ async fn emporix_reset_and_update() {
                 .status,
             204
         );
-        let text = next_mail(&dir, &mut vec![]).await;
+        let (_, text) = mailbox.next().await;
         let token = link_param(&text, "Hash");
         let r = post(
             "/customer/demo/password/reset/update",
@@ -189,6 +158,5 @@ async fn emporix_reset_and_update() {
             .await;
         assert_eq!(r.status, 200, "{backend}");
         s.stop().await;
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

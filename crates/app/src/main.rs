@@ -41,6 +41,16 @@ enum TenantCommand {
         /// Customer numbering, e.g. "C{seq:6}"; default from tenants.customer_number_pattern.
         #[arg(long)]
         customer_number_pattern: Option<String>,
+        /// Double opt-in for new storefront accounts; default from tenants.double_opt_in.
+        #[arg(long)]
+        double_opt_in: Option<bool>,
+    },
+    /// Change a tenant's settings (a running service applies them within 30 s).
+    Set {
+        name: String,
+        /// New storefront accounts stay inactive until their mailed opt-in link is opened.
+        #[arg(long)]
+        double_opt_in: bool,
     },
     /// List tenants.
     List,
@@ -97,20 +107,32 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 TenantCommand::Create {
                     name,
                     customer_number_pattern,
+                    double_opt_in,
                 } => {
-                    let new = clientele::new_tenant(&settings, &name, customer_number_pattern.as_deref())?;
+                    let mut new = clientele::new_tenant(&settings, &name, customer_number_pattern.as_deref())?;
+                    new.double_opt_in = double_opt_in.unwrap_or(new.double_opt_in);
                     let t = tenants
                         .create(new)
                         .await
                         .map_err(|e| anyhow::anyhow!("tenant '{name}': {e}"))?;
                     println!("created tenant {} (id {})", t.name.as_str(), t.id);
                 }
+                TenantCommand::Set { name, double_opt_in } => {
+                    let parsed = clientele_domain::tenants::TenantName::parse(&name)
+                        .map_err(|e| anyhow::anyhow!("tenant name '{name}' {e}"))?;
+                    match tenants.set_double_opt_in(&parsed, double_opt_in).await? {
+                        Some(t) => println!("tenant {}: double opt-in {}", t.name.as_str(), t.double_opt_in),
+                        None => anyhow::bail!("tenant '{name}' does not exist"),
+                    }
+                }
                 TenantCommand::List => {
+                    println!("name\tcustomer_number_pattern\tdouble_opt_in\tcreated_at");
                     for t in tenants.list().await? {
                         println!(
-                            "{}\t{}\t{}",
+                            "{}\t{}\t{}\t{}",
                             t.name.as_str(),
                             t.customer_number_pattern.as_string(),
+                            t.double_opt_in,
                             t.created_at
                         );
                     }

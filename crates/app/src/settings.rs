@@ -72,6 +72,8 @@ pub struct SecuritySettings {
     pub auth_attempts_per_minute: u32,
     pub password_history: usize,
     pub password_reset_ttl_secs: u64,
+    pub opt_in_ttl_secs: u64,
+    pub email_change_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +81,8 @@ pub struct SecuritySettings {
 pub struct TenantSettings {
     pub default: String,
     pub customer_number_pattern: String,
+    /// Whether tenants created from now on (the default one included) use double opt-in.
+    pub double_opt_in: bool,
 }
 
 /// Outgoing mail: how it leaves (transport), what it looks like (templates), how the
@@ -94,6 +98,10 @@ pub struct MailSettings {
     pub link_base_url: String,
     /// Path of password-reset links, with `{user_id}` and `{code}` placeholders.
     pub password_reset_path: String,
+    /// Path of opt-in links, with `{user_id}` and `{code}` placeholders.
+    pub opt_in_path: String,
+    /// Path of e-mail change confirmation links, with `{user_id}` and `{code}` placeholders.
+    pub email_change_path: String,
     /// Template overrides `{tenant}/{language}/{kind}.txt|.html`; empty = built-in only.
     pub templates_dir: String,
     pub dispatch_interval_ms: u64,

@@ -11,8 +11,8 @@ use clientele_crypto::{Argon2idHasher, RandomIds};
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::customers::ProfileService;
 use clientele_domain::identity::{
-    Authenticator, CredentialsService, LockoutPolicy, PasswordResetService, ResetLink, SessionPolicy, SessionService,
-    SignUpService,
+    ActivationService, Authenticator, CodeMail, CodePurpose, CredentialsService, EmailChangeService, LockoutPolicy,
+    MailLink, PasswordResetService, SessionPolicy, SessionService, SignUpService,
 };
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
@@ -62,6 +62,7 @@ pub fn new_tenant(settings: &Settings, name: &str, pattern: Option<&str>) -> any
             pattern.unwrap_or(&settings.tenants.customer_number_pattern),
         )
         .map_err(|e| anyhow::anyhow!("customer number pattern {e}"))?,
+        double_opt_in: settings.tenants.double_opt_in,
     })
 }
 
@@ -99,6 +100,41 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         min_len: settings.security.password_min_length,
         max_len: settings.security.password_max_length,
     };
+    let code_mail = |purpose, ttl_secs: u64, path: &str| CodeMail {
+        purpose,
+        ttl: chrono::Duration::seconds(ttl_secs as i64),
+        link: MailLink {
+            base: settings.mail.link_base_url.clone(),
+            path: path.to_owned(),
+        },
+    };
+    let opt_in_mail = code_mail(
+        CodePurpose::SignupOptIn,
+        settings.security.opt_in_ttl_secs,
+        &settings.mail.opt_in_path,
+    );
+    let sessions = SessionService {
+        authenticator: Authenticator {
+            users: repo.clone(),
+            customers: repo.clone(),
+            hasher: hasher.clone(),
+            clock: clock.clone(),
+            lockout: LockoutPolicy {
+                threshold: settings.security.lockout_threshold,
+                base: chrono::Duration::seconds(settings.security.lockout_base_secs as i64),
+                max: chrono::Duration::seconds(settings.security.lockout_max_secs as i64),
+            },
+        },
+        sessions: repo.clone(),
+        users: repo.clone(),
+        secrets: ids.clone(),
+        ids: ids.clone(),
+        clock: clock.clone(),
+        policy: SessionPolicy {
+            access_ttl: chrono::Duration::seconds(settings.security.access_token_ttl_secs as i64),
+            refresh_ttl: chrono::Duration::seconds(settings.security.refresh_token_ttl_secs as i64),
+        },
+    };
     let services = Services {
         tenants: tenant_service(store),
         sign_up: SignUpService {
@@ -106,30 +142,31 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             customers: repo.clone(),
             hasher: hasher.clone(),
             ids: ids.clone(),
-            clock: clock.clone(),
-        },
-        sessions: SessionService {
-            authenticator: Authenticator {
-                users: repo.clone(),
-                customers: repo.clone(),
-                hasher: hasher.clone(),
-                clock: clock.clone(),
-                lockout: LockoutPolicy {
-                    threshold: settings.security.lockout_threshold,
-                    base: chrono::Duration::seconds(settings.security.lockout_base_secs as i64),
-                    max: chrono::Duration::seconds(settings.security.lockout_max_secs as i64),
-                },
-            },
-            sessions: repo.clone(),
-            users: repo.clone(),
             secrets: ids.clone(),
-            ids: ids.clone(),
             clock: clock.clone(),
-            policy: SessionPolicy {
-                access_ttl: chrono::Duration::seconds(settings.security.access_token_ttl_secs as i64),
-                refresh_ttl: chrono::Duration::seconds(settings.security.refresh_token_ttl_secs as i64),
-            },
+            opt_in: opt_in_mail.clone(),
         },
+        activation: ActivationService {
+            users: repo.clone(),
+            codes: repo.clone(),
+            sessions: sessions.clone(),
+            secrets: ids.clone(),
+            clock: clock.clone(),
+            mail: opt_in_mail,
+        },
+        email_change: EmailChangeService {
+            users: repo.clone(),
+            codes: repo.clone(),
+            hasher: hasher.clone(),
+            secrets: ids.clone(),
+            clock: clock.clone(),
+            mail: code_mail(
+                CodePurpose::EmailChange,
+                settings.security.email_change_ttl_secs,
+                &settings.mail.email_change_path,
+            ),
+        },
+        sessions,
         credentials: CredentialsService {
             users: repo.clone(),
             sessions: repo.clone(),
@@ -140,18 +177,18 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         },
         resets: PasswordResetService {
             users: repo.clone(),
-            resets: repo.clone(),
+            codes: repo.clone(),
             sessions: repo.clone(),
             hasher,
             secrets: ids.clone(),
             clock,
             policy: password_policy,
             history: settings.security.password_history,
-            ttl: chrono::Duration::seconds(settings.security.password_reset_ttl_secs as i64),
-            link: ResetLink {
-                base: settings.mail.link_base_url.clone(),
-                path: settings.mail.password_reset_path.clone(),
-            },
+            mail: code_mail(
+                CodePurpose::PasswordReset,
+                settings.security.password_reset_ttl_secs,
+                &settings.mail.password_reset_path,
+            ),
         },
         profile: ProfileService::new(repo.clone(), repo.clone(), repo),
     };

@@ -102,6 +102,9 @@ pub struct NewAccount {
     pub customer: NewCustomer,
     pub users: Vec<NewUser>,
     pub addresses: Vec<NewAddress>,
+    /// Double opt-in: the first user's activation code and the mail carrying it,
+    /// stored in the same transaction.
+    pub opt_in: Option<(crate::identity::NewCode, crate::mail::OutgoingMail)>,
 }
 
 /// A customer with the users and addresses that belong to it.

@@ -38,6 +38,8 @@ pub struct Tenant {
     pub id: TenantId,
     pub name: TenantName,
     pub customer_number_pattern: CustomerNumberPattern,
+    /// New storefront accounts stay inactive until the mailed opt-in link is opened.
+    pub double_opt_in: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -46,6 +48,7 @@ pub struct Tenant {
 pub struct NewTenant {
     pub name: TenantName,
     pub customer_number_pattern: CustomerNumberPattern,
+    pub double_opt_in: bool,
 }
 
 /// Tenant persistence.
@@ -58,6 +61,8 @@ pub trait TenantRepository: Send + Sync {
     async fn by_name(&self, name: &TenantName) -> Result<Option<Tenant>, StoreError>;
     /// All tenants, by name.
     async fn list(&self) -> Result<Vec<Tenant>, StoreError>;
+    /// Turns double opt-in on or off; the tenant as changed, `None` if there is none.
+    async fn set_double_opt_in(&self, name: &TenantName, on: bool) -> Result<Option<Tenant>, StoreError>;
     /// Draws the next value of the tenant's customer-number sequence (gaps allowed).
     async fn next_customer_seq(&self, tenant: TenantId) -> Result<i64, StoreError>;
 }
@@ -76,10 +81,18 @@ pub enum CreateTenantError {
 pub struct TenantService {
     repo: Arc<dyn TenantRepository>,
     clock: Arc<dyn crate::clock::Clock>,
-    /// Tenants seen by name. Tenants are never renamed or removed while running, so a
-    /// hit stays valid; misses are not cached, so a tenant created by the CLI is found.
-    known: Arc<RwLock<HashMap<String, Tenant>>>,
+    /// Tenants seen by name, with when they were read. Tenants are never renamed or
+    /// removed while running; a hit is reused for [`TENANT_CACHE_SECS`], so a setting
+    /// changed by the CLI takes effect within that time. Misses are not cached, so a
+    /// tenant created by the CLI is found at once.
+    known: Arc<RwLock<HashMap<String, Seen>>>,
 }
+
+/// A resolved tenant and when it was read.
+type Seen = (Tenant, DateTime<Utc>);
+
+/// How long a resolved tenant is reused before it is read again.
+pub const TENANT_CACHE_SECS: i64 = 30;
 
 impl TenantService {
     pub fn new(repo: Arc<dyn TenantRepository>, clock: Arc<dyn crate::clock::Clock>) -> Self {
@@ -118,7 +131,11 @@ impl TenantService {
 
     /// Resolves the tenant a request names; `None` for an unknown or malformed name.
     pub async fn resolve(&self, raw_name: &str) -> Result<Option<Tenant>, StoreError> {
-        if let Some(t) = self.known.read().ok().and_then(|k| k.get(raw_name).cloned()) {
+        let now = self.clock.now();
+        let fresh = |(t, at): &Seen| {
+            (now - *at < chrono::Duration::seconds(TENANT_CACHE_SECS)).then(|| t.clone())
+        };
+        if let Some(t) = self.known.read().ok().and_then(|k| k.get(raw_name).and_then(fresh)) {
             return Ok(Some(t));
         }
         let Ok(name) = TenantName::parse(raw_name) else {
@@ -126,9 +143,18 @@ impl TenantService {
         };
         let found = self.repo.by_name(&name).await?;
         if let (Some(t), Ok(mut known)) = (&found, self.known.write()) {
-            known.insert(raw_name.to_owned(), t.clone());
+            known.insert(raw_name.to_owned(), (t.clone(), now));
         }
         Ok(found)
+    }
+
+    /// Turns double opt-in on or off for a tenant; `None` if there is no such tenant.
+    pub async fn set_double_opt_in(&self, name: &TenantName, on: bool) -> Result<Option<Tenant>, StoreError> {
+        let changed = self.repo.set_double_opt_in(name, on).await?;
+        if let (Some(_), Ok(mut known)) = (&changed, self.known.write()) {
+            known.remove(name.as_str());
+        }
+        Ok(changed)
     }
 
     /// All tenants.

@@ -95,7 +95,9 @@ fn service(tenants: MockTenantRepository, customers: MockCustomerRepository) -> 
         customers: Arc::new(customers),
         hasher: hasher(),
         ids: ids(),
+        secrets: support::secrets(),
         clock: clock(),
+        opt_in: support::code_mail(CodePurpose::SignupOptIn),
     }
 }
 

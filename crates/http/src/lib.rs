@@ -19,7 +19,8 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App};
 use clientele_domain::customers::ProfileService;
 use clientele_domain::identity::{
-    CredentialsService, IdGenerator, PasswordResetService, SessionService, SignUpService,
+    ActivationService, CredentialsService, EmailChangeService, IdGenerator, PasswordResetService, SessionService,
+    SignUpService,
 };
 use clientele_domain::tenants::TenantService;
 use clientele_domain::values::PasswordPolicy;
@@ -32,6 +33,8 @@ pub use metrics::Metrics;
 pub struct Services {
     pub tenants: TenantService,
     pub sign_up: SignUpService,
+    pub activation: ActivationService,
+    pub email_change: EmailChangeService,
     pub sessions: SessionService,
     pub credentials: CredentialsService,
     pub resets: PasswordResetService,

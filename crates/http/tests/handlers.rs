@@ -35,6 +35,7 @@ fn demo() -> Tenant {
         id: TenantId::new(1),
         name: TenantName::parse("demo").unwrap(),
         customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
+        double_opt_in: false,
         created_at: Utc.timestamp_opt(0, 0).unwrap(),
     }
 }
@@ -76,6 +77,30 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         Arc::new(ids),
     );
     let clock = Arc::new(SystemClock);
+    let code_mail = |purpose| CodeMail {
+        purpose,
+        ttl: chrono::Duration::hours(24),
+        link: MailLink {
+            base: "http://shop".into(),
+            path: "/code?c={code}".into(),
+        },
+    };
+    let secrets = Arc::new(secrets);
+    let sessions = SessionService {
+        authenticator: Authenticator {
+            users: users.clone(),
+            customers: customers.clone(),
+            hasher: hasher.clone(),
+            clock: clock.clone(),
+            lockout: LockoutPolicy::default(),
+        },
+        sessions: Arc::new(sessions),
+        users: users.clone(),
+        secrets: secrets.clone(),
+        ids: ids.clone(),
+        clock: clock.clone(),
+        policy: SessionPolicy::default(),
+    };
     AppState {
         services: Services {
             tenants: TenantService::new(tenants.clone(), clock.clone()),
@@ -84,23 +109,27 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 customers: customers.clone(),
                 hasher: hasher.clone(),
                 ids: ids.clone(),
+                secrets: secrets.clone(),
                 clock: clock.clone(),
+                opt_in: code_mail(CodePurpose::SignupOptIn),
             },
-            sessions: SessionService {
-                authenticator: Authenticator {
-                    users: users.clone(),
-                    customers: customers.clone(),
-                    hasher,
-                    clock: clock.clone(),
-                    lockout: LockoutPolicy::default(),
-                },
-                sessions: Arc::new(sessions),
+            activation: ActivationService {
                 users: users.clone(),
-                secrets: Arc::new(secrets),
-                ids: ids.clone(),
-                clock,
-                policy: SessionPolicy::default(),
+                codes: Arc::new(MockCodeRepository::new()),
+                sessions: sessions.clone(),
+                secrets: secrets.clone(),
+                clock: clock.clone(),
+                mail: code_mail(CodePurpose::SignupOptIn),
             },
+            email_change: EmailChangeService {
+                users: users.clone(),
+                codes: Arc::new(MockCodeRepository::new()),
+                hasher: hasher.clone(),
+                secrets: secrets.clone(),
+                clock: clock.clone(),
+                mail: code_mail(CodePurpose::EmailChange),
+            },
+            sessions,
             credentials: CredentialsService {
                 users: users.clone(),
                 sessions: Arc::new(MockSessionRepository::new()),
@@ -111,18 +140,14 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
             },
             resets: PasswordResetService {
                 users: users.clone(),
-                resets: Arc::new(MockResetRepository::new()),
+                codes: Arc::new(MockCodeRepository::new()),
                 sessions: Arc::new(MockSessionRepository::new()),
                 hasher: Arc::new(MockPasswordHasher::new()),
                 secrets: Arc::new(MockSecrets::new()),
                 clock: Arc::new(SystemClock),
                 policy: PasswordPolicy::default(),
                 history: 5,
-                ttl: chrono::Duration::hours(24),
-                link: ResetLink {
-                    base: "http://shop".into(),
-                    path: "/reset?code={code}".into(),
-                },
+                mail: code_mail(CodePurpose::PasswordReset),
             },
             profile: ProfileService::new(customers, users, Arc::new(MockAddressRepository::new())),
         },

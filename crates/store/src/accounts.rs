@@ -1,4 +1,5 @@
-//! Writing a new account: the customer, its users and addresses, all or nothing.
+//! Writing a new account: the customer, its users and addresses (and, with double
+//! opt-in, the activation code and its mail), all or nothing.
 
 use chrono::{DateTime, Utc};
 use clientele_domain::addresses::Address;
@@ -8,10 +9,12 @@ use clientele_domain::users::User;
 use diesel::prelude::*;
 
 use crate::addresses::{AddressRow, NewAddressRow};
+use crate::codes::CodeConnection;
 use crate::connection::DbConnection;
 use crate::customers::{CustomerRow, NewCustomerRow};
 use crate::encoding::db_time;
 use crate::errors::DbError;
+use crate::outbox::enqueue_in_tx;
 use crate::schema::{addresses, customers, users};
 use crate::users::{NewUserRow, UserRow};
 
@@ -21,9 +24,9 @@ pub(crate) fn create(
     conn: &mut DbConnection,
     tenant: TenantId,
     new: &NewAccount,
-    now: DateTime<Utc>,
+    at: DateTime<Utc>,
 ) -> Result<Account, DbError> {
-    let now = db_time(now);
+    let now = db_time(at);
     let customer_row = NewCustomerRow::new(tenant, &new.customer, now);
     write_tx!(conn, |c| {
         let customer: CustomerRow = diesel::insert_into(customers::table)
@@ -45,6 +48,10 @@ pub(crate) fn create(
                 .returning(AddressRow::as_returning())
                 .get_result(c)?;
             stored_addresses.push(Address::try_from(row)?);
+        }
+        if let (Some((code, mail)), Some(first)) = (&new.opt_in, stored_users.first()) {
+            c.insert_code(tenant, first.id.get(), code, now)?;
+            enqueue_in_tx(c, tenant, mail, at)?;
         }
         // Mapping inside the transaction: a row the domain refuses rolls it all back.
         Ok(Account {

@@ -8,6 +8,7 @@
 mod connection;
 mod accounts;
 mod addresses;
+mod codes;
 mod cost_centers;
 mod custom_attributes;
 mod customers;
@@ -16,7 +17,6 @@ mod errors;
 mod migrations;
 mod outbox;
 mod payment_instruments;
-mod resets;
 mod schema;
 mod sessions;
 mod tenants;

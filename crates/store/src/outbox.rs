@@ -314,6 +314,7 @@ mod tests {
             let new = NewTenant {
                 name: TenantName::parse("demo").unwrap(),
                 customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
+                double_opt_in: false,
             };
             let tenant = store.insert(new, now).await.unwrap().id;
             let mail = OutgoingMail::new(MailKind::SignupOptIn, Email::parse("anna@example.com").unwrap());
@@ -355,6 +356,7 @@ mod tests {
             let new = NewTenant {
                 name: TenantName::parse("demo").unwrap(),
                 customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
+                double_opt_in: false,
             };
             let tenant = store.insert(new, now).await.unwrap().id;
             let good = OutgoingMail::new(MailKind::SignupOptIn, Email::parse("anna@example.com").unwrap());

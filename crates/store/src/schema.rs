@@ -8,6 +8,7 @@ diesel::table! {
         customer_number_pattern -> Text,
         customer_seq -> BigInt,
         created_at -> Timestamp,
+        double_opt_in -> Bool,
     }
 }
 
@@ -197,7 +198,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    password_resets (id) {
+    mailed_codes (id) {
         id -> BigInt,
         tenant_id -> BigInt,
         user_id -> BigInt,
@@ -205,6 +206,9 @@ diesel::table! {
         expires_at -> Timestamp,
         created_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        purpose -> Text,
+        new_email -> Nullable<Text>,
+        sync_contact_email -> Bool,
     }
 }
 

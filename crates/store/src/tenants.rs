@@ -19,6 +19,7 @@ struct TenantRow {
     id: i64,
     name: String,
     customer_number_pattern: String,
+    double_opt_in: bool,
     created_at: NaiveDateTime,
 }
 
@@ -27,6 +28,7 @@ struct TenantRow {
 struct NewTenantRow<'a> {
     name: &'a str,
     customer_number_pattern: String,
+    double_opt_in: bool,
     created_at: NaiveDateTime,
 }
 
@@ -45,6 +47,7 @@ impl TryFrom<TenantRow> for Tenant {
                 "customer_number_pattern",
                 CustomerNumberPattern::parse(&row.customer_number_pattern),
             )?,
+            double_opt_in: row.double_opt_in,
             created_at: utc(row.created_at),
         })
     }
@@ -57,6 +60,7 @@ impl TenantRepository for Store {
             let row = NewTenantRow {
                 name: new.name.as_str(),
                 customer_number_pattern: new.customer_number_pattern.as_string(),
+                double_opt_in: new.double_opt_in,
                 created_at: db_time(now),
             };
             let stored: TenantRow = with_conn!(conn, |c| diesel::insert_into(tenants::table)
@@ -88,6 +92,20 @@ impl TenantRepository for Store {
                 .select(TenantRow::as_select())
                 .load(c))?;
             rows.into_iter().map(Tenant::try_from).collect()
+        })
+        .await
+    }
+
+    async fn set_double_opt_in(&self, name: &TenantName, on: bool) -> Result<Option<Tenant>, StoreError> {
+        let name = name.as_str().to_owned();
+        self.run("set tenant double opt-in", move |conn| {
+            let row: Option<TenantRow> = with_conn!(conn, |c| diesel::update(tenants::table)
+                .filter(tenants::name.eq(&name))
+                .set(tenants::double_opt_in.eq(on))
+                .returning(TenantRow::as_returning())
+                .get_result(c)
+                .optional())?;
+            row.map(Tenant::try_from).transpose()
         })
         .await
     }

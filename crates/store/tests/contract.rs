@@ -94,6 +94,7 @@ async fn tenants_are_found_by_name_listed_and_unique() {
         let again = NewTenant {
             name: TenantName::parse("beta").unwrap(),
             customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
+            double_opt_in: false,
         };
         let refused = b.store.insert(again, now()).await;
         assert_eq!(

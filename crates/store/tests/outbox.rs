@@ -41,6 +41,7 @@ async fn tenant(store: &Store, name: &str) -> TenantId {
     let new = NewTenant {
         name: TenantName::parse(name).unwrap(),
         customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
+        double_opt_in: false,
     };
     store.insert(new, now()).await.unwrap().id
 }

@@ -16,6 +16,10 @@ use crate::values::{Login, Password};
 pub enum AuthError {
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The credentials are right but the account awaits its double opt-in. Told apart
+    /// only after the password matched, so it reveals nothing to a guesser.
+    #[error("the account has not been activated yet")]
+    NotActivated,
     #[error(transparent)]
     Hashing(#[from] HashError),
     #[error(transparent)]
@@ -98,6 +102,10 @@ impl Authenticator {
                 tracing::warn!(tenant = tenant.name.as_str(), user = %user.public_id, event = "account_locked", failures, lock_secs = lock.num_seconds(), "account locked after repeated failed logins");
             }
             return Err(AuthError::InvalidCredentials);
+        }
+        if crate::identity::awaits_opt_in(&user) {
+            tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "login_refused", "login refused: account awaits its opt-in");
+            return Err(AuthError::NotActivated);
         }
         let customer = self.customers.by_id(tenant.id, user.customer_id).await?;
         if !user.active || customer.is_none_or(|c| c.status != CustomerStatus::Active) {

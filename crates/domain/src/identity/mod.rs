@@ -1,21 +1,28 @@
 //! Identity: who is calling (principals), sign-up and authentication use cases, and
 //! the ports they need (password hasher, id generator).
 
+mod activation;
 mod authenticate;
+mod codes;
 mod credentials;
+mod email_change;
 mod ports;
 mod reset;
 mod sessions;
 mod signup;
 
+pub use activation::{awaits_opt_in, ActivationError, ActivationService};
+
 pub use authenticate::{AuthError, Authenticator, LockoutPolicy};
+#[cfg(feature = "mock")]
+pub use codes::MockCodeRepository;
+pub use codes::{CodeLookup, CodeMail, CodePurpose, CodeRepository, MailLink, NewCode};
 pub use credentials::{ChangeLoginError, ChangePasswordError, CredentialsService};
+pub use email_change::{EmailChangeError, EmailChangeRequest, EmailChangeService};
 pub use ports::{HashError, IdGenerator, PasswordHasher};
 #[cfg(feature = "mock")]
 pub use ports::{MockIdGenerator, MockPasswordHasher};
-#[cfg(feature = "mock")]
-pub use reset::MockResetRepository;
-pub use reset::{PasswordResetService, ResetError, ResetLink, ResetLookup, ResetRepository};
+pub use reset::{PasswordResetService, ResetError};
 pub use sessions::{
     AccountParts, IssuedTokens, NewSession, Rotation, Secrets, Session, SessionPolicy, SessionRepository,
     SessionService, Subject, TokenDigest, TokenDigests, TokenError,

@@ -4,53 +4,14 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
-
 use crate::clock::Clock;
 use crate::error::StoreError;
+use crate::identity::codes::{CodeLookup, CodeMail, CodeRepository};
 use crate::identity::credentials::replace_password;
-use crate::identity::{HashError, PasswordHasher, Secrets, SessionRepository, TokenDigest};
-use crate::ids::{TenantId, UserId};
-use crate::mail::{MailKind, OutgoingMail};
+use crate::identity::{HashError, PasswordHasher, Secrets, SessionRepository};
 use crate::tenants::Tenant;
 use crate::users::UserRepository;
 use crate::values::{Email, Login, Password, PasswordPolicy, ValueError};
-
-/// What the store found for a presented reset code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResetLookup {
-    /// The code was live and is now spent; it belongs to this user.
-    Spent(UserId),
-    /// The code exists but has expired (it stays unusable).
-    Expired,
-    /// No such code, or it was used already.
-    Unknown,
-}
-
-/// Reset-code persistence.
-#[cfg_attr(feature = "mock", mockall::automock)]
-#[async_trait]
-pub trait ResetRepository: Send + Sync {
-    /// Stores a new code for the user (earlier open codes of the user end) and puts
-    /// `mail` into the outbox, in one transaction.
-    async fn create_reset(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-        code: TokenDigest,
-        expires_at: DateTime<Utc>,
-        mail: OutgoingMail,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    /// Spends the code atomically if it is live.
-    async fn spend_reset(
-        &self,
-        tenant: TenantId,
-        code: &TokenDigest,
-        now: DateTime<Utc>,
-    ) -> Result<ResetLookup, StoreError>;
-}
 
 /// Why a reset failed. Nothing changed in any of these cases (a spent code stays spent).
 #[derive(Debug, thiserror::Error)]
@@ -69,25 +30,11 @@ pub enum ResetError {
     Store(#[from] StoreError),
 }
 
-/// Where reset links point: `{base}{path}` with `{user_id}` and `{code}` filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResetLink {
-    pub base: String,
-    pub path: String,
-}
-
-impl ResetLink {
-    fn render(&self, user_id: &str, code: &str) -> String {
-        let path = self.path.replace("{user_id}", user_id).replace("{code}", code);
-        format!("{}{}", self.base.trim_end_matches('/'), path)
-    }
-}
-
 /// The password-reset flow.
 #[derive(Clone)]
 pub struct PasswordResetService {
     pub users: Arc<dyn UserRepository>,
-    pub resets: Arc<dyn ResetRepository>,
+    pub codes: Arc<dyn CodeRepository>,
     pub sessions: Arc<dyn SessionRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub secrets: Arc<dyn Secrets>,
@@ -95,9 +42,8 @@ pub struct PasswordResetService {
     pub policy: PasswordPolicy,
     /// How many of the latest passwords may not be used again (as for changes).
     pub history: usize,
-    /// How long a code stays valid.
-    pub ttl: Duration,
-    pub link: ResetLink,
+    /// Lifetime and link of reset codes.
+    pub mail: CodeMail,
 }
 
 impl PasswordResetService {
@@ -115,21 +61,8 @@ impl PasswordResetService {
             return Ok(());
         };
         let now = self.clock.now();
-        let code = self.secrets.token();
-        let mail = OutgoingMail::new(MailKind::PasswordReset, user.email.clone())
-            .in_language(user.person.preferred_language.clone())
-            .with_param("link", self.link.render(user.public_id.as_str(), &code))
-            .with_param("first_name", user.person.first_name.clone().unwrap_or_default());
-        self.resets
-            .create_reset(
-                tenant.id,
-                user.id,
-                self.secrets.digest(&code),
-                now + self.ttl,
-                mail,
-                now,
-            )
-            .await?;
+        let (code, mail) = self.mail.prepare_for(&*self.secrets, &user, now);
+        self.codes.create_code(tenant.id, user.id, code, mail, now).await?;
         tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "password_reset_requested", known = true, "password reset requested");
         Ok(())
     }
@@ -141,13 +74,13 @@ impl PasswordResetService {
         Password::parse(new, self.policy, &[]).map_err(ResetError::Weak)?;
         let now = self.clock.now();
         let user = match self
-            .resets
+            .codes
             .spend_reset(tenant.id, &self.secrets.digest(code), now)
             .await?
         {
-            ResetLookup::Spent(user) => user,
-            ResetLookup::Expired => return Err(ResetError::ExpiredCode),
-            ResetLookup::Unknown => return Err(ResetError::InvalidCode),
+            CodeLookup::Spent(user) => user,
+            CodeLookup::Expired => return Err(ResetError::ExpiredCode),
+            CodeLookup::Unknown => return Err(ResetError::InvalidCode),
         };
         let user = self
             .users

@@ -203,6 +203,12 @@ impl SessionService {
     /// Checks the credentials and opens a session for the user.
     pub async fn login(&self, tenant: &Tenant, login: &str, password: &Password) -> Result<IssuedTokens, AuthError> {
         let principal = self.authenticator.login(tenant, login, password).await?;
+        Ok(self.open(tenant, principal).await?)
+    }
+
+    /// Opens a session for a user whose identity is already proven (password checked,
+    /// opt-in link opened).
+    pub async fn open(&self, tenant: &Tenant, principal: Principal) -> Result<IssuedTokens, StoreError> {
         let now = self.clock.now();
         self.users.record_login(tenant.id, principal.user, now).await?;
         let subject = Subject::User {

@@ -6,7 +6,7 @@ use crate::addresses::{settle_preferred, AddressData, NewAddress};
 use crate::clock::Clock;
 use crate::customers::{Account, CustomerKind, CustomerRepository, NewAccount, NewCustomer};
 use crate::error::{StoreError, UniqueRule};
-use crate::identity::{HashError, IdGenerator, PasswordHasher};
+use crate::identity::{CodeMail, HashError, IdGenerator, PasswordHasher, Secrets};
 use crate::tenants::{Tenant, TenantRepository};
 use crate::users::{Consents, EmailVerification, NewUser, PersonData};
 use crate::values::{CustomerNumber, Email, Login, Password};
@@ -53,11 +53,16 @@ pub struct SignUpService {
     pub customers: Arc<dyn CustomerRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub ids: Arc<dyn IdGenerator>,
+    pub secrets: Arc<dyn Secrets>,
     pub clock: Arc<dyn Clock>,
+    /// Lifetime and link of the opt-in code, for tenants with double opt-in.
+    pub opt_in: CodeMail,
 }
 
 impl SignUpService {
-    /// Creates the customer, its user and addresses in one transaction.
+    /// Creates the customer, its user and addresses in one transaction. Where the tenant
+    /// asks for double opt-in the user starts inactive, and the mail with the activation
+    /// link is queued in the same transaction.
     pub async fn sign_up(&self, tenant: &Tenant, req: SignUp) -> Result<Account, SignUpError> {
         let password_hash = self.hasher.hash(&req.password).await?;
         let roles = match req.kind {
@@ -66,6 +71,15 @@ impl SignUpService {
         };
         let mut addresses = req.addresses;
         settle_preferred(&mut addresses);
+        let user_id = self.ids.public_id();
+        let opt_in = tenant.double_opt_in.then(|| {
+            self.opt_in.prepare(
+                &*self.secrets,
+                (user_id.as_str(), &req.person),
+                &req.email,
+                self.clock.now(),
+            )
+        });
         let mut account = NewAccount {
             customer: NewCustomer {
                 public_id: self.ids.public_id(),
@@ -77,14 +91,17 @@ impl SignUpService {
                 custom: req.custom,
             },
             users: vec![NewUser {
-                public_id: self.ids.public_id(),
+                public_id: user_id,
                 login: req.login,
                 email: req.email,
                 password_hash: Some(password_hash),
                 person: req.person,
                 roles,
-                active: true,
-                email_verification: EmailVerification::Unverified,
+                active: opt_in.is_none(),
+                email_verification: match opt_in {
+                    Some(_) => EmailVerification::Pending,
+                    None => EmailVerification::Unverified,
+                },
                 consents: req.consents,
             }],
             addresses: addresses
@@ -94,6 +111,7 @@ impl SignUpService {
                     data,
                 })
                 .collect(),
+            opt_in,
         };
 
         for attempt in 1..=NUMBER_ATTEMPTS {
@@ -106,6 +124,7 @@ impl SignUpService {
                     tracing::info!(
                         tenant = tenant.name.as_str(),
                         customer = %created.customer.public_id,
+                        opt_in = tenant.double_opt_in,
                         "customer signed up"
                     );
                     return Ok(created);

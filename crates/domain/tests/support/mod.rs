@@ -14,6 +14,7 @@ pub fn tenant(pattern: &str) -> Tenant {
         id: TenantId::new(1),
         name: TenantName::parse("demo").unwrap(),
         customer_number_pattern: CustomerNumberPattern::parse(pattern).unwrap(),
+        double_opt_in: false,
         created_at: Utc.timestamp_opt(0, 0).unwrap(),
     }
 }
@@ -41,5 +42,26 @@ pub fn user(password_hash: &str) -> User {
         created_at: t,
         updated_at: t,
         version: 1,
+    }
+}
+
+/// Secrets whose every token is `plain-code` and whose digest of `x` is `digest:x`.
+pub fn secrets() -> std::sync::Arc<clientele_domain::identity::MockSecrets> {
+    let mut s = clientele_domain::identity::MockSecrets::new();
+    s.expect_token().returning(|| "plain-code".to_owned());
+    s.expect_digest()
+        .returning(|t| clientele_domain::identity::TokenDigest::new(format!("digest:{t}")));
+    std::sync::Arc::new(s)
+}
+
+/// How codes of `purpose` are mailed: 24 h, links to `https://shop.example/c?code={code}`.
+pub fn code_mail(purpose: clientele_domain::identity::CodePurpose) -> clientele_domain::identity::CodeMail {
+    clientele_domain::identity::CodeMail {
+        purpose,
+        ttl: chrono::Duration::hours(24),
+        link: clientele_domain::identity::MailLink {
+            base: "https://shop.example/".into(),
+            path: "/c?code={code}".into(),
+        },
     }
 }

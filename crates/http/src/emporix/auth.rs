@@ -42,6 +42,35 @@ pub async fn session(state: &AppState, req: &HttpRequest, tenant: &Tenant) -> Re
     }
 }
 
+/// The path's tenant, for a request with any live token of it (anonymous or customer),
+/// within the per-IP limit of credential routes.
+pub(super) async fn rate_limited_guard(req: &HttpRequest, state: &AppState) -> Result<Tenant, HttpResponse> {
+    let tenant = path_tenant(state, req).await?;
+    session(state, req, &tenant).await?;
+    state
+        .auth_limiter
+        .check(req)
+        .map_err(|p| p.render(crate::problem::Dialect::Emporix))?;
+    Ok(tenant)
+}
+
+/// The path's tenant and the logged-in customer of the request's token.
+pub(super) async fn customer_guard(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<(Tenant, clientele_domain::identity::Principal), HttpResponse> {
+    let tenant = path_tenant(state, req).await?;
+    let principal = session(state, req, &tenant)
+        .await?
+        .principal()
+        .ok_or_else(invalid_token)?;
+    Ok((tenant, principal))
+}
+
+pub(super) async fn path_tenant(state: &AppState, req: &HttpRequest) -> Result<Tenant, HttpResponse> {
+    tenant(state, req.match_info().get("tenant").unwrap_or_default()).await
+}
+
 async fn tenant(state: &AppState, name: &str) -> Result<Tenant, HttpResponse> {
     tenant_named(state, name)
         .await
@@ -155,6 +184,21 @@ pub struct CustomerToken {
     pub initial_password: bool,
 }
 
+impl From<IssuedTokens> for CustomerToken {
+    fn from(t: IssuedTokens) -> Self {
+        CustomerToken {
+            saas_token: t.access_token.clone(),
+            session_id: t.session.family.to_string(),
+            access_token: t.access_token,
+            expires_in: t.expires_in,
+            refresh_token: t.refresh_token,
+            refresh_token_expires_in: t.refresh_expires_in,
+            token_type: "Bearer",
+            initial_password: false,
+        }
+    }
+}
+
 /// Logs a customer in (needs an anonymous token).
 #[utoipa::path(post, path = "/customer/{tenant}/login", tag = "authentication",
     params(("tenant" = String, Path)),
@@ -172,12 +216,7 @@ async fn login_run(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpResponse> {
-    let tenant = tenant(&state, req.match_info().get("tenant").unwrap_or_default()).await?;
-    session(&state, &req, &tenant).await?;
-    state
-        .auth_limiter
-        .check(&req)
-        .map_err(|p| p.render(crate::problem::Dialect::Emporix))?;
+    let tenant = rate_limited_guard(&req, &state).await?;
     let dto: PasswordAuthentication = body::json(&req, payload, state.limits.max_body_bytes)
         .await
         .map_err(|p| ErrorMessage::from(p).into_response())?;
@@ -197,19 +236,16 @@ async fn login_run(
         .login(&tenant, &email, &Password::for_login(&password))
         .await
     {
-        Ok(t) => Ok(HttpResponse::Ok().json(CustomerToken {
-            saas_token: t.access_token.clone(),
-            session_id: t.session.family.to_string(),
-            access_token: t.access_token,
-            expires_in: t.expires_in,
-            refresh_token: t.refresh_token,
-            refresh_token_expires_in: t.refresh_expires_in,
-            token_type: "Bearer",
-            initial_password: false,
-        })),
+        Ok(t) => Ok(HttpResponse::Ok().json(CustomerToken::from(t))),
         Err(AuthError::InvalidCredentials) => {
             Err(ErrorMessage::new(StatusCode::UNAUTHORIZED, "unauthorized", "Invalid credentials.").into_response())
         }
+        Err(AuthError::NotActivated) => Err(ErrorMessage::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "The customer account is not activated yet: open the link of the activation e-mail, or request a new one.",
+        )
+        .into_response()),
         Err(e) => Err(internal(e)),
     }
 }

@@ -1,7 +1,9 @@
 //! Emporix customer service under `/customer/{tenant}/…`; the path names the tenant.
 
 pub mod auth;
+mod email;
 pub mod errors;
+mod optin;
 mod password;
 mod reset;
 mod signup;
@@ -32,6 +34,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/customer/{tenant}/password/reset/update",
             web::post().to(reset::update),
         ),
+        // Before `optin/{token}`, which would otherwise take `refresh_token` as a token.
+        (
+            "/customer/{tenant}/signup/optin/refresh_token",
+            web::post().to(optin::resend),
+        ),
+        (
+            "/customer/{tenant}/signup/optin/{token}",
+            web::get().to(optin::activate),
+        ),
+        (
+            "/customer/{tenant}/me/accounts/internal/email/change",
+            web::post().to(email::change),
+        ),
+        (
+            "/customer/{tenant}/me/accounts/internal/email/change/confirm",
+            web::post().to(email::confirm),
+        ),
     ] {
         cfg.service(
             web::resource(path)
@@ -56,7 +75,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         Errors: `ErrorMessage` bodies `{status, type, message, details}`."
     ),
     paths(signup::signup, auth::anonymous_login, auth::anonymous_refresh, auth::login, auth::logout, auth::refresh,
-          auth::validate, password::change, reset::request, reset::update),
+          auth::validate, password::change, reset::request, reset::update, optin::activate, optin::resend,
+          email::change, email::confirm),
     components(schemas(
         signup::CustomerSignup,
         signup::CustomerDetails,
@@ -71,7 +91,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         auth::ValidateTokenResponse,
         password::PasswordChangeDto,
         reset::PasswordResetRequestDto,
-        reset::PasswordUpdate
+        reset::PasswordUpdate,
+        optin::OptInRefresh,
+        email::ChangeEmailRequestDto,
+        email::UpdateEmail
     )),
     modifiers(&EmporixAuth),
 )]

@@ -6,9 +6,9 @@ use clientele_domain::values::{Password, ValueError};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::auth::{invalid_token, session};
+use super::auth::{customer_guard, invalid_token};
 use super::errors::ErrorMessage;
-use crate::{body, tenant_named, AppState};
+use crate::{body, AppState};
 
 /// `PasswordChangeDto`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -36,13 +36,7 @@ async fn run(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpResponse> {
-    let tenant = tenant_named(&state, req.match_info().get("tenant").unwrap_or_default())
-        .await
-        .map_err(|p| ErrorMessage::from(p).into_response())?;
-    let principal = session(&state, &req, &tenant)
-        .await?
-        .principal()
-        .ok_or_else(invalid_token)?;
+    let (_, principal) = customer_guard(&req, &state).await?;
     let dto: PasswordChangeDto = body::json(&req, payload, state.limits.max_body_bytes)
         .await
         .map_err(|p| ErrorMessage::from(p).into_response())?;

@@ -8,8 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::errors::ErrorMessage;
-use crate::problem::Dialect;
-use crate::{body, tenant_named, AppState};
+use crate::{body, AppState};
 
 /// `PasswordResetRequestDto`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -24,15 +23,6 @@ pub struct PasswordResetRequestDto {
 pub struct PasswordUpdate {
     pub token: Option<String>,
     pub password: Option<String>,
-}
-
-async fn guard(req: &HttpRequest, state: &AppState) -> Result<clientele_domain::tenants::Tenant, HttpResponse> {
-    let tenant = tenant_named(state, req.match_info().get("tenant").unwrap_or_default())
-        .await
-        .map_err(|p| ErrorMessage::from(p).into_response())?;
-    super::auth::session(state, req, &tenant).await?;
-    state.auth_limiter.check(req).map_err(|p| p.render(Dialect::Emporix))?;
-    Ok(tenant)
 }
 
 /// Mails a reset link when the address belongs to an account; 204 either way.
@@ -51,7 +41,7 @@ async fn request_run(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpResponse> {
-    let tenant = guard(&req, &state).await?;
+    let tenant = super::auth::rate_limited_guard(&req, &state).await?;
     let dto: PasswordResetRequestDto = body::json(&req, payload, state.limits.max_body_bytes)
         .await
         .map_err(|p| ErrorMessage::from(p).into_response())?;
@@ -82,7 +72,7 @@ async fn update_run(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpResponse> {
-    let tenant = guard(&req, &state).await?;
+    let tenant = super::auth::rate_limited_guard(&req, &state).await?;
     let dto: PasswordUpdate = body::json(&req, payload, state.limits.max_body_bytes)
         .await
         .map_err(|p| ErrorMessage::from(p).into_response())?;

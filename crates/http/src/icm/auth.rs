@@ -104,7 +104,7 @@ pub async fn caller(state: &AppState, req: &HttpRequest, tenant: &Tenant) -> Res
             session: issued.session,
             token: issued.access_token,
         }),
-        Err(AuthError::InvalidCredentials) => Err(unauthorized()),
+        Err(AuthError::InvalidCredentials | AuthError::NotActivated) => Err(unauthorized()),
         Err(e) => Err(internal(e)),
     }
 }

@@ -87,7 +87,7 @@ async fn run(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>
             .login(tenant, &login, &Password::for_login(&password))
             .await
             .map_err(|e| match e {
-                AuthError::InvalidCredentials => unauthorized(),
+                AuthError::InvalidCredentials | AuthError::NotActivated => unauthorized(),
                 other => internal(other),
             })
     };

@@ -1,5 +1,7 @@
 //! Fixtures of the contract suite: a migrated store per backend, accounts with every
 //! field set, and row counts read behind the store's back.
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -49,6 +51,7 @@ pub async fn tenant(store: &Store, name: &str) -> Tenant {
     let new = NewTenant {
         name: TenantName::parse(name).unwrap(),
         customer_number_pattern: CustomerNumberPattern::parse("C{seq:6}").unwrap(),
+        double_opt_in: false,
     };
     store.insert(new, now()).await.unwrap()
 }
@@ -91,6 +94,7 @@ pub fn full_account(login: &str, number: &str) -> NewAccount {
         },
         users: vec![full_user(login), user(&format!("second.{login}"))],
         addresses: vec![full_address(), sparse_address()],
+        opt_in: None,
     }
 }
 
@@ -105,6 +109,7 @@ pub fn private_account(login: &str, number: &str) -> NewAccount {
         },
         users: vec![user(login)],
         addresses: vec![],
+        opt_in: None,
     }
 }
 
