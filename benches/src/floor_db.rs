@@ -125,17 +125,19 @@ impl FloorDb {
     /// Reads one row by primary key (blocking: call it from `web::block`).
     pub fn item(&self, id: i64) -> Result<Option<FloorItem>, BoxError> {
         // The same query twice: Diesel's typed queries are per backend, and the generic
-        // bounds to write it once would be longer than the query.
+        // bounds to write it once would be longer than the query. `get_result`, not
+        // `first`: on SQLite a bound `LIMIT ?` re-parses the statement on every run (see
+        // clientele-store), and the floor must be the fastest read, not a handicapped one.
         Ok(match self {
             Self::Pg(pool) => floor_items::table
                 .find(id)
                 .select(FloorItem::as_select())
-                .first(&mut pool.get()?)
+                .get_result(&mut pool.get()?)
                 .optional()?,
             Self::Sqlite(pool) => floor_items::table
                 .find(id)
                 .select(FloorItem::as_select())
-                .first(&mut pool.get()?)
+                .get_result(&mut pool.get()?)
                 .optional()?,
         })
     }

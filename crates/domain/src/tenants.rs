@@ -132,9 +132,7 @@ impl TenantService {
     /// Resolves the tenant a request names; `None` for an unknown or malformed name.
     pub async fn resolve(&self, raw_name: &str) -> Result<Option<Tenant>, StoreError> {
         let now = self.clock.now();
-        let fresh = |(t, at): &Seen| {
-            (now - *at < chrono::Duration::seconds(TENANT_CACHE_SECS)).then(|| t.clone())
-        };
+        let fresh = |(t, at): &Seen| (now - *at < chrono::Duration::seconds(TENANT_CACHE_SECS)).then(|| t.clone());
         if let Some(t) = self.known.read().ok().and_then(|k| k.get(raw_name).and_then(fresh)) {
             return Ok(Some(t));
         }

@@ -16,7 +16,7 @@ use crate::Store;
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = addresses, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct AddressRow {
-    id: i64,
+    pub(crate) id: i64,
     public_id: String,
     tenant_id: i64,
     customer_id: i64,

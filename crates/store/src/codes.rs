@@ -89,7 +89,7 @@ macro_rules! code_connection {
                         mailed_codes::new_email,
                         mailed_codes::sync_contact_email,
                     ))
-                    .first(self)
+                    .get_result(self)
                     .optional()?;
                 let Some((id, user_id, expires_at, used_at, new_email, sync_contact_email)) = row else {
                     return Ok(Err(CodeLookup::Unknown));

@@ -51,6 +51,12 @@ const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; \
                             PRAGMA journal_mode = WAL; \
                             PRAGMA synchronous = NORMAL;";
 
+/// Set on every PostgreSQL connection. Diesel prepares each query once per connection;
+/// by default PostgreSQL still re-plans it for every execution while it compares custom
+/// with generic plans, and planning the account join costs several times executing it.
+/// Every query of the store looks rows up by key, so the generic plan is always right.
+const PG_SETUP: &str = "SET plan_cache_mode = force_generic_plan";
+
 const MEMORY: &str = ":memory:";
 
 /// The database a URL names.
@@ -168,7 +174,12 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, ConnectionError> {
         match &self.target {
-            Target::Postgres { url } => PgConnection::establish(url).map(DbConnection::Pg),
+            Target::Postgres { url } => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.batch_execute(PG_SETUP)
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Pg(conn))
+            }
             Target::Sqlite { path } => {
                 let mut conn = SqliteConnection::establish(path)?;
                 conn.batch_execute(SQLITE_SETUP)

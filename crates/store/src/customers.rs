@@ -133,7 +133,7 @@ impl CustomerRepository for Store {
                 .filter(customers::tenant_id.eq(tenant.get()))
                 .filter(customers::id.eq(id.get()))
                 .select(CustomerRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional())?;
             row.map(Customer::try_from).transpose()
         })

@@ -3,6 +3,11 @@
 //!
 //! Diesel is blocking, so every query runs on the store's own bounded thread pool
 //! (one thread per pooled connection), never on the async executor.
+//!
+//! Single-row reads by a unique key use `get_result`, never `first`/`limit`: SQLite
+//! (3.46) marks a bound `LIMIT ?` as plan-relevant, so every execution of a cached
+//! statement with it re-binds, expires and re-parses the statement — on the wide
+//! account selects that cost about three quarters of a token-authenticated read.
 
 #[macro_use]
 mod connection;

@@ -125,7 +125,7 @@ impl SessionRepository for Store {
                 .filter(sessions::rotated_at.is_null())
                 .filter(sessions::access_expires_at.gt(db_time(now)))
                 .select(SessionRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional())?;
             row.map(Session::try_from).transpose()
         })
@@ -139,44 +139,58 @@ impl SessionRepository for Store {
         now: DateTime<Utc>,
     ) -> Result<Option<(Session, Option<AccountParts>)>, StoreError> {
         let digest = access.as_str().to_owned();
-        // One blocking job for all three reads: each job is a thread hand-off, and this
-        // runs on every token-authenticated request.
+        // One statement for session, user, customer and addresses: this runs on every
+        // token-authenticated request, and each statement is a round trip to PostgreSQL.
+        // One row per address (at least one row), each repeating session, user, customer.
+        type Joined = (SessionRow, Option<UserRow>, Option<CustomerRow>, Option<AddressRow>);
         self.run("session with account", move |conn| {
-            with_conn!(conn, |c| {
-                let row: Option<SessionRow> = sessions::table
-                    .filter(sessions::access_digest.eq(&digest))
-                    .filter(sessions::tenant_id.eq(tenant.get()))
-                    .filter(sessions::revoked_at.is_null())
-                    .filter(sessions::rotated_at.is_null())
-                    .filter(sessions::access_expires_at.gt(db_time(now)))
-                    .select(SessionRow::as_select())
-                    .first(c)
-                    .optional()?;
-                let Some(row) = row else { return Ok(None) };
-                let session = Session::try_from(row)?;
-                let Subject::User { user, .. } = session.subject else {
-                    return Ok(Some((session, None)));
-                };
-                let pair: Option<(UserRow, CustomerRow)> = users::table
-                    .inner_join(customers::table)
-                    .filter(users::tenant_id.eq(tenant.get()))
-                    .filter(users::id.eq(user.get()))
-                    .select((UserRow::as_select(), CustomerRow::as_select()))
-                    .first(c)
-                    .optional()?;
-                let Some((user, customer)) = pair else {
-                    return Ok(Some((session, None)));
-                };
-                let rows: Vec<AddressRow> = addresses::table
-                    .filter(addresses::tenant_id.eq(tenant.get()))
-                    .filter(addresses::customer_id.eq(customer.id))
-                    .order(addresses::id)
-                    .select(AddressRow::as_select())
-                    .load(c)?;
-                let addresses = rows.into_iter().map(Address::try_from).collect::<Result<Vec<_>, _>>()?;
-                let parts = (Customer::try_from(customer)?, User::try_from(user)?, addresses);
-                Ok(Some((session, Some(parts))))
-            })
+            let rows: Vec<Joined> = with_conn!(conn, |c| sessions::table
+                .left_join(
+                    users::table.on(users::id
+                        .nullable()
+                        .eq(sessions::user_id)
+                        .and(users::tenant_id.eq(sessions::tenant_id))),
+                )
+                .left_join(
+                    customers::table.on(customers::id
+                        .eq(users::customer_id)
+                        .and(customers::tenant_id.eq(users::tenant_id))),
+                )
+                .left_join(
+                    addresses::table.on(addresses::customer_id
+                        .eq(customers::id)
+                        .and(addresses::tenant_id.eq(customers::tenant_id))),
+                )
+                .filter(sessions::access_digest.eq(&digest))
+                .filter(sessions::tenant_id.eq(tenant.get()))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::rotated_at.is_null())
+                .filter(sessions::access_expires_at.gt(db_time(now)))
+                .select((
+                    SessionRow::as_select(),
+                    Option::<UserRow>::as_select(),
+                    Option::<CustomerRow>::as_select(),
+                    Option::<AddressRow>::as_select(),
+                ))
+                .load(c))?;
+            let mut rows = rows.into_iter();
+            let Some((session, user, customer, first_address)) = rows.next() else {
+                return Ok(None);
+            };
+            let session = Session::try_from(session)?;
+            let (Subject::User { .. }, Some(user), Some(customer)) = (session.subject, user, customer) else {
+                return Ok(Some((session, None)));
+            };
+            // Sorted here, not by ORDER BY: a sort node in PostgreSQL's plan costs more to
+            // set up for these wide rows than the whole lookup.
+            let mut rows: Vec<AddressRow> = first_address
+                .into_iter()
+                .chain(rows.filter_map(|(_, _, _, a)| a))
+                .collect();
+            rows.sort_unstable_by_key(|a| a.id);
+            let addresses = rows.into_iter().map(Address::try_from).collect::<Result<Vec<_>, _>>()?;
+            let parts = (Customer::try_from(customer)?, User::try_from(user)?, addresses);
+            Ok(Some((session, Some(parts))))
         })
         .await
     }
@@ -196,7 +210,7 @@ impl SessionRepository for Store {
                     .filter(sessions::refresh_digest.eq(&digest))
                     .filter(sessions::tenant_id.eq(tenant.get()))
                     .select(SessionRow::as_select())
-                    .first(c)
+                    .get_result(c)
                     .optional()?;
                 let Some(spent) = spent else {
                     return Ok(Rotation::Unknown);

@@ -78,7 +78,7 @@ impl TenantRepository for Store {
             let row: Option<TenantRow> = with_conn!(conn, |c| tenants::table
                 .filter(tenants::name.eq(&name))
                 .select(TenantRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional())?;
             row.map(Tenant::try_from).transpose()
         })

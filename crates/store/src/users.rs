@@ -180,7 +180,7 @@ impl UserRepository for Store {
                 .filter(users::tenant_id.eq(tenant.get()))
                 .filter(users::login_key.eq(&key))
                 .select(UserRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional())?;
             row.map(User::try_from).transpose()
         })
@@ -193,7 +193,7 @@ impl UserRepository for Store {
                 .filter(users::tenant_id.eq(tenant.get()))
                 .filter(users::id.eq(id.get()))
                 .select(UserRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional())?;
             row.map(User::try_from).transpose()
         })
@@ -269,7 +269,7 @@ impl UserRepository for Store {
                     .filter(users::tenant_id.eq(tenant.get()))
                     .filter(users::id.eq(id.get()))
                     .select(users::password_hash)
-                    .first(c)
+                    .get_result(c)
                     .optional()?;
                 let Some(current) = current else {
                     return Err(DbError::Missing("user"));
