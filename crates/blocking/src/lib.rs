@@ -30,6 +30,20 @@ impl std::fmt::Display for PoolError {
 
 impl std::error::Error for PoolError {}
 
+/// Sets the calling thread's nice value to `nice` (Linux: nice values are per thread).
+/// Best effort: a refusal only leaves the thread at normal priority.
+#[cfg(target_os = "linux")]
+fn lower_priority(nice: i32) {
+    // SAFETY: plain syscalls on the calling thread's own id; no memory is shared.
+    unsafe {
+        let tid = libc::gettid() as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, nice);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority(_nice: i32) {}
+
 /// A bounded pool of named worker threads.
 #[derive(Clone)]
 pub struct BlockingPool {
@@ -49,6 +63,17 @@ impl BlockingPool {
     /// Starts `threads` workers named `{name}-{i}`; at most `threads + queue` jobs are
     /// accepted at once, further callers wait (asynchronously) for a place.
     pub fn new(name: &str, threads: usize, queue: usize) -> Self {
+        Self::start(name, threads, queue, 0)
+    }
+
+    /// Like [`Self::new`], with workers the OS schedules after everything else that is
+    /// ready (nice +10 on Linux): for CPU-bound bulk work such as password hashing, so
+    /// it uses idle cores fully but never delays request handling or database work.
+    pub fn background(name: &str, threads: usize, queue: usize) -> Self {
+        Self::start(name, threads, queue, 10)
+    }
+
+    fn start(name: &str, threads: usize, queue: usize, nice: i32) -> Self {
         let threads = threads.max(1);
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
@@ -56,14 +81,19 @@ impl BlockingPool {
             let rx = Arc::clone(&rx);
             std::thread::Builder::new()
                 .name(format!("{name}-{i}"))
-                .spawn(move || loop {
-                    let job = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => return,
-                    };
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => return, // all senders dropped: shut down
+                .spawn(move || {
+                    if nice != 0 {
+                        lower_priority(nice);
+                    }
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // all senders dropped: shut down
+                        }
                     }
                 })
                 .expect("spawning a blocking-pool thread");
@@ -129,6 +159,16 @@ impl BlockingPool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn background_workers_yield_to_other_threads() {
+        // SAFETY: reads the calling thread's own nice value.
+        let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+        let mine = nice();
+        assert_eq!(BlockingPool::background("bg", 1, 1).run(nice).await, Ok(10));
+        assert_eq!(BlockingPool::new("fg", 1, 1).run(nice).await, Ok(mine));
+    }
 
     #[tokio::test]
     async fn runs_jobs_and_returns_their_results() {
