@@ -105,7 +105,8 @@ async fn secrets_never_reach_the_log() {
         &json!({"email": "anna@example.com"}),
     )
     .await;
-    let code = link_param(&next_mail(&dir, &mut vec![]).await, "Hash");
+    let mut seen = vec![];
+    let code = link_param(&next_mail(&dir, &mut seen).await, "Hash");
     s.post_json(
         &format!("{ICM}/security/password"),
         &json!({"userID": "x", "secureCode": code, "password": "reset to this one"}),
@@ -113,13 +114,41 @@ async fn secrets_never_reach_the_log() {
     .await;
     secrets.extend([code, "reset to this one".into()]);
 
+    // E-mail change: the confirmation token travels by mail only.
+    let bearer = s.anonymous_bearer().await;
+    let john = s
+        .post_json_with(
+            "/customer/demo/login",
+            &json!({"email": "john@example.com", "password": "another good passphrase"}),
+            &[("authorization", &bearer)],
+        )
+        .await
+        .json();
+    let john = format!("Bearer {}", john["access_token"].as_str().unwrap());
+    s.post_json_with(
+        "/customer/demo/me/accounts/internal/email/change",
+        &json!({"email": "john@example.com", "password": "another good passphrase", "newEmail": "john@example.org"}),
+        &[("authorization", &john)],
+    )
+    .await;
+    let token = link_param(&next_mail(&dir, &mut seen).await, "token");
+    let r = s
+        .post_json_with(
+            "/customer/demo/me/accounts/internal/email/change/confirm",
+            &json!({"token": token}),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    secrets.extend([token, john.trim_start_matches("Bearer ").to_owned()]);
+
     let tenant = s
         .store
         .by_name(&TenantName::parse("demo").unwrap())
         .await
         .unwrap()
         .unwrap();
-    for login in ["anna@example.com", "john@example.com"] {
+    for login in ["anna@example.com", "john@example.org"] {
         let user = s
             .store
             .by_login(tenant.id, &Login::parse(login).unwrap())
@@ -133,7 +162,7 @@ async fn secrets_never_reach_the_log() {
 
     let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(
-        log.contains("login_failed") && log.contains("refresh_token_reused"),
+        log.contains("login_failed") && log.contains("refresh_token_reused") && log.contains("email_changed"),
         "the security events were logged"
     );
     for secret in &secrets {

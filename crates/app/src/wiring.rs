@@ -90,8 +90,11 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         0 => cores(),
         n => n,
     };
-    let hasher = Argon2idHasher::new(settings.argon2(), BlockingPool::background("argon2", hash_threads, 1024))
-        .map_err(|e| anyhow::anyhow!("configuration: security.argon2_*: {e}"))?;
+    let hasher = Argon2idHasher::new(
+        settings.argon2(),
+        BlockingPool::background("argon2", hash_threads, 1024),
+    )
+    .map_err(|e| anyhow::anyhow!("configuration: security.argon2_*: {e}"))?;
     let hasher = Arc::new(hasher);
     let repo = Arc::new(store.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -259,3 +259,61 @@ async fn profile_reads_without_credentials_are_401_and_unknown_logins_are_checke
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(res.headers().get("error-key").is_none());
 }
+
+/// Sends `req` to an app over mocks that store nothing (every bearer is anonymous).
+async fn answer(req: test::TestRequest) -> (StatusCode, serde_json::Value) {
+    let svc = test::init_service(app(state(MockCustomerRepository::new(), MockUserRepository::new()))).await;
+    let res = test::call_service(&svc, req.to_request()).await;
+    let status = res.status();
+    let body = test::read_body(res).await;
+    (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+}
+
+#[actix_web::test]
+async fn opt_in_routes_need_a_token_and_a_well_formed_address() {
+    let (status, body) = answer(test::TestRequest::get().uri("/customer/demo/signup/optin/abc")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["fault"]["detail"]["errorcode"], "oauth.v2.InvalidAccessToken");
+
+    let (status, body) = answer(
+        test::TestRequest::post()
+            .uri("/customer/demo/signup/optin/refresh_token")
+            .insert_header(("authorization", "Bearer anon"))
+            .set_json(json!({"email": "not an address"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["details"][0]["field"], "email");
+
+    // `refresh_token` is its own route, not a token of `optin/{token}`.
+    let (status, _) = answer(
+        test::TestRequest::get()
+            .uri("/customer/demo/signup/optin/refresh_token")
+            .insert_header(("authorization", "Bearer anon")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[actix_web::test]
+async fn email_change_needs_a_customer_token_and_confirmation_a_token_field() {
+    let change = json!({"email": "a@example.com", "password": "x", "newEmail": "b@example.com"});
+    let (status, _) = answer(
+        test::TestRequest::post()
+            .uri("/customer/demo/me/accounts/internal/email/change")
+            .insert_header(("authorization", "Bearer anon"))
+            .set_json(change),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "an anonymous token changes nothing");
+
+    let (status, body) = answer(
+        test::TestRequest::post()
+            .uri("/customer/demo/me/accounts/internal/email/change/confirm")
+            .insert_header(("authorization", "Bearer anon"))
+            .set_json(json!({"token": ""})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["details"][0]["field"], "token");
+}
