@@ -264,7 +264,7 @@ pub struct LogoutQuery {
     responses((status = 204, description = "Logged out"), (status = 401, description = "Invalid token")),
     security(("CustomerAccessToken" = [])))]
 pub async fn logout(req: HttpRequest, query: web::Query<LogoutQuery>, state: web::Data<AppState>) -> HttpResponse {
-    let tenant = match tenant(&state, req.match_info().get("tenant").unwrap_or_default()).await {
+    let tenant = match path_tenant(&state, &req).await {
         Ok(t) => t,
         Err(res) => return res,
     };
@@ -309,7 +309,7 @@ pub struct RefreshCustomerToken {
     responses((status = 200, description = "New tokens", body = RefreshCustomerToken),
               (status = 401, description = "Invalid, expired, revoked or reused refresh token")))]
 pub async fn refresh(req: HttpRequest, query: web::Query<RefreshQuery>, state: web::Data<AppState>) -> HttpResponse {
-    let tenant = match tenant(&state, req.match_info().get("tenant").unwrap_or_default()).await {
+    let tenant = match path_tenant(&state, &req).await {
         Ok(t) => t,
         Err(res) => return res,
     };
@@ -349,7 +349,7 @@ pub struct ValidateTokenResponse {
               (status = 401, description = "Invalid, expired or revoked")),
     security(("CustomerAccessToken" = [])))]
 pub async fn validate(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let tenant = match tenant(&state, req.match_info().get("tenant").unwrap_or_default()).await {
+    let tenant = match path_tenant(&state, &req).await {
         Ok(t) => t,
         Err(res) => return res,
     };
