@@ -48,8 +48,8 @@ enum TenantCommand {
     /// Change a tenant's settings (a running service applies them within 30 s).
     Set {
         name: String,
-        /// New storefront accounts stay inactive until their mailed opt-in link is opened.
-        #[arg(long)]
+        /// true: new storefront accounts stay inactive until their mailed opt-in link is opened.
+        #[arg(long, action = clap::ArgAction::Set)]
         double_opt_in: bool,
     },
     /// List tenants.
