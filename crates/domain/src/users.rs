@@ -110,9 +110,6 @@ pub trait UserRepository: Send + Sync {
     async fn by_login(&self, tenant: TenantId, login: &Login) -> Result<Option<User>, StoreError>;
     /// The user with this key.
     async fn by_id(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError>;
-    /// Notes a successful login: sets the first login time once, the last every time, and
-    /// clears failed logins and any lock.
-    async fn record_login(&self, tenant: TenantId, id: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Counts a failed login atomically; returns the new count.
     async fn record_failed_login(&self, tenant: TenantId, id: UserId) -> Result<i32, StoreError>;
     /// The user's earlier password hashes, newest first, at most `limit`.

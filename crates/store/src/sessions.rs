@@ -10,7 +10,9 @@ use clientele_domain::identity::{
 use clientele_domain::ids::{CustomerId, PublicId, SessionId, TenantId, UserId};
 use clientele_domain::users::User;
 use clientele_domain::StoreError;
+use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, SingleValue};
 
 use crate::addresses::AddressRow;
 use crate::customers::CustomerRow;
@@ -19,6 +21,11 @@ use crate::errors::{DbError, RowCheck};
 use crate::schema::{addresses, customers, sessions, users};
 use crate::users::UserRow;
 use crate::Store;
+
+#[declare_sql_function]
+extern "SQL" {
+    fn coalesce<T: SingleValue>(first: Nullable<T>, second: Nullable<T>) -> Nullable<T>;
+}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -100,11 +107,32 @@ impl TryFrom<SessionRow> for Session {
 impl SessionRepository for Store {
     async fn insert(&self, tenant: TenantId, new: NewSession, now: DateTime<Utc>) -> Result<Session, StoreError> {
         self.run("insert session", move |conn| {
-            let row = NewSessionRow::new(tenant, new.family.as_str(), new.subject, &new.tokens, db_time(now));
-            let stored: SessionRow = with_conn!(conn, |c| diesel::insert_into(sessions::table)
-                .values(&row)
-                .returning(SessionRow::as_returning())
-                .get_result(c))?;
+            let at = db_time(now);
+            let row = NewSessionRow::new(tenant, new.family.as_str(), new.subject, &new.tokens, at);
+            let stored: SessionRow = write_tx!(conn, |c| {
+                if let Subject::User { user, .. } = new.subject {
+                    // A user's new session is a login. Not an edit of the user: `version`
+                    // and `updated_at` stay, so a login never fails a concurrent profile
+                    // update's version check.
+                    let found = diesel::update(users::table)
+                        .filter(users::tenant_id.eq(tenant.get()))
+                        .filter(users::id.eq(user.get()))
+                        .set((
+                            users::first_login_at.eq(coalesce(users::first_login_at, Some(at))),
+                            users::last_login_at.eq(Some(at)),
+                            users::failed_logins.eq(0),
+                            users::locked_until.eq(None::<NaiveDateTime>),
+                        ))
+                        .execute(c)?;
+                    if found != 1 {
+                        return Err(DbError::Missing("user"));
+                    }
+                }
+                Ok(diesel::insert_into(sessions::table)
+                    .values(&row)
+                    .returning(SessionRow::as_returning())
+                    .get_result(c)?)
+            })?;
             stored.try_into()
         })
         .await

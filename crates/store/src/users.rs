@@ -6,19 +6,12 @@ use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::users::{Consents, EmailVerification, NewUser, PersonData, User, UserRepository};
 use clientele_domain::values::{CurrencyCode, Email, LanguageTag, Login, PasswordHash};
 use clientele_domain::StoreError;
-use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, SingleValue};
 
 use crate::encoding::{db_time, parse_strings, strings_text, utc};
 use crate::errors::{DbError, RowCheck};
 use crate::schema::{password_history, users};
 use crate::Store;
-
-#[declare_sql_function]
-extern "SQL" {
-    fn coalesce<T: SingleValue>(first: Nullable<T>, second: Nullable<T>) -> Nullable<T>;
-}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -196,26 +189,6 @@ impl UserRepository for Store {
                 .get_result(c)
                 .optional())?;
             row.map(User::try_from).transpose()
-        })
-        .await
-    }
-
-    async fn record_login(&self, tenant: TenantId, id: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let at = db_time(at);
-        self.run("record login", move |conn| {
-            // Not an edit of the user: `version` and `updated_at` stay, so a login never
-            // makes a concurrent profile update fail its version check.
-            with_conn!(conn, |c| diesel::update(users::table)
-                .filter(users::tenant_id.eq(tenant.get()))
-                .filter(users::id.eq(id.get()))
-                .set((
-                    users::first_login_at.eq(coalesce(users::first_login_at, Some(at))),
-                    users::last_login_at.eq(Some(at)),
-                    users::failed_logins.eq(0),
-                    users::locked_until.eq(None::<NaiveDateTime>),
-                ))
-                .execute(c))?;
-            Ok(())
         })
         .await
     }

@@ -42,6 +42,29 @@ fn migration_versions(backend: &str) -> Vec<String> {
     versions
 }
 
+/// Opens a session for the user (a login) at `at`.
+async fn open_login_session(
+    store: &Store,
+    tenant: clientele_domain::ids::TenantId,
+    customer: clientele_domain::ids::CustomerId,
+    user: clientele_domain::ids::UserId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<clientele_domain::identity::Session, StoreError> {
+    use clientele_domain::identity::{NewSession, SessionRepository, Subject, TokenDigest, TokenDigests};
+    let digest = |_| TokenDigest::new(public_id().as_str().to_owned());
+    let new = NewSession {
+        family: public_id(),
+        subject: Subject::User { customer, user },
+        tokens: TokenDigests {
+            access: digest(0),
+            access_expires_at: at + chrono::Duration::minutes(5),
+            refresh: digest(1),
+            refresh_expires_at: at + chrono::Duration::days(1),
+        },
+    };
+    SessionRepository::insert(store, tenant, new, at).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn migrating_twice_applies_nothing_the_second_time() {
     for (name, db) in TestDatabase::all() {
@@ -332,7 +355,8 @@ async fn no_read_crosses_tenants() {
             .unwrap();
         assert!(addresses.is_empty(), "{}", b.name);
 
-        b.store.record_login(mine.id, user, now()).await.unwrap();
+        let crossing = open_login_session(&b.store, mine.id, customer, user, now()).await;
+        assert!(crossing.is_err(), "{}: a session for another tenant's user", b.name);
         let untouched = UserRepository::by_id(&b.store, theirs.id, user).await.unwrap().unwrap();
         assert_eq!(
             untouched.last_login_at, None,
@@ -378,7 +402,7 @@ async fn concurrent_sign_ups_with_one_login_let_exactly_one_through() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn record_login_sets_the_first_login_once_and_the_last_each_time() {
+async fn a_login_session_sets_the_first_login_once_and_the_last_each_time() {
     for b in backends().await {
         let t = tenant(&b.store, "shop").await;
         let acc = b
@@ -389,8 +413,11 @@ async fn record_login_sets_the_first_login_once_and_the_last_each_time() {
         let user = acc.users[0].id;
         let (first, second) = (now() + chrono::Duration::hours(1), now() + chrono::Duration::hours(2));
 
-        b.store.record_login(t.id, user, first).await.unwrap();
-        b.store.record_login(t.id, user, second).await.unwrap();
+        let customer = acc.customer.id;
+        open_login_session(&b.store, t.id, customer, user, first).await.unwrap();
+        open_login_session(&b.store, t.id, customer, user, second)
+            .await
+            .unwrap();
         let read = UserRepository::by_id(&b.store, t.id, user).await.unwrap().unwrap();
         assert_eq!(read.first_login_at, Some(stored(first)), "{}", b.name);
         assert_eq!(read.last_login_at, Some(stored(second)), "{}", b.name);

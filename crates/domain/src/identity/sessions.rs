@@ -113,7 +113,9 @@ pub enum Rotation {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait SessionRepository: Send + Sync {
-    /// Stores a new session.
+    /// Stores a new session. A user's session is a login: in the same transaction the
+    /// user's first (once) and last login time are set and failed logins and any lock are
+    /// cleared; for a user not of the tenant nothing is stored (an error).
     async fn insert(&self, tenant: TenantId, new: NewSession, now: DateTime<Utc>) -> Result<Session, StoreError>;
     /// The live session whose access token has this digest: not revoked, not rotated,
     /// not expired at `now`.
@@ -210,7 +212,6 @@ impl SessionService {
     /// opt-in link opened).
     pub async fn open(&self, tenant: &Tenant, principal: Principal) -> Result<IssuedTokens, StoreError> {
         let now = self.clock.now();
-        self.users.record_login(tenant.id, principal.user, now).await?;
         let subject = Subject::User {
             customer: principal.customer,
             user: principal.user,
