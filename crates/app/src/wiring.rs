@@ -119,7 +119,6 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
     let sessions = SessionService {
         authenticator: Authenticator {
             users: repo.clone(),
-            customers: repo.clone(),
             hasher: hasher.clone(),
             clock: clock.clone(),
             lockout: LockoutPolicy {
@@ -129,7 +128,6 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             },
         },
         sessions: repo.clone(),
-        users: repo.clone(),
         secrets: ids.clone(),
         ids: ids.clone(),
         clock: clock.clone(),

@@ -108,6 +108,12 @@ use crate::error::StoreError;
 pub trait UserRepository: Send + Sync {
     /// The user with this login (case-insensitive).
     async fn by_login(&self, tenant: TenantId, login: &Login) -> Result<Option<User>, StoreError>;
+    /// The user with this login and the status of their customer, in one read (logins).
+    async fn by_login_with_status(
+        &self,
+        tenant: TenantId,
+        login: &Login,
+    ) -> Result<Option<(User, crate::customers::CustomerStatus)>, StoreError>;
     /// The user with this key.
     async fn by_id(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError>;
     /// Counts a failed login atomically; returns the new count.

@@ -116,11 +116,12 @@ fn pending_user() -> User {
 
 fn authenticator(user: User, verifies: bool) -> Authenticator {
     let mut users = MockUserRepository::new();
-    users.expect_by_login().returning(move |_, _| Ok(Some(user.clone())));
+    users
+        .expect_by_login_with_status()
+        .returning(move |_, _| Ok(Some((user.clone(), CustomerStatus::Active))));
     users.expect_record_failed_login().returning(|_, _| Ok(1));
     Authenticator {
         users: Arc::new(users),
-        customers: Arc::new(MockCustomerRepository::new()),
         hasher: hasher(verifies),
         clock: clock(),
         lockout: LockoutPolicy::default(),
@@ -143,14 +144,12 @@ async fn an_account_awaiting_its_opt_in_says_so_only_to_the_right_password() {
 }
 
 fn activation(users: MockUserRepository, codes: MockCodeRepository) -> ActivationService {
-    let users = Arc::new(users);
     ActivationService {
-        users: users.clone(),
+        users: Arc::new(users),
         codes: Arc::new(codes),
         sessions: SessionService {
             authenticator: authenticator(pending_user(), true),
             sessions: Arc::new(MockSessionRepository::new()),
-            users,
             secrets: support::secrets(),
             ids: ids(),
             clock: clock(),

@@ -233,12 +233,10 @@ fn customer(status: CustomerStatus) -> Customer {
 
 fn authenticator(found: Option<User>, verifies: bool, status: CustomerStatus) -> Authenticator {
     let mut users = MockUserRepository::new();
-    users.expect_by_login().returning(move |_, _| Ok(found.clone()));
+    users
+        .expect_by_login_with_status()
+        .returning(move |_, _| Ok(found.clone().map(|u| (u, status))));
     users.expect_record_failed_login().returning(|_, _| Ok(1));
-    let mut customers = MockCustomerRepository::new();
-    customers
-        .expect_by_id()
-        .returning(move |_, _| Ok(Some(customer(status))));
     let mut hasher = MockPasswordHasher::new();
     hasher
         .expect_verify()
@@ -246,7 +244,6 @@ fn authenticator(found: Option<User>, verifies: bool, status: CustomerStatus) ->
         .returning(move |_, hash| Ok(hash.is_some() && verifies));
     Authenticator {
         users: Arc::new(users),
-        customers: Arc::new(customers),
         hasher: Arc::new(hasher),
         clock: clock(),
         lockout: LockoutPolicy::default(),
@@ -310,7 +307,9 @@ async fn a_locked_account_refuses_even_the_right_password() {
 #[tokio::test]
 async fn the_failure_that_reaches_the_threshold_locks_the_account() {
     let mut users = MockUserRepository::new();
-    users.expect_by_login().returning(|_, _| Ok(Some(user(true))));
+    users
+        .expect_by_login_with_status()
+        .returning(|_, _| Ok(Some((user(true), CustomerStatus::Active))));
     users.expect_record_failed_login().returning(|_, _| Ok(5));
     let lock_end = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 30).unwrap();
     users
@@ -322,7 +321,6 @@ async fn the_failure_that_reaches_the_threshold_locks_the_account() {
     hasher.expect_verify().returning(|_, _| Ok(false));
     let auth = Authenticator {
         users: Arc::new(users),
-        customers: Arc::new(MockCustomerRepository::new()),
         hasher: Arc::new(hasher),
         clock: clock(),
         lockout: LockoutPolicy::default(),

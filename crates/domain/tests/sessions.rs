@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use clientele_domain::clock::MockClock;
-use clientele_domain::customers::MockCustomerRepository;
 use clientele_domain::identity::*;
 use clientele_domain::ids::*;
 use clientele_domain::tenants::Tenant;
@@ -36,13 +35,11 @@ fn service(sessions: MockSessionRepository) -> SessionService {
     SessionService {
         authenticator: Authenticator {
             users: Arc::new(MockUserRepository::new()),
-            customers: Arc::new(MockCustomerRepository::new()),
             hasher: Arc::new(MockPasswordHasher::new()),
             clock: clock.clone(),
             lockout: LockoutPolicy::default(),
         },
         sessions: Arc::new(sessions),
-        users: Arc::new(MockUserRepository::new()),
         secrets: Arc::new(secrets),
         ids: Arc::new(ids),
         clock,

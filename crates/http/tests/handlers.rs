@@ -89,13 +89,11 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
     let sessions = SessionService {
         authenticator: Authenticator {
             users: users.clone(),
-            customers: customers.clone(),
             hasher: hasher.clone(),
             clock: clock.clone(),
             lockout: LockoutPolicy::default(),
         },
         sessions: Arc::new(sessions),
-        users: users.clone(),
         secrets: secrets.clone(),
         ids: ids.clone(),
         clock: clock.clone(),
@@ -241,7 +239,7 @@ async fn emporix_signup_answers_201_with_the_customer_id() {
 #[actix_web::test]
 async fn profile_reads_without_credentials_are_401_and_unknown_logins_are_checked() {
     let mut users = MockUserRepository::new();
-    users.expect_by_login().times(1).returning(|_, _| Ok(None));
+    users.expect_by_login_with_status().times(1).returning(|_, _| Ok(None));
     let svc = test::init_service(app(state(MockCustomerRepository::new(), users))).await;
     let res = test::call_service(
         &svc,

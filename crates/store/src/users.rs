@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use clientele_domain::customers::CustomerStatus;
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::users::{Consents, EmailVerification, NewUser, PersonData, User, UserRepository};
 use clientele_domain::values::{CurrencyCode, Email, LanguageTag, Login, PasswordHash};
@@ -10,7 +11,7 @@ use diesel::prelude::*;
 
 use crate::encoding::{db_time, parse_strings, strings_text, utc};
 use crate::errors::{DbError, RowCheck};
-use crate::schema::{password_history, users};
+use crate::schema::{customers, password_history, users};
 use crate::Store;
 
 #[derive(Queryable, Selectable)]
@@ -176,6 +177,31 @@ impl UserRepository for Store {
                 .get_result(c)
                 .optional())?;
             row.map(User::try_from).transpose()
+        })
+        .await
+    }
+
+    async fn by_login_with_status(
+        &self,
+        tenant: TenantId,
+        login: &Login,
+    ) -> Result<Option<(User, CustomerStatus)>, StoreError> {
+        let key = login.key();
+        self.run("user by login, with customer status", move |conn| {
+            let row: Option<(UserRow, String)> = with_conn!(conn, |c| users::table
+                .inner_join(customers::table)
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::login_key.eq(&key))
+                .select((UserRow::as_select(), customers::status))
+                .get_result(c)
+                .optional())?;
+            let Some((user, status)) = row else { return Ok(None) };
+            let check = RowCheck {
+                table: "customers",
+                id: user.customer_id,
+            };
+            let status = check.field("status", CustomerStatus::from_code(&status).ok_or("unknown code"))?;
+            Ok(Some((User::try_from(user)?, status)))
         })
         .await
     }

@@ -533,3 +533,28 @@ fn open_errors_name_the_database_but_never_the_password() {
 fn table_counts(db: &TestDatabase) -> [i64; 3] {
     ["customers", "users", "addresses"].map(|table| count(db, table))
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_candidate_comes_with_its_customers_status() {
+    for b in backends().await {
+        let (t, other) = (tenant(&b.store, "shop").await, tenant(&b.store, "other").await);
+        let acc = b
+            .store
+            .create_account(t.id, private_account("l@example.com", "C1"), now())
+            .await
+            .unwrap();
+        let login = Login::parse("L@Example.com").unwrap();
+        let found = b.store.by_login_with_status(t.id, &login).await.unwrap();
+        assert_eq!(
+            found.map(|(u, s)| (u.id, s)),
+            Some((acc.users[0].id, CustomerStatus::Active)),
+            "{}",
+            b.name
+        );
+        assert!(
+            b.store.by_login_with_status(other.id, &login).await.unwrap().is_none(),
+            "{}",
+            b.name
+        );
+    }
+}

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::customers::{CustomerRepository, CustomerStatus};
+use crate::customers::CustomerStatus;
 use crate::error::StoreError;
 use crate::identity::{HashError, PasswordHasher, Principal};
 use crate::tenants::Tenant;
@@ -62,7 +62,6 @@ impl LockoutPolicy {
 #[derive(Clone)]
 pub struct Authenticator {
     pub users: Arc<dyn UserRepository>,
-    pub customers: Arc<dyn CustomerRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
     pub lockout: LockoutPolicy,
@@ -71,9 +70,13 @@ pub struct Authenticator {
 impl Authenticator {
     /// The principal for `login` / `password` in `tenant`.
     pub async fn login(&self, tenant: &Tenant, login: &str, password: &Password) -> Result<Principal, AuthError> {
-        let user = match Login::parse(login) {
-            Ok(login) => self.users.by_login(tenant.id, &login).await?,
+        let found = match Login::parse(login) {
+            Ok(login) => self.users.by_login_with_status(tenant.id, &login).await?,
             Err(_) => None,
+        };
+        let (user, status) = match found {
+            Some((user, status)) => (Some(user), Some(status)),
+            None => (None, None),
         };
         // Always verify once, against a dummy hash when there is no user: equal cost.
         let matches = self
@@ -107,8 +110,7 @@ impl Authenticator {
             tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "login_refused", "login refused: account awaits its opt-in");
             return Err(AuthError::NotActivated);
         }
-        let customer = self.customers.by_id(tenant.id, user.customer_id).await?;
-        if !user.active || customer.is_none_or(|c| c.status != CustomerStatus::Active) {
+        if !user.active || status != Some(CustomerStatus::Active) {
             tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "login_refused", "login refused: user inactive or customer blocked");
             return Err(AuthError::InvalidCredentials);
         }

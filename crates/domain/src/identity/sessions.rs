@@ -18,7 +18,6 @@ use crate::identity::{AuthError, Authenticator, Principal};
 use crate::ids::{CustomerId, PublicId, SessionId, TenantId, UserId};
 use crate::tenants::Tenant;
 use crate::users::User;
-use crate::users::UserRepository;
 use crate::values::Password;
 
 /// The digest of a token: what the store keeps instead of the token itself.
@@ -194,7 +193,6 @@ pub enum TokenError {
 pub struct SessionService {
     pub authenticator: Authenticator,
     pub sessions: Arc<dyn SessionRepository>,
-    pub users: Arc<dyn UserRepository>,
     pub secrets: Arc<dyn Secrets>,
     pub ids: Arc<dyn crate::identity::IdGenerator>,
     pub clock: Arc<dyn Clock>,
