@@ -22,6 +22,18 @@ pub const BASE: &str = "/INTERSHOP/rest/{server}/{site}/{app}";
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(BASE)
+            // The profile reads first: resources are tried in order, each dynamic pattern
+            // with a regex, and these run on almost every storefront page.
+            .service(
+                web::resource("/customers/{customer}")
+                    .route(web::get().to(customers::get_customer))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/privatecustomers/{customer}")
+                    .route(web::get().to(customers::get_private_customer))
+                    .default_service(web::to(method_not_allowed)),
+            )
             .service(
                 web::resource("/security/reminder")
                     .route(web::post().to(security::reminder))
@@ -75,16 +87,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/customers/{customer}/users/{user}/credentials/password")
                     .route(web::put().to(credentials::user_password))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/customers/{customer}")
-                    .route(web::get().to(customers::get_customer))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/privatecustomers/{customer}")
-                    .route(web::get().to(customers::get_private_customer))
                     .default_service(web::to(method_not_allowed)),
             ),
     );
