@@ -18,6 +18,15 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub tenants: TenantSettings,
     pub mail: MailSettings,
+    pub housekeeping: HousekeepingSettings,
+}
+
+/// Removal of ended sessions, mailed codes and sent mail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HousekeepingSettings {
+    pub interval_secs: u64,
+    pub retention_days: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -255,6 +264,12 @@ impl Settings {
         }
         if !(60..=86_400).contains(&self.security.access_token_ttl_secs) {
             bail!("configuration: security.access_token_ttl_secs must be between 60 and 86400");
+        }
+        if self.housekeeping.interval_secs < 60 {
+            bail!("configuration: housekeeping.interval_secs must be at least 60");
+        }
+        if self.housekeeping.retention_days < 1 {
+            bail!("configuration: housekeeping.retention_days must be at least 1");
         }
         if !(300..=7 * 86_400).contains(&self.security.password_reset_ttl_secs) {
             bail!("configuration: security.password_reset_ttl_secs must be between 300 and 604800");

@@ -10,6 +10,7 @@ use clientele_blocking::BlockingPool;
 use clientele_crypto::{Argon2idHasher, RandomIds};
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::customers::ProfileService;
+use clientele_domain::housekeeping::HousekeepingService;
 use clientele_domain::identity::{
     ActivationService, Authenticator, CodeMail, CodePurpose, CredentialsService, EmailChangeService, LockoutPolicy,
     MailLink, PasswordResetService, SessionPolicy, SessionService, SignUpService,
@@ -239,6 +240,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let addr = *server.addrs().first().context("the server bound no address")?;
     let server = server.run();
     crate::mail::spawn_dispatch_loop(mail, &settings.mail);
+    spawn_housekeeping_loop(&store, settings);
     tracing::info!(
         %addr,
         backend = ?store.backend(),
@@ -252,4 +254,25 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         server,
         store,
     })
+}
+
+/// Spawns the loop that purges ended rows every `housekeeping.interval_secs` (first
+/// round right after start). Runs on the server's runtime and ends with it; instances
+/// sharing a database may all run it (deletes of ended rows do not conflict).
+fn spawn_housekeeping_loop(store: &Store, settings: &Settings) {
+    let service = HousekeepingService {
+        store: Arc::new(store.clone()),
+        clock: Arc::new(SystemClock),
+        retention: chrono::Duration::days(settings.housekeeping.retention_days as i64),
+    };
+    let interval = Duration::from_secs(settings.housekeeping.interval_secs);
+    actix_web::rt::spawn(async move {
+        loop {
+            // The store logged the cause of a failure; the next round tries again.
+            if let Err(e) = service.run_once().await {
+                tracing::warn!(error = %e, "housekeeping round failed");
+            }
+            actix_web::rt::time::sleep(interval).await;
+        }
+    });
 }

@@ -8,6 +8,7 @@ pub mod cost_centers;
 pub mod custom_attributes;
 pub mod customers;
 pub mod error;
+pub mod housekeeping;
 pub mod identity;
 pub mod ids;
 pub mod mail;

@@ -19,6 +19,7 @@ mod custom_attributes;
 mod customers;
 mod encoding;
 mod errors;
+mod housekeeping;
 mod migrations;
 mod outbox;
 mod payment_instruments;
