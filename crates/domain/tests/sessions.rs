@@ -118,3 +118,34 @@ async fn unknown_tokens_are_invalid_without_saying_why() {
     ));
     assert!(matches!(svc.logout(&tenant(), "nope").await, Err(TokenError::Invalid)));
 }
+
+#[tokio::test]
+async fn per_request_credentials_open_a_session_whose_refresh_ends_with_its_access() {
+    let mut sessions = MockSessionRepository::new();
+    sessions
+        .expect_insert()
+        .withf(|_, new, _| new.tokens.refresh_expires_at == new.tokens.access_expires_at)
+        .times(1)
+        .returning(|_, new, now| Ok(stored(&new, now)));
+    let mut users = MockUserRepository::new();
+    users.expect_by_login_with_status().returning(|_, _| {
+        Ok(Some((
+            support::user("$argon2id$stored"),
+            clientele_domain::customers::CustomerStatus::Active,
+        )))
+    });
+    let mut hasher = MockPasswordHasher::new();
+    hasher.expect_verify().returning(|_, _| Ok(true));
+    let mut service = service(sessions);
+    service.authenticator.users = Arc::new(users);
+    service.authenticator.hasher = Arc::new(hasher);
+    let issued = service
+        .login_access_only(
+            &tenant(),
+            "anna@example.com",
+            &clientele_domain::values::Password::for_login("right"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(issued.refresh_expires_in, issued.expires_in);
+}

@@ -206,23 +206,54 @@ impl SessionService {
         Ok(self.open(tenant, principal).await?)
     }
 
+    /// Like [`Self::login`] for credentials sent with every request (HTTP Basic): the
+    /// client never sees the refresh token, so it ends with the access token and the
+    /// session is purged as soon as housekeeping allows.
+    pub async fn login_access_only(
+        &self,
+        tenant: &Tenant,
+        login: &str,
+        password: &Password,
+    ) -> Result<IssuedTokens, AuthError> {
+        let principal = self.authenticator.login(tenant, login, password).await?;
+        Ok(self.open_with(tenant, principal, self.policy.access_ttl).await?)
+    }
+
     /// Opens a session for a user whose identity is already proven (password checked,
     /// opt-in link opened).
     pub async fn open(&self, tenant: &Tenant, principal: Principal) -> Result<IssuedTokens, StoreError> {
+        self.open_with(tenant, principal, self.policy.refresh_ttl).await
+    }
+
+    async fn open_with(
+        &self,
+        tenant: &Tenant,
+        principal: Principal,
+        refresh_ttl: Duration,
+    ) -> Result<IssuedTokens, StoreError> {
         let now = self.clock.now();
         let subject = Subject::User {
             customer: principal.customer,
             user: principal.user,
         };
-        let issued = self.issue(tenant.id, self.ids.public_id(), subject, now).await?;
+        let issued = self
+            .issue(tenant.id, self.ids.public_id(), subject, now, refresh_ttl)
+            .await?;
         tracing::info!(tenant = tenant.name.as_str(), event = "login_succeeded", session = %issued.session.id, "login succeeded");
         Ok(issued)
     }
 
     /// Opens an anonymous session.
     pub async fn anonymous(&self, tenant: &Tenant) -> Result<IssuedTokens, StoreError> {
-        self.issue(tenant.id, self.ids.public_id(), Subject::Anonymous, self.clock.now())
-            .await
+        let refresh_ttl = self.policy.refresh_ttl;
+        self.issue(
+            tenant.id,
+            self.ids.public_id(),
+            Subject::Anonymous,
+            self.clock.now(),
+            refresh_ttl,
+        )
+        .await
     }
 
     /// Exchanges a refresh token for a new token pair. A replayed refresh token revokes
@@ -230,7 +261,7 @@ impl SessionService {
     pub async fn refresh(&self, tenant: &Tenant, refresh_token: &str) -> Result<IssuedTokens, TokenError> {
         let now = self.clock.now();
         let (access, refresh) = (self.secrets.token(), self.secrets.token());
-        let next = self.digests(&access, &refresh, now);
+        let next = self.digests(&access, &refresh, now, self.policy.refresh_ttl);
         match self
             .sessions
             .rotate(tenant.id, &self.secrets.digest(refresh_token), next, now)
@@ -299,23 +330,24 @@ impl SessionService {
         family: PublicId,
         subject: Subject,
         now: DateTime<Utc>,
+        refresh_ttl: Duration,
     ) -> Result<IssuedTokens, StoreError> {
         let (access, refresh) = (self.secrets.token(), self.secrets.token());
         let new = NewSession {
             family,
             subject,
-            tokens: self.digests(&access, &refresh, now),
+            tokens: self.digests(&access, &refresh, now, refresh_ttl),
         };
         let session = self.sessions.insert(tenant, new, now).await?;
         Ok(self.tokens(access, refresh, session, now))
     }
 
-    fn digests(&self, access: &str, refresh: &str, now: DateTime<Utc>) -> TokenDigests {
+    fn digests(&self, access: &str, refresh: &str, now: DateTime<Utc>, refresh_ttl: Duration) -> TokenDigests {
         TokenDigests {
             access: self.secrets.digest(access),
             access_expires_at: now + self.policy.access_ttl,
             refresh: self.secrets.digest(refresh),
-            refresh_expires_at: now + self.policy.refresh_ttl,
+            refresh_expires_at: now + refresh_ttl,
         }
     }
 

@@ -99,7 +99,10 @@ pub async fn caller(state: &AppState, req: &HttpRequest, tenant: &Tenant) -> Res
         };
     }
     let (login, password) = basic_credentials(req).ok_or_else(unauthorized)?;
-    match sessions.login(tenant, &login, &Password::for_login(&password)).await {
+    match sessions
+        .login_access_only(tenant, &login, &Password::for_login(&password))
+        .await
+    {
         Ok(issued) => Ok(Caller {
             session: issued.session,
             token: issued.access_token,
