@@ -43,6 +43,14 @@ impl Reply {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// The `access_token` of a token answer (panics with the body if there is none).
+    pub fn access_token(&self) -> String {
+        self.json()["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access_token in: {}", self.text()))
+            .to_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -134,10 +142,15 @@ impl TestServer {
 
     /// POSTs `body` as `application/json` with extra headers.
     pub async fn post_json_with(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
+        self.send_json("POST", path, body, headers).await
+    }
+
+    /// Sends `body` as JSON with `method`, plus `headers`.
+    pub async fn send_json(&self, method: &str, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
         let bytes = serde_json::to_vec(body).expect("json");
         let mut all = vec![("content-type", "application/json")];
         all.extend_from_slice(headers);
-        self.send("POST", path, &all, Some(&bytes)).await
+        self.send(method, path, &all, Some(&bytes)).await
     }
 
     /// POSTs a form to the ICM `token` endpoint of tenant `demo`.
@@ -146,6 +159,16 @@ impl TestServer {
         all.extend_from_slice(headers);
         self.send("POST", &format!("{ICM}/token"), &all, Some(form.as_bytes()))
             .await
+    }
+
+    /// Registers a private customer through ICM `POST privatecustomers` (see
+    /// [`icm_private_customer`]).
+    pub async fn icm_register(&self, login: &str, customer_no: &str) -> Reply {
+        self.post_json(
+            &format!("{ICM}/privatecustomers"),
+            &icm_private_customer(login, customer_no),
+        )
+        .await
     }
 
     /// An ICM password grant for `login` / `password`.

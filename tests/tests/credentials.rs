@@ -1,35 +1,26 @@
 //! Password changes through ICM and Emporix: current password required, policy and
 //! history enforced, every session of the user ended. On every backend.
 
-use clientele_tests::{databases, emporix_signup, icm_private_customer, TestServer, ICM};
+use clientele_tests::{databases, emporix_signup, TestServer, ICM};
 use serde_json::json;
-
-async fn icm_token(s: &TestServer, login: &str, password: &str) -> clientele_tests::Reply {
-    s.icm_password_grant(login, password).await
-}
 
 #[actix_web::test]
 async fn icm_password_change_checks_the_current_password_policy_and_history() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
-        s.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("anna@example.com", "P-1"),
-        )
-        .await;
-        let token = icm_token(&s, "anna@example.com", "correct horse battery").await.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        s.icm_register("anna@example.com", "P-1").await;
+        let token = s
+            .icm_password_grant("anna@example.com", "correct horse battery")
+            .await
+            .access_token();
         let put = |body: serde_json::Value| {
             let (s, token) = (&s, &token);
             async move {
-                let bytes = serde_json::to_vec(&body).unwrap();
-                s.send(
+                s.send_json(
                     "PUT",
                     &format!("{ICM}/privatecustomers/-/credentials/password"),
-                    &[("content-type", "application/json"), ("authentication-token", token)],
-                    Some(&bytes),
+                    &body,
+                    &[("authentication-token", token)],
                 )
                 .await
             }
@@ -63,14 +54,16 @@ async fn icm_password_change_checks_the_current_password_policy_and_history() {
             401
         );
         assert_eq!(
-            icm_token(&s, "anna@example.com", "correct horse battery").await.status,
+            s.icm_password_grant("anna@example.com", "correct horse battery")
+                .await
+                .status,
             401
         );
-        let fresh = icm_token(&s, "anna@example.com", "a brand new secret").await;
+        let fresh = s.icm_password_grant("anna@example.com", "a brand new secret").await;
         assert_eq!(fresh.status, 200, "{backend}");
 
         // Changing back to the previous password is refused (history).
-        let token2 = fresh.json()["access_token"].as_str().unwrap().to_owned();
+        let token2 = fresh.access_token();
         let bytes =
             serde_json::to_vec(&json!({"password": "correct horse battery", "currentPassword": "a brand new secret"}))
                 .unwrap();
@@ -149,29 +142,20 @@ async fn emporix_password_change() {
 async fn icm_login_change_keeps_logins_unique() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
-        s.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("anna@example.com", "P-1"),
-        )
-        .await;
-        s.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("bob@example.com", "P-2"),
-        )
-        .await;
-        let token = icm_token(&s, "anna@example.com", "correct horse battery").await.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        s.icm_register("anna@example.com", "P-1").await;
+        s.icm_register("bob@example.com", "P-2").await;
+        let token = s
+            .icm_password_grant("anna@example.com", "correct horse battery")
+            .await
+            .access_token();
         let put = |body: serde_json::Value| {
             let (s, token) = (&s, &token);
             async move {
-                let bytes = serde_json::to_vec(&body).unwrap();
-                s.send(
+                s.send_json(
                     "PUT",
                     &format!("{ICM}/privatecustomers/-/credentials/login"),
-                    &[("content-type", "application/json"), ("authentication-token", token)],
-                    Some(&bytes),
+                    &body,
+                    &[("authentication-token", token)],
                 )
                 .await
             }
@@ -194,13 +178,15 @@ async fn icm_login_change_keeps_logins_unique() {
             .await;
         assert_eq!(r.json()["login"], "anna.new@example.com");
         assert_eq!(
-            icm_token(&s, "anna.new@example.com", "correct horse battery")
+            s.icm_password_grant("anna.new@example.com", "correct horse battery")
                 .await
                 .status,
             200
         );
         assert_eq!(
-            icm_token(&s, "anna@example.com", "correct horse battery").await.status,
+            s.icm_password_grant("anna@example.com", "correct horse battery")
+                .await
+                .status,
             401
         );
         s.stop().await;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use clientele_domain::tenants::{TenantName, TenantRepository};
 use clientele_domain::users::UserRepository;
 use clientele_domain::values::Login;
-use clientele_tests::{basic, databases, emporix_signup, icm_private_customer, link_param, next_mail, TestServer, ICM};
+use clientele_tests::{basic, databases, emporix_signup, link_param, next_mail, TestServer, ICM};
 use serde_json::json;
 
 #[derive(Clone, Default)]
@@ -44,11 +44,7 @@ async fn secrets_never_reach_the_log() {
     .await;
     let mut secrets: Vec<String> = vec!["correct horse battery".into(), "another good passphrase".into()];
 
-    s.post_json(
-        &format!("{ICM}/privatecustomers"),
-        &icm_private_customer("anna@example.com", "S-1"),
-    )
-    .await;
+    s.icm_register("anna@example.com", "S-1").await;
     s.emporix_signup(&emporix_signup("john@example.com")).await;
     s.get(
         &format!("{ICM}/customers/-"),

@@ -75,7 +75,7 @@ async fn with_double_opt_in_an_account_logs_in_only_after_its_mailed_link() {
 
         let r = anonymous_get(&s, &optin(second.clone())).await;
         assert_eq!(r.status, 200, "{backend}: {}", r.text());
-        let access = r.json()["access_token"].as_str().unwrap().to_owned();
+        let access = r.access_token();
         assert_eq!(r.json()["token_type"], "Bearer");
         assert!(r.json()["refresh_token"].is_string());
         let v = s
@@ -106,10 +106,7 @@ async fn an_email_change_takes_effect_only_when_the_new_address_confirms_it() {
         for email in ["anna@example.com", "bob@example.com"] {
             assert_eq!(s.emporix_signup(&emporix_signup(email)).await.status, 201);
         }
-        let access = login(&s, "anna@example.com", PASSWORD).await.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let access = login(&s, "anna@example.com", PASSWORD).await.access_token();
         let bearer = format!("Bearer {access}");
         let path = "/customer/demo/me/accounts/internal/email/change";
         let change = |body: serde_json::Value, auth: String| {
@@ -167,7 +164,7 @@ async fn an_email_change_takes_effect_only_when_the_new_address_confirms_it() {
         let r = login(&s, "new@example.com", PASSWORD).await;
         assert_eq!(r.status, 200, "{backend}");
         // The contact address followed (syncContactEmail), as ICM shows it.
-        let token = r.json()["access_token"].as_str().unwrap().to_owned();
+        let token = r.access_token();
         let profile = s
             .get(&format!("{ICM}/customers/-"), &[("authentication-token", &token)])
             .await;

@@ -1,7 +1,7 @@
 //! Forgotten passwords end to end: the reset mail (delivered as an .eml by the running
 //! dispatcher), single use, and no hint whether an address exists. On every backend.
 
-use clientele_tests::{databases, emporix_signup, icm_private_customer, link_param, Mailbox, TestServer, ICM};
+use clientele_tests::{databases, emporix_signup, link_param, Mailbox, TestServer, ICM};
 use serde_json::json;
 
 async fn start(backend: &'static str, db: clientele_tests::Database, mailbox: &Mailbox) -> TestServer {
@@ -17,11 +17,7 @@ async fn icm_reminder_mails_a_single_use_code_that_sets_a_new_password() {
     for (backend, db) in databases() {
         let mut mailbox = Mailbox::new("reset");
         let s = start(backend, db, &mailbox).await;
-        s.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("anna@example.com", "R-1"),
-        )
-        .await;
+        s.icm_register("anna@example.com", "R-1").await;
         let session = s
             .send(
                 "POST",
@@ -30,10 +26,7 @@ async fn icm_reminder_mails_a_single_use_code_that_sets_a_new_password() {
                 Some(b"grant_type=password&username=anna%40example.com&password=correct+horse+battery"),
             )
             .await
-            .json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+            .access_token();
 
         // An unknown address gets the same answer and no mail.
         let r = s

@@ -1,7 +1,7 @@
 //! Health, metrics, request ids, API documents, and unknown routes / methods answered in
 //! the dialect of their path.
 
-use clientele_tests::{databases, icm_private_customer, TestServer, ICM};
+use clientele_tests::{databases, TestServer, ICM};
 
 #[actix_web::test]
 async fn health_metrics_and_request_ids() {
@@ -19,11 +19,7 @@ async fn health_metrics_and_request_ids() {
             "an id is generated"
         );
 
-        s.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("m@example.com", "M-1"),
-        )
-        .await;
+        s.icm_register("m@example.com", "M-1").await;
         let m = s.get("/metrics", &[]).await.text();
         assert!(
             m.contains(r#"clientele_http_requests_total{method="POST",route="/INTERSHOP/rest/{server}/{site}/{app}/privatecustomers",status="201"} 1"#),

@@ -5,21 +5,13 @@
 use clientele_tests::{basic, databases, emporix_signup, icm_private_customer, TestServer, ICM};
 use serde_json::json;
 
-async fn token(s: &TestServer, form: &str, extra: &[(&str, &str)]) -> clientele_tests::Reply {
-    s.icm_token_form(form, extra).await
-}
-
 #[actix_web::test]
 async fn icm_password_grant_token_opens_the_profile_until_logout() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
-        s.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("anna@example.com", "T-1"),
-        )
-        .await;
+        s.icm_register("anna@example.com", "T-1").await;
 
-        let r = token(&s, "grant_type=password&username=anna%40example.com&password=correct+horse+battery&scope=openid+profile&client_id=", &[]).await;
+        let r = s.icm_token_form("grant_type=password&username=anna%40example.com&password=correct+horse+battery&scope=openid+profile&client_id=", &[]).await;
         assert_eq!(r.status, 200, "{backend}: {}", r.text());
         let t = r.json();
         assert_eq!(t["token_type"], "user");
@@ -107,17 +99,13 @@ async fn icm_password_grant_token_opens_the_profile_until_logout() {
 async fn icm_grants_and_their_errors() {
     let (backend, db) = databases().remove(0);
     let s = TestServer::start(backend, db).await;
-    s.post_json(
-        &format!("{ICM}/privatecustomers"),
-        &icm_private_customer("anna@example.com", "T-1"),
-    )
-    .await;
+    s.icm_register("anna@example.com", "T-1").await;
 
     // Anonymous: explicit, or an empty POST.
     for form in ["grant_type=anonymous", ""] {
-        let r = token(&s, form, &[]).await;
+        let r = s.icm_token_form(form, &[]).await;
         assert_eq!(r.status, 200, "{form}: {}", r.text());
-        let anon = r.json()["access_token"].as_str().unwrap().to_owned();
+        let anon = r.access_token();
         // An anonymous token opens no customer data.
         assert_eq!(
             s.get(&format!("{ICM}/customers/-"), &[("authentication-token", &anon)])
@@ -127,17 +115,16 @@ async fn icm_grants_and_their_errors() {
         );
     }
     // client_credentials takes the user's Basic credentials.
-    let r = token(
-        &s,
-        "grant_type=client_credentials&organization=x",
-        &[("authorization", &basic("anna@example.com", "correct horse battery"))],
-    )
-    .await;
+    let r = s
+        .icm_token_form(
+            "grant_type=client_credentials&organization=x",
+            &[("authorization", &basic("anna@example.com", "correct horse battery"))],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
 
     assert_eq!(
-        token(
-            &s,
+        s.icm_token_form(
             "grant_type=password&username=anna%40example.com&password=wrong+password",
             &[]
         )
@@ -146,8 +133,7 @@ async fn icm_grants_and_their_errors() {
         401
     );
     assert_eq!(
-        token(
-            &s,
+        s.icm_token_form(
             "grant_type=password&username=nobody%40example.com&password=whatever",
             &[]
         )
@@ -156,16 +142,16 @@ async fn icm_grants_and_their_errors() {
         401
     );
     assert_eq!(
-        token(&s, "grant_type=password&username=anna%40example.com", &[])
+        s.icm_token_form("grant_type=password&username=anna%40example.com", &[])
             .await
             .status,
         400
     );
-    assert_eq!(token(&s, "grant_type=client_credentials", &[]).await.status, 400);
-    assert_eq!(token(&s, "grant_type=magic", &[]).await.status, 400);
-    assert_eq!(token(&s, "grant_type=refresh_token", &[]).await.status, 400);
+    assert_eq!(s.icm_token_form("grant_type=client_credentials", &[]).await.status, 400);
+    assert_eq!(s.icm_token_form("grant_type=magic", &[]).await.status, 400);
+    assert_eq!(s.icm_token_form("grant_type=refresh_token", &[]).await.status, 400);
     assert_eq!(
-        token(&s, "grant_type=refresh_token&refresh_token=forged", &[])
+        s.icm_token_form("grant_type=refresh_token&refresh_token=forged", &[])
             .await
             .status,
         400
@@ -181,13 +167,13 @@ async fn icm_grants_and_their_errors() {
     assert_eq!(r.status, 415);
     // A token of one tenant is useless on another.
     s.store_tenant("other").await;
-    let r = token(
-        &s,
-        "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
-        &[],
-    )
-    .await;
-    let access = r.json()["access_token"].as_str().unwrap().to_owned();
+    let r = s
+        .icm_token_form(
+            "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
+            &[],
+        )
+        .await;
+    let access = r.access_token();
     let r = s
         .get(
             "/INTERSHOP/rest/WFS/other/-/customers/-",
@@ -202,20 +188,18 @@ async fn icm_grants_and_their_errors() {
 async fn refresh_tokens_rotate_and_a_replayed_one_revokes_the_login() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
-        s.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("anna@example.com", "T-1"),
-        )
-        .await;
-        let first = token(
-            &s,
-            "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
-            &[],
-        )
-        .await
-        .json();
+        s.icm_register("anna@example.com", "T-1").await;
+        let first = s
+            .icm_token_form(
+                "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
+                &[],
+            )
+            .await
+            .json();
         let refresh1 = first["refresh_token"].as_str().unwrap();
-        let second = token(&s, &format!("grant_type=refresh_token&refresh_token={refresh1}"), &[]).await;
+        let second = s
+            .icm_token_form(&format!("grant_type=refresh_token&refresh_token={refresh1}"), &[])
+            .await;
         assert_eq!(second.status, 200, "{backend}: {}", second.text());
         let second = second.json();
         let access2 = second["access_token"].as_str().unwrap();
@@ -237,7 +221,7 @@ async fn refresh_tokens_rotate_and_a_replayed_one_revokes_the_login() {
 
         // Replaying the first refresh token revokes the whole family, the new tokens too.
         assert_eq!(
-            token(&s, &format!("grant_type=refresh_token&refresh_token={refresh1}"), &[])
+            s.icm_token_form(&format!("grant_type=refresh_token&refresh_token={refresh1}"), &[])
                 .await
                 .status,
             400
@@ -251,7 +235,7 @@ async fn refresh_tokens_rotate_and_a_replayed_one_revokes_the_login() {
         );
         let refresh2 = second["refresh_token"].as_str().unwrap();
         assert_eq!(
-            token(&s, &format!("grant_type=refresh_token&refresh_token={refresh2}"), &[])
+            s.icm_token_form(&format!("grant_type=refresh_token&refresh_token={refresh2}"), &[])
                 .await
                 .status,
             400
@@ -370,21 +354,19 @@ async fn emporix_anonymous_and_customer_tokens() {
 async fn fifty_parallel_wrong_passwords_lock_the_account_without_errors() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
-        s.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("anna@example.com", "L-1"),
-        )
-        .await;
+        s.icm_register("anna@example.com", "L-1").await;
         let wrong = "grant_type=password&username=anna%40example.com&password=not+the+password";
-        let replies = futures_util::future::join_all((0..50).map(|_| token(&s, wrong, &[]))).await;
+        let replies = futures_util::future::join_all((0..50).map(|_| s.icm_token_form(wrong, &[]))).await;
         let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
         assert!(statuses.iter().all(|s| *s == 401), "{backend}: {statuses:?}");
         // Locked now: even the right password is refused, with the same answer.
         let right = "grant_type=password&username=anna%40example.com&password=correct+horse+battery";
-        let r = token(&s, right, &[]).await;
+        let r = s.icm_token_form(right, &[]).await;
         assert_eq!(r.status, 401, "{backend}: locked account");
         assert_eq!(r.text(), replies[0].text(), "a lock looks like a wrong password");
-        let unknown = token(&s, "grant_type=password&username=nobody%40example.com&password=x", &[]).await;
+        let unknown = s
+            .icm_token_form("grant_type=password&username=nobody%40example.com&password=x", &[])
+            .await;
         assert_eq!(
             (unknown.status, unknown.text()),
             (401, r.text()),
@@ -400,10 +382,10 @@ async fn too_many_attempts_from_one_client_answer_429_with_retry_after() {
     let s = TestServer::start_with(backend, db, |settings| settings.security.auth_attempts_per_minute = 3).await;
     let wrong = "grant_type=password&username=a%40example.com&password=whatever+it+is";
     for _ in 0..3 {
-        assert_eq!(token(&s, wrong, &[]).await.status, 401);
+        assert_eq!(s.icm_token_form(wrong, &[]).await.status, 401);
     }
     // The budget is shared by every credential-checking route of every dialect.
-    let r = token(&s, wrong, &[]).await;
+    let r = s.icm_token_form(wrong, &[]).await;
     assert_eq!(r.status, 429, "{}", r.text());
     assert!(r
         .header("retry-after")
@@ -427,18 +409,14 @@ async fn a_token_from_one_instance_is_accepted_and_revoked_on_another() {
     for (backend, db) in databases() {
         let a = TestServer::start(backend, db).await;
         let b = a.second_instance().await;
-        a.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("anna@example.com", "M-1"),
-        )
-        .await;
-        let r = token(
-            &a,
-            "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
-            &[],
-        )
-        .await;
-        let access = r.json()["access_token"].as_str().unwrap().to_owned();
+        a.icm_register("anna@example.com", "M-1").await;
+        let r = a
+            .icm_token_form(
+                "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
+                &[],
+            )
+            .await;
+        let access = r.access_token();
         let on_b = b
             .get(&format!("{ICM}/customers/-"), &[("authentication-token", &access)])
             .await;

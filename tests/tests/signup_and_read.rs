@@ -130,11 +130,7 @@ async fn emporix_signup_is_the_same_customer_in_icm_and_vice_versa() {
 async fn wrong_or_missing_credentials_are_refused_alike() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;
-        s.post_json(
-            &format!("{ICM}/privatecustomers"),
-            &icm_private_customer("anna@example.com", "C-1"),
-        )
-        .await;
+        s.icm_register("anna@example.com", "C-1").await;
         let cases = [
             Some(basic("anna@example.com", "wrong password!")),
             Some(basic("nobody@example.com", "correct horse battery")),

@@ -305,18 +305,24 @@ mod tests {
     use crate::testing::TestDatabase;
     use crate::StoreConfig;
 
+    /// A migrated store on `db` with tenant `demo`, and the test's fixed time.
+    async fn store_with_tenant(db: &TestDatabase) -> (Store, TenantId, DateTime<Utc>) {
+        let store = Store::open(&StoreConfig::new(db.url.clone())).unwrap();
+        store.migrate().await.unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let new = NewTenant {
+            name: TenantName::parse("demo").unwrap(),
+            customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
+            double_opt_in: false,
+        };
+        let tenant = store.insert(new, now).await.unwrap().id;
+        (store, tenant, now)
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn mail_queued_in_a_transaction_that_rolls_back_is_gone_with_it() {
         for (name, db) in TestDatabase::all() {
-            let store = Store::open(&StoreConfig::new(db.url.clone())).unwrap();
-            store.migrate().await.unwrap();
-            let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-            let new = NewTenant {
-                name: TenantName::parse("demo").unwrap(),
-                customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
-                double_opt_in: false,
-            };
-            let tenant = store.insert(new, now).await.unwrap().id;
+            let (store, tenant, now) = store_with_tenant(&db).await;
             let mail = OutgoingMail::new(MailKind::SignupOptIn, Email::parse("anna@example.com").unwrap());
 
             let (rolled_back, committed) = (mail.clone(), mail.clone());
@@ -350,15 +356,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn an_unreadable_row_is_given_up_instead_of_blocking_the_outbox() {
         for (name, db) in TestDatabase::all() {
-            let store = Store::open(&StoreConfig::new(db.url.clone())).unwrap();
-            store.migrate().await.unwrap();
-            let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-            let new = NewTenant {
-                name: TenantName::parse("demo").unwrap(),
-                customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
-                double_opt_in: false,
-            };
-            let tenant = store.insert(new, now).await.unwrap().id;
+            let (store, tenant, now) = store_with_tenant(&db).await;
             let good = OutgoingMail::new(MailKind::SignupOptIn, Email::parse("anna@example.com").unwrap());
             let bad = store.enqueue(tenant, good.clone(), now).await.unwrap();
             let good = store.enqueue(tenant, good, now).await.unwrap();

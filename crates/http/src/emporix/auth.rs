@@ -358,7 +358,7 @@ pub async fn validate(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         Ok(_) => return invalid_token(),
         Err(res) => return res,
     };
-    let now = chrono::Utc::now();
+    let now = state.services.sessions.clock.now();
     HttpResponse::Ok().json(ValidateTokenResponse {
         token_type: "Bearer",
         expires_in: (session.access_expires_at - now).num_seconds().max(0),

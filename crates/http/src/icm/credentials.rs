@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::errors::IcmError;
-use crate::{body, tenant_named, AppState};
+use crate::{body, AppState};
 
 const MISSING: &str = "customer.credentials.missing_fields.error";
 const INVALID: &str = "customer.credentials.invalid_fields.error";
@@ -56,7 +56,7 @@ pub async fn user_password(req: HttpRequest, payload: web::Payload, state: web::
 
 /// The caller, if the path's customer (and user) keys name them; otherwise 404.
 async fn own_caller(req: &HttpRequest, state: &AppState) -> Result<(super::auth::Caller, OwnAccount), IcmError> {
-    let tenant = tenant_named(state, req.match_info().get("site").unwrap_or_default()).await?;
+    let tenant = super::site_tenant(state, req).await?;
     let (caller, account) = super::auth::caller_with_account(state, req, &tenant).await?;
     let own_customer = |key: Option<&str>| key.is_some_and(|k| k == "-" || k == account.customer.number.as_str());
     let own_user = |key: Option<&str>| {

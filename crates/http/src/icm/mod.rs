@@ -19,6 +19,14 @@ use crate::problem::method_not_allowed;
 /// The ICM base path; `{app}` may carry matrix parameters.
 pub const BASE: &str = "/INTERSHOP/rest/{server}/{site}/{app}";
 
+/// The tenant the path's `{site}` names.
+async fn site_tenant(
+    state: &crate::AppState,
+    req: &actix_web::HttpRequest,
+) -> Result<clientele_domain::tenants::Tenant, crate::problem::Problem> {
+    crate::tenant_named(state, req.match_info().get("site").unwrap_or_default()).await
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(BASE)

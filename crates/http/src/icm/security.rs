@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::errors::IcmError;
-use crate::{body, tenant_named, AppState};
+use crate::{body, AppState};
 
 const MISSING: &str = "customer.credentials.passwordreset.missing_fields.error";
 const INVALID: &str = "customer.credentials.passwordreset.invalid_fields.error";
@@ -55,7 +55,7 @@ async fn reminder_run(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, IcmError> {
-    let tenant = tenant_named(&state, req.match_info().get("site").unwrap_or_default()).await?;
+    let tenant = super::site_tenant(&state, &req).await?;
     state.auth_limiter.check(&req)?;
     let dto: PasswordReminderRo = body::json(&req, payload, state.limits.max_body_bytes).await?;
     let email = Email::parse(dto.email.as_deref().unwrap_or_default())
@@ -88,7 +88,7 @@ async fn password_run(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, IcmError> {
-    let tenant = tenant_named(&state, req.match_info().get("site").unwrap_or_default()).await?;
+    let tenant = super::site_tenant(&state, &req).await?;
     state.auth_limiter.check(&req)?;
     let dto: PasswordResetRo = body::json(&req, payload, state.limits.max_body_bytes)
         .await

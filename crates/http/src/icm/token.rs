@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::auth::{basic_credentials, bearer_token, internal, unauthorized};
 use super::errors::IcmError;
-use crate::{body, tenant_named, AppState};
+use crate::{body, AppState};
 
 /// The form fields of every grant.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -70,7 +70,7 @@ pub async fn token(req: HttpRequest, payload: web::Payload, state: web::Data<App
 }
 
 async fn run(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, IcmError> {
-    let tenant = tenant_named(&state, req.match_info().get("site").unwrap_or_default()).await?;
+    let tenant = super::site_tenant(&state, &req).await?;
     state.auth_limiter.check(&req)?;
     let bytes = body::read(payload, state.limits.max_body_bytes).await?;
     let form: TokenRequest = if bytes.is_empty() {
@@ -137,7 +137,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
 }
 
 async fn logout_run(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, IcmError> {
-    let tenant = tenant_named(&state, req.match_info().get("site").unwrap_or_default()).await?;
+    let tenant = super::site_tenant(&state, &req).await?;
     let token = bearer_token(&req).ok_or_else(unauthorized)?;
     match state.services.sessions.logout(&tenant, &token).await {
         Ok(()) => Ok(HttpResponse::NoContent().finish()),
