@@ -38,6 +38,17 @@ pub(crate) trait CodeConnection {
         digest: &str,
         now: NaiveDateTime,
     ) -> QueryResult<Result<SpentRow, CodeLookup>>;
+    /// What a spent code does to its user: nothing for a password reset (the new password
+    /// is set afterwards: hashing cannot run inside a transaction), activation for an
+    /// opt-in, the new login for an e-mail change. A login taken meanwhile fails on the
+    /// unique key and rolls back the lot.
+    fn apply(
+        &mut self,
+        tenant: TenantId,
+        purpose: CodePurpose,
+        spent: &SpentRow,
+        now: NaiveDateTime,
+    ) -> Result<(), DbError>;
 }
 
 macro_rules! code_connection {
@@ -110,6 +121,44 @@ macro_rules! code_connection {
                     Err(CodeLookup::Unknown)
                 })
             }
+
+            fn apply(
+                &mut self,
+                tenant: TenantId,
+                purpose: CodePurpose,
+                spent: &SpentRow,
+                now: NaiveDateTime,
+            ) -> Result<(), DbError> {
+                let user = users::table
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::id.eq(spent.user_id));
+                let verified = EmailVerification::Verified.code();
+                let edit = (users::updated_at.eq(now), users::version.eq(users::version + 1));
+                let changed = match purpose {
+                    CodePurpose::PasswordReset => return Ok(()),
+                    CodePurpose::SignupOptIn => diesel::update(user)
+                        .set((users::active.eq(true), users::email_verification.eq(verified), edit))
+                        .execute(self)?,
+                    CodePurpose::EmailChange => {
+                        let stored = spent.new_email.as_deref().ok_or(DbError::Missing("new e-mail of the code"))?;
+                        let email = Email::parse(stored).map_err(|_| DbError::Missing("valid new e-mail of the code"))?;
+                        let login = Login::from_email(&email);
+                        let moved = diesel::update(user)
+                            .set((users::login.eq(login.as_str()), users::login_key.eq(login.key()), edit))
+                            .execute(self)?;
+                        if spent.sync_contact_email {
+                            diesel::update(user)
+                                .set((users::email.eq(email.as_str()), users::email_verification.eq(verified)))
+                                .execute(self)?;
+                        }
+                        moved
+                    }
+                };
+                if changed != 1 {
+                    return Err(DbError::Missing("user"));
+                }
+                Ok(())
+            }
         }
     )*};
 }
@@ -142,18 +191,7 @@ impl CodeRepository for Store {
         code: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<CodeLookup, StoreError> {
-        let digest = code.as_str().to_owned();
-        self.run("spend password reset code", move |conn| {
-            write_tx!(conn, |c| {
-                Ok(
-                    match c.spend_code(tenant, CodePurpose::PasswordReset, &digest, db_time(now))? {
-                        Ok(spent) => CodeLookup::Spent(UserId::new(spent.user_id)),
-                        Err(lookup) => lookup,
-                    },
-                )
-            })
-        })
-        .await
+        self.spend(tenant, CodePurpose::PasswordReset, code, now).await
     }
 
     async fn activate(
@@ -162,31 +200,7 @@ impl CodeRepository for Store {
         code: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<CodeLookup, StoreError> {
-        let digest = code.as_str().to_owned();
-        self.run("activate by opt-in code", move |conn| {
-            let now = db_time(now);
-            write_tx!(conn, |c| {
-                let spent = match c.spend_code(tenant, CodePurpose::SignupOptIn, &digest, now)? {
-                    Ok(spent) => spent,
-                    Err(lookup) => return Ok(lookup),
-                };
-                let changed = diesel::update(users::table)
-                    .filter(users::tenant_id.eq(tenant.get()))
-                    .filter(users::id.eq(spent.user_id))
-                    .set((
-                        users::active.eq(true),
-                        users::email_verification.eq(EmailVerification::Verified.code()),
-                        users::updated_at.eq(now),
-                        users::version.eq(users::version + 1),
-                    ))
-                    .execute(c)?;
-                if changed != 1 {
-                    return Err(DbError::Missing("user"));
-                }
-                Ok(CodeLookup::Spent(UserId::new(spent.user_id)))
-            })
-        })
-        .await
+        self.spend(tenant, CodePurpose::SignupOptIn, code, now).await
     }
 
     async fn change_email(
@@ -195,48 +209,28 @@ impl CodeRepository for Store {
         code: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<CodeLookup, StoreError> {
+        self.spend(tenant, CodePurpose::EmailChange, code, now).await
+    }
+}
+
+impl Store {
+    /// Spends a live code of `purpose` and applies its effect, in one transaction.
+    async fn spend(
+        &self,
+        tenant: TenantId,
+        purpose: CodePurpose,
+        code: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<CodeLookup, StoreError> {
         let digest = code.as_str().to_owned();
-        self.run("change e-mail by code", move |conn| {
+        self.run(purpose.code(), move |conn| {
             let now = db_time(now);
             write_tx!(conn, |c| {
-                let spent = match c.spend_code(tenant, CodePurpose::EmailChange, &digest, now)? {
+                let spent = match c.spend_code(tenant, purpose, &digest, now)? {
                     Ok(spent) => spent,
                     Err(lookup) => return Ok(lookup),
                 };
-                let stored = spent
-                    .new_email
-                    .as_deref()
-                    .ok_or(DbError::Missing("new e-mail of the code"))?;
-                let email = Email::parse(stored).map_err(|_| DbError::Missing("valid new e-mail of the code"))?;
-                let login = Login::from_email(&email);
-                let target = users::table
-                    .filter(users::tenant_id.eq(tenant.get()))
-                    .filter(users::id.eq(spent.user_id));
-                // A login taken meanwhile fails on the unique key and rolls back the lot.
-                let changed = if spent.sync_contact_email {
-                    diesel::update(target)
-                        .set((
-                            users::login.eq(login.as_str()),
-                            users::login_key.eq(login.key()),
-                            users::email.eq(email.as_str()),
-                            users::email_verification.eq(EmailVerification::Verified.code()),
-                            users::updated_at.eq(now),
-                            users::version.eq(users::version + 1),
-                        ))
-                        .execute(c)?
-                } else {
-                    diesel::update(target)
-                        .set((
-                            users::login.eq(login.as_str()),
-                            users::login_key.eq(login.key()),
-                            users::updated_at.eq(now),
-                            users::version.eq(users::version + 1),
-                        ))
-                        .execute(c)?
-                };
-                if changed != 1 {
-                    return Err(DbError::Missing("user"));
-                }
+                c.apply(tenant, purpose, &spent, now)?;
                 Ok(CodeLookup::Spent(UserId::new(spent.user_id)))
             })
         })
