@@ -19,6 +19,16 @@ pub struct Settings {
     pub tenants: TenantSettings,
     pub mail: MailSettings,
     pub housekeeping: HousekeepingSettings,
+    pub addresses: AddressSettings,
+}
+
+/// Bounds of every customer's address book.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressSettings {
+    pub max_per_customer: usize,
+    pub max_tags: usize,
+    pub max_tag_len: usize,
 }
 
 /// Removal of ended sessions, mailed codes and sent mail.
@@ -276,6 +286,9 @@ impl Settings {
         }
         if !self.mail.password_reset_path.starts_with('/') || !self.mail.password_reset_path.contains("{code}") {
             bail!("configuration: mail.password_reset_path must start with / and contain {{code}}");
+        }
+        if self.addresses.max_per_customer == 0 || self.addresses.max_tag_len == 0 {
+            bail!("configuration: addresses.max_per_customer and addresses.max_tag_len must be at least 1");
         }
         if self.security.auth_attempts_per_minute == 0 {
             bail!("configuration: security.auth_attempts_per_minute must be at least 1");

@@ -8,6 +8,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use clientele_blocking::BlockingPool;
 use clientele_crypto::{Argon2idHasher, RandomIds};
+use clientele_domain::addresses::{AddressBook, AddressLimits};
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::customers::ProfileService;
 use clientele_domain::housekeeping::HousekeepingService;
@@ -183,7 +184,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             sessions: repo.clone(),
             hasher,
             secrets: ids.clone(),
-            clock,
+            clock: clock.clone(),
             policy: password_policy,
             history: settings.security.password_history,
             mail: code_mail(
@@ -192,7 +193,17 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
                 &settings.mail.password_reset_path,
             ),
         },
-        profile: ProfileService::new(repo.clone(), repo.clone(), repo),
+        profile: ProfileService::new(repo.clone(), repo.clone(), repo.clone(), clock.clone()),
+        addresses: AddressBook::new(
+            repo,
+            ids.clone(),
+            clock,
+            AddressLimits {
+                max_per_customer: settings.addresses.max_per_customer,
+                max_tags: settings.addresses.max_tags,
+                max_tag_len: settings.addresses.max_tag_len,
+            },
+        ),
     };
     Ok(AppState {
         services,

@@ -91,10 +91,34 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::addresses::{Address, AddressRepository, NewAddress};
+use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::identity::Principal;
-use crate::ids::UserId;
-use crate::users::{NewUser, User, UserRepository};
+use crate::ids::{AddressId, UserId};
+use crate::users::{NewUser, PersonData, User, UserRepository};
+use crate::values::Email;
+
+/// The editable profile of a customer and its user, as a profile write leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileChange {
+    pub person: PersonData,
+    /// The contact e-mail address (the login is changed by its own use cases).
+    pub email: Email,
+    /// The company data; `None` for private customers (ignored for them).
+    pub company: Option<Company>,
+    pub custom: serde_json::Map<String, serde_json::Value>,
+    /// Makes this address of the customer its preferred invoice address.
+    pub preferred_invoice: Option<AddressId>,
+    /// Makes this address of the customer its preferred delivery address.
+    pub preferred_shipping: Option<AddressId>,
+}
+
+/// What an account deletion removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erasure {
+    /// The customer went too (its last user was erased), not only the user.
+    pub customer_erased: bool,
+}
 
 /// A customer with its users and addresses, created in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +153,30 @@ pub trait CustomerRepository: Send + Sync {
     ) -> Result<Account, StoreError>;
     /// The customer with this key.
     async fn by_id(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError>;
+    /// Writes a profile change if the customer still has version `expected` (else
+    /// `false`): the customer's and the user's fields and the preferred addresses, in
+    /// one transaction; the customer's version goes up by one.
+    async fn update_profile(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        expected: i64,
+        change: ProfileChange,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a user's account in one transaction: its sessions and codes go, its
+    /// personal data is overwritten and its login freed; when it was the customer's
+    /// last user, the customer is marked deleted and its addresses, payment
+    /// instruments and custom data go too. The deletion is recorded for the admin
+    /// "deleted accounts" views.
+    async fn erase_user(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Erasure, StoreError>;
 }
 
 /// What the current user sees of their own account.
@@ -161,6 +209,9 @@ pub enum ProfileError {
     /// The principal's customer or user no longer exists (e.g. deleted meanwhile).
     #[error("customer not found")]
     NotFound,
+    /// The profile changed since the version the client sent.
+    #[error("the profile was changed since the given version")]
+    Stale,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -171,19 +222,78 @@ pub struct ProfileService {
     customers: Arc<dyn CustomerRepository>,
     users: Arc<dyn UserRepository>,
     addresses: Arc<dyn AddressRepository>,
+    clock: Arc<dyn Clock>,
 }
+
+/// How often a profile write without a client version is retried after a concurrent one
+/// (with n writers at once the last one needs n attempts).
+const UNCONDITIONAL_ATTEMPTS: usize = 100;
 
 impl ProfileService {
     pub fn new(
         customers: Arc<dyn CustomerRepository>,
         users: Arc<dyn UserRepository>,
         addresses: Arc<dyn AddressRepository>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             customers,
             users,
             addresses,
+            clock,
         }
+    }
+
+    /// Changes the principal's profile: `edit` turns the current account into the
+    /// change (the dialect merges or replaces). With `expected` set, a different stored
+    /// version is `Stale`; without it, a concurrent write is retried on the new state.
+    pub async fn update_profile<E>(
+        &self,
+        who: &Principal,
+        expected: Option<i64>,
+        edit: impl Fn(&OwnAccount) -> Result<ProfileChange, E> + Send + Sync,
+    ) -> Result<OwnAccount, E>
+    where
+        E: From<ProfileError>,
+    {
+        for _ in 0..UNCONDITIONAL_ATTEMPTS {
+            let current = self.own_account(who).await?;
+            let version = current.customer.version;
+            if expected.is_some_and(|v| v != version) {
+                return Err(ProfileError::Stale.into());
+            }
+            let change = edit(&current)?;
+            let written = self
+                .customers
+                .update_profile(who.tenant, who.customer, who.user, version, change, self.clock.now())
+                .await
+                .map_err(ProfileError::from)?;
+            match written {
+                true => return Ok(self.own_account(who).await?),
+                false if expected.is_none() => continue,
+                false => return Err(ProfileError::Stale.into()),
+            }
+        }
+        Err(ProfileError::Stale.into())
+    }
+
+    /// Deletes the principal's account (Emporix `DELETE me`): every session of the user
+    /// ends and its personal data is gone; see [`CustomerRepository::erase_user`].
+    pub async fn delete_account(&self, who: &Principal) -> Result<Erasure, ProfileError> {
+        self.own_account(who).await?;
+        let erased = self
+            .customers
+            .erase_user(who.tenant, who.customer, who.user, self.clock.now())
+            .await?;
+        tracing::info!(
+            event = "account_deleted",
+            tenant = who.tenant.get(),
+            customer = who.customer.get(),
+            user = who.user.get(),
+            customer_erased = erased.customer_erased,
+            "account deleted by its owner"
+        );
+        Ok(erased)
     }
 
     /// The principal's customer, user and addresses.

@@ -57,7 +57,7 @@ fn address() -> AddressData {
         street2: None,
         street3: None,
         post_box: None,
-        postal_code: None,
+        postal_code: Some("10115".into()),
         city: "Berlin".into(),
         region_code: None,
         region_name: None,
@@ -358,7 +358,12 @@ async fn a_deleted_customer_has_no_profile() {
     users.expect_by_id().returning(|_, _| Ok(Some(user(true))));
     let mut addresses = MockAddressRepository::new();
     addresses.expect_list_for_customer().never();
-    let profile = ProfileService::new(Arc::new(customers), Arc::new(users), Arc::new(addresses));
+    let profile = ProfileService::new(
+        Arc::new(customers),
+        Arc::new(users),
+        Arc::new(addresses),
+        Arc::new(clientele_domain::clock::SystemClock),
+    );
     let who = Principal {
         tenant: TenantId::new(1),
         customer: CustomerId::new(7),

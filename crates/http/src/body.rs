@@ -61,17 +61,30 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let field = (path != "." && !path.is_empty()).then_some(path);
-        let message = if inner.is_syntax() || inner.is_eof() {
-            format!("The request body is not valid JSON: {inner}")
-        } else {
-            match &field {
-                Some(f) => format!("Invalid value for '{f}': {inner}"),
-                None => format!("Invalid request body: {inner}"),
-            }
-        };
-        Problem::BadRequest { field, message }
+        problem(path, inner.is_syntax() || inner.is_eof(), &inner)
     })
+}
+
+/// Reads an already parsed JSON value (e.g. a merged patch) into `T`, naming the
+/// offending field as [`parse`] does.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        problem(path, false, e.inner())
+    })
+}
+
+fn problem(path: String, syntax: bool, inner: &dyn std::fmt::Display) -> Problem {
+    let field = (path != "." && !path.is_empty()).then_some(path);
+    let message = if syntax {
+        format!("The request body is not valid JSON: {inner}")
+    } else {
+        match &field {
+            Some(f) => format!("Invalid value for '{f}': {inner}"),
+            None => format!("Invalid request body: {inner}"),
+        }
+    };
+    Problem::BadRequest { field, message }
 }
 
 #[cfg(test)]

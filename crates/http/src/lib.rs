@@ -11,12 +11,14 @@ mod metrics;
 mod observe;
 pub mod problem;
 pub mod rate_limit;
+pub mod versions;
 
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App};
+use clientele_domain::addresses::AddressBook;
 use clientele_domain::customers::ProfileService;
 use clientele_domain::identity::{
     ActivationService, CredentialsService, EmailChangeService, IdGenerator, PasswordResetService, SessionService,
@@ -39,6 +41,7 @@ pub struct Services {
     pub credentials: CredentialsService,
     pub resets: PasswordResetService,
     pub profile: ProfileService,
+    pub addresses: AddressBook,
 }
 
 /// Limits and policies applied at the edge.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::{http::StatusCode, test};
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
-use clientele_domain::addresses::MockAddressRepository;
+use clientele_domain::addresses::{AddressBook, AddressLimits, MockAddressRepository};
 use clientele_domain::clock::SystemClock;
 use clientele_domain::customers::*;
 use clientele_domain::error::{StoreError, UniqueRule};
@@ -147,7 +147,13 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 history: 5,
                 mail: code_mail(CodePurpose::PasswordReset),
             },
-            profile: ProfileService::new(customers, users, Arc::new(MockAddressRepository::new())),
+            profile: ProfileService::new(customers, users, Arc::new(MockAddressRepository::new()), clock.clone()),
+            addresses: AddressBook::new(
+                Arc::new(MockAddressRepository::new()),
+                ids.clone(),
+                clock,
+                AddressLimits::default(),
+            ),
         },
         limits: HttpLimits::default(),
         readiness: Arc::new(AlwaysReady),

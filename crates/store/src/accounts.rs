@@ -8,7 +8,7 @@ use clientele_domain::ids::TenantId;
 use clientele_domain::users::User;
 use diesel::prelude::*;
 
-use crate::addresses::{AddressRow, NewAddressRow};
+use crate::addresses::{new_address_values, AddressRow};
 use crate::codes::CodeConnection;
 use crate::connection::DbConnection;
 use crate::customers::{CustomerRow, NewCustomerRow};
@@ -44,7 +44,7 @@ pub(crate) fn create(
         let mut stored_addresses = Vec::with_capacity(new.addresses.len());
         for address in &new.addresses {
             let row: AddressRow = diesel::insert_into(addresses::table)
-                .values(&NewAddressRow::new(tenant, customer.id, address, now))
+                .values(new_address_values(tenant, customer.id, address, now))
                 .returning(AddressRow::as_returning())
                 .get_result(c)?;
             stored_addresses.push(Address::try_from(row)?);

@@ -1,16 +1,18 @@
 //! Addresses of a customer: rows, their mapping, and the address repository.
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
-use clientele_domain::addresses::{Address, AddressData, AddressRepository, AddressUsage, NewAddress};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use clientele_domain::addresses::{Address, AddressData, AddressDeletion, AddressRepository, AddressUsage, NewAddress};
 use clientele_domain::ids::{AddressId, CustomerId, PublicId, TenantId};
 use clientele_domain::values::{CountryCode, Email};
 use clientele_domain::StoreError;
+use diesel::dsl::Eq;
 use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
 
-use crate::encoding::{object_text, parse_object, parse_strings, strings_text, utc};
+use crate::encoding::{db_time, object_text, parse_object, parse_strings, strings_text, utc};
 use crate::errors::{DbError, RowCheck};
-use crate::schema::addresses;
+use crate::schema::{addresses, deleted_records};
 use crate::Store;
 
 #[derive(Queryable, Selectable)]
@@ -54,12 +56,10 @@ pub(crate) struct AddressRow {
     version: i64,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = addresses)]
-pub(crate) struct NewAddressRow<'a> {
-    public_id: &'a str,
-    tenant_id: i64,
-    customer_id: i64,
+/// The editable columns of an address, for inserts and updates (a `None` writes NULL).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = addresses, treat_none_as_null = true)]
+pub(crate) struct AddressFields<'a> {
     name: Option<&'a str>,
     title: Option<&'a str>,
     salutation: Option<&'a str>,
@@ -89,17 +89,11 @@ pub(crate) struct NewAddressRow<'a> {
     labels: String,
     external_id: Option<&'a str>,
     custom: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
 }
 
-impl<'a> NewAddressRow<'a> {
-    pub(crate) fn new(tenant: TenantId, customer: i64, new: &'a NewAddress, now: NaiveDateTime) -> Self {
-        let d = &new.data;
+impl<'a> AddressFields<'a> {
+    pub(crate) fn new(d: &'a AddressData) -> Self {
         Self {
-            public_id: new.public_id.as_str(),
-            tenant_id: tenant.get(),
-            customer_id: customer,
             name: d.name.as_deref(),
             title: d.title.as_deref(),
             salutation: d.salutation.as_deref(),
@@ -129,11 +123,105 @@ impl<'a> NewAddressRow<'a> {
             labels: strings_text(&d.labels),
             external_id: d.external_id.as_deref(),
             custom: object_text(&d.custom),
-            created_at: now,
-            updated_at: now,
         }
     }
 }
+
+/// The values of a new address row.
+pub(crate) type NewAddressValues<'a> = (
+    AddressFields<'a>,
+    Eq<addresses::public_id, &'a str>,
+    Eq<addresses::tenant_id, i64>,
+    Eq<addresses::customer_id, i64>,
+    Eq<addresses::created_at, NaiveDateTime>,
+    Eq<addresses::updated_at, NaiveDateTime>,
+);
+
+pub(crate) fn new_address_values(
+    tenant: TenantId,
+    customer: i64,
+    new: &NewAddress,
+    now: NaiveDateTime,
+) -> NewAddressValues<'_> {
+    (
+        AddressFields::new(&new.data),
+        addresses::public_id.eq(new.public_id.as_str()),
+        addresses::tenant_id.eq(tenant.get()),
+        addresses::customer_id.eq(customer),
+        addresses::created_at.eq(now),
+        addresses::updated_at.eq(now),
+    )
+}
+
+/// Address writes that must run inside the caller's transaction, for the concrete
+/// connections of both backends (the `c` of `write_tx!` bodies).
+pub(crate) trait AddressConnection {
+    /// Takes the preferences `usage` claims from the customer's other addresses
+    /// (their version goes up: their representation changes).
+    fn take_preferences(&mut self, tenant: TenantId, customer: i64, keep: i64, usage: &AddressUsage)
+        -> QueryResult<()>;
+    /// Records a deletion for the admin "deleted data" views.
+    fn record_deletion(
+        &mut self,
+        tenant: TenantId,
+        kind: &str,
+        record: i64,
+        customer: i64,
+        now: NaiveDateTime,
+    ) -> QueryResult<()>;
+}
+
+macro_rules! address_connection {
+    ($($conn:ty),*) => {$(
+        impl AddressConnection for $conn {
+            fn take_preferences(
+                &mut self,
+                tenant: TenantId,
+                customer: i64,
+                keep: i64,
+                usage: &AddressUsage,
+            ) -> QueryResult<()> {
+                let others = addresses::table
+                    .filter(addresses::tenant_id.eq(tenant.get()))
+                    .filter(addresses::customer_id.eq(customer))
+                    .filter(addresses::id.ne(keep));
+                if usage.preferred_invoice {
+                    diesel::update(others.filter(addresses::preferred_invoice.eq(true)))
+                        .set((addresses::preferred_invoice.eq(false), addresses::version.eq(addresses::version + 1)))
+                        .execute(self)?;
+                }
+                if usage.preferred_shipping {
+                    diesel::update(others.filter(addresses::preferred_shipping.eq(true)))
+                        .set((addresses::preferred_shipping.eq(false), addresses::version.eq(addresses::version + 1)))
+                        .execute(self)?;
+                }
+                Ok(())
+            }
+
+            fn record_deletion(
+                &mut self,
+                tenant: TenantId,
+                kind: &str,
+                record: i64,
+                customer: i64,
+                now: NaiveDateTime,
+            ) -> QueryResult<()> {
+                diesel::insert_into(deleted_records::table)
+                    .values((
+                        deleted_records::tenant_id.eq(tenant.get()),
+                        deleted_records::kind.eq(kind),
+                        deleted_records::record_id.eq(record),
+                        deleted_records::customer_id.eq(customer),
+                        deleted_records::deleted_at.eq(now),
+                    ))
+                    .execute(self)?;
+                Ok(())
+            }
+        }
+    )*};
+}
+
+address_connection!(PgConnection, SqliteConnection);
 
 impl TryFrom<AddressRow> for Address {
     type Error = DbError;
@@ -200,6 +288,107 @@ impl AddressRepository for Store {
                 .select(AddressRow::as_select())
                 .load(c))?;
             rows.into_iter().map(Address::try_from).collect()
+        })
+        .await
+    }
+
+    async fn add_address(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        new: NewAddress,
+        max: usize,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Address>, StoreError> {
+        let (now, max) = (db_time(now), i64::try_from(max).unwrap_or(i64::MAX));
+        self.run("insert address", move |conn| {
+            write_tx!(conn, |c| {
+                let count: i64 = addresses::table
+                    .filter(addresses::tenant_id.eq(tenant.get()))
+                    .filter(addresses::customer_id.eq(customer.get()))
+                    .count()
+                    .get_result(c)?;
+                if count >= max {
+                    return Ok(None);
+                }
+                let row: AddressRow = diesel::insert_into(addresses::table)
+                    .values(new_address_values(tenant, customer.get(), &new, now))
+                    .returning(AddressRow::as_returning())
+                    .get_result(c)?;
+                c.take_preferences(tenant, customer.get(), row.id, &new.data.usage)?;
+                Address::try_from(row).map(Some)
+            })
+        })
+        .await
+    }
+
+    async fn update_address(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        id: AddressId,
+        expected: i64,
+        data: AddressData,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Address>, StoreError> {
+        let now = db_time(now);
+        self.run("update address", move |conn| {
+            write_tx!(conn, |c| {
+                let row: Option<AddressRow> = diesel::update(
+                    addresses::table
+                        .filter(addresses::tenant_id.eq(tenant.get()))
+                        .filter(addresses::customer_id.eq(customer.get()))
+                        .filter(addresses::id.eq(id.get()))
+                        .filter(addresses::version.eq(expected)),
+                )
+                .set((
+                    AddressFields::new(&data),
+                    addresses::updated_at.eq(now),
+                    addresses::version.eq(addresses::version + 1),
+                ))
+                .returning(AddressRow::as_returning())
+                .get_result(c)
+                .optional()?;
+                let Some(row) = row else { return Ok(None) };
+                c.take_preferences(tenant, customer.get(), row.id, &data.usage)?;
+                Address::try_from(row).map(Some)
+            })
+        })
+        .await
+    }
+
+    async fn delete_address(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        id: AddressId,
+        expected: i64,
+        keep_last: bool,
+        now: DateTime<Utc>,
+    ) -> Result<AddressDeletion, StoreError> {
+        let now = db_time(now);
+        self.run("delete address", move |conn| {
+            write_tx!(conn, |c| {
+                let mine = addresses::table
+                    .filter(addresses::tenant_id.eq(tenant.get()))
+                    .filter(addresses::customer_id.eq(customer.get()));
+                if keep_last {
+                    let count: i64 = mine.count().get_result(c)?;
+                    if count <= 1 {
+                        return Ok(AddressDeletion::LastAddress);
+                    }
+                }
+                let gone = diesel::delete(
+                    mine.filter(addresses::id.eq(id.get()))
+                        .filter(addresses::version.eq(expected)),
+                )
+                .execute(c)?;
+                if gone == 0 {
+                    return Ok(AddressDeletion::Changed);
+                }
+                c.record_deletion(tenant, "address", id.get(), customer.get(), now)?;
+                Ok(AddressDeletion::Deleted)
+            })
         })
         .await
     }

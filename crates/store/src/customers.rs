@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::customers::{
-    Account, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, NewAccount, NewCustomer,
+    Account, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, Erasure, NewAccount, NewCustomer,
+    ProfileChange,
 };
-use clientele_domain::ids::{CustomerId, PublicId, TenantId};
+use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::values::CustomerNumber;
 use clientele_domain::StoreError;
 use diesel::prelude::*;
@@ -13,7 +14,7 @@ use diesel::prelude::*;
 use crate::encoding::{object_text, parse_object, utc};
 use crate::errors::{DbError, RowCheck};
 use crate::schema::customers;
-use crate::{accounts, Store};
+use crate::{accounts, profile, Store};
 
 const PRIVATE: &str = "private";
 const BUSINESS: &str = "business";
@@ -136,6 +137,34 @@ impl CustomerRepository for Store {
                 .get_result(c)
                 .optional())?;
             row.map(Customer::try_from).transpose()
+        })
+        .await
+    }
+
+    async fn update_profile(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        expected: i64,
+        change: ProfileChange,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.run("update profile", move |conn| {
+            profile::update(conn, tenant, customer, user, expected, &change, now)
+        })
+        .await
+    }
+
+    async fn erase_user(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Erasure, StoreError> {
+        self.run("erase user", move |conn| {
+            profile::erase_user(conn, tenant, customer, user, now)
         })
         .await
     }

@@ -23,6 +23,7 @@ mod housekeeping;
 mod migrations;
 mod outbox;
 mod payment_instruments;
+mod profile;
 mod schema;
 mod sessions;
 mod tenants;

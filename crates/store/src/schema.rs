@@ -212,6 +212,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deleted_records (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        kind -> Text,
+        record_id -> BigInt,
+        customer_id -> BigInt,
+        deleted_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(customers -> tenants (tenant_id));
 diesel::joinable!(users -> customers (customer_id));
 diesel::joinable!(addresses -> customers (customer_id));
@@ -234,4 +245,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     custom_attributes,
     sessions,
     mail_outbox,
+    deleted_records,
 );

@@ -59,17 +59,8 @@ pub(crate) struct NewUserRow<'a> {
     login_key: String,
     email: &'a str,
     password_hash: Option<&'a str>,
-    title: Option<&'a str>,
-    salutation: Option<&'a str>,
-    first_name: Option<&'a str>,
-    last_name: Option<&'a str>,
-    phone_home: Option<&'a str>,
-    phone_mobile: Option<&'a str>,
-    phone_business: Option<&'a str>,
-    fax: Option<&'a str>,
-    birthday: Option<NaiveDate>,
-    preferred_language: Option<&'a str>,
-    preferred_currency: Option<&'a str>,
+    #[diesel(embed)]
+    person: PersonFields<'a>,
     roles: String,
     active: bool,
     email_verification: i16,
@@ -81,7 +72,6 @@ pub(crate) struct NewUserRow<'a> {
 
 impl<'a> NewUserRow<'a> {
     pub(crate) fn new(tenant: TenantId, customer: i64, new: &'a NewUser, now: NaiveDateTime) -> Self {
-        let p = &new.person;
         Self {
             public_id: new.public_id.as_str(),
             tenant_id: tenant.get(),
@@ -90,6 +80,38 @@ impl<'a> NewUserRow<'a> {
             login_key: new.login.key(),
             email: new.email.as_str(),
             password_hash: new.password_hash.as_ref().map(PasswordHash::as_str),
+            person: PersonFields::new(&new.person),
+            roles: strings_text(&new.roles),
+            active: new.active,
+            email_verification: new.email_verification.code(),
+            newsletter: new.consents.newsletter,
+            newsletter_changed_at: new.consents.newsletter_changed_at.map(db_time),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// The person columns of a user, for inserts and profile updates (`None` writes NULL).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub(crate) struct PersonFields<'a> {
+    title: Option<&'a str>,
+    salutation: Option<&'a str>,
+    first_name: Option<&'a str>,
+    last_name: Option<&'a str>,
+    phone_home: Option<&'a str>,
+    phone_mobile: Option<&'a str>,
+    phone_business: Option<&'a str>,
+    fax: Option<&'a str>,
+    birthday: Option<NaiveDate>,
+    preferred_language: Option<&'a str>,
+    preferred_currency: Option<&'a str>,
+}
+
+impl<'a> PersonFields<'a> {
+    pub(crate) fn new(p: &'a PersonData) -> Self {
+        Self {
             title: p.title.as_deref(),
             salutation: p.salutation.as_deref(),
             first_name: p.first_name.as_deref(),
@@ -101,13 +123,6 @@ impl<'a> NewUserRow<'a> {
             birthday: p.birthday,
             preferred_language: p.preferred_language.as_ref().map(LanguageTag::as_str),
             preferred_currency: p.preferred_currency.as_ref().map(CurrencyCode::as_str),
-            roles: strings_text(&new.roles),
-            active: new.active,
-            email_verification: new.email_verification.code(),
-            newsletter: new.consents.newsletter,
-            newsletter_changed_at: new.consents.newsletter_changed_at.map(db_time),
-            created_at: now,
-            updated_at: now,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::addresses::{settle_preferred, AddressData, NewAddress};
+use crate::addresses::{check_address, settle_preferred, AddressData, AddressError, AddressLimits, NewAddress};
 use crate::clock::Clock;
 use crate::customers::{Account, CustomerKind, CustomerRepository, NewAccount, NewCustomer};
 use crate::error::{StoreError, UniqueRule};
@@ -40,6 +40,9 @@ pub enum SignUpError {
     LoginTaken,
     #[error("the customer number is already taken")]
     CustomerNumberTaken,
+    /// An address failed the address-book checks (postal code, tags).
+    #[error(transparent)]
+    Address(#[from] AddressError),
     #[error(transparent)]
     Hashing(#[from] HashError),
     #[error(transparent)]
@@ -64,13 +67,16 @@ impl SignUpService {
     /// asks for double opt-in the user starts inactive, and the mail with the activation
     /// link is queued in the same transaction.
     pub async fn sign_up(&self, tenant: &Tenant, req: SignUp) -> Result<Account, SignUpError> {
+        let mut addresses = req.addresses;
+        settle_preferred(&mut addresses);
+        for address in &mut addresses {
+            check_address(address, &AddressLimits::default())?;
+        }
         let password_hash = self.hasher.hash(&req.password).await?;
         let roles = match req.kind {
             CustomerKind::Private => vec![],
             CustomerKind::Business(_) => FIRST_BUSINESS_USER_ROLES.iter().map(|r| r.to_string()).collect(),
         };
-        let mut addresses = req.addresses;
-        settle_preferred(&mut addresses);
         let user_id = self.ids.public_id();
         let opt_in = tenant.double_opt_in.then(|| {
             self.opt_in.prepare(

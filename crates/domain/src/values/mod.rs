@@ -5,6 +5,7 @@ mod customer_number;
 mod email;
 mod locale;
 mod password;
+mod postal_code;
 mod text;
 
 pub use country::CountryCode;
@@ -12,6 +13,7 @@ pub use customer_number::{CustomerNumber, CustomerNumberPattern};
 pub use email::{Email, Login};
 pub use locale::{CurrencyCode, LanguageTag};
 pub use password::{Password, PasswordHash, PasswordPolicy};
+pub use postal_code::{parse_postal_code, postal_code_required, MAX_POSTAL_CODE_LEN};
 pub use text::{optional_text, required_text, TextLimit};
 
 /// Why a raw value was refused; the dialect adds the field name and its own wording.
@@ -27,6 +29,8 @@ pub enum ValueError {
     Malformed(&'static str),
     #[error("is not a known {0}")]
     Unknown(&'static str),
+    #[error("must have at most {0} entries")]
+    TooMany(usize),
     #[error("is too common or easy to guess")]
     TooCommon,
 }

@@ -18,7 +18,7 @@ pub fn invalid_token() -> HttpResponse {
     }))
 }
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
+pub(super) fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme
@@ -28,8 +28,13 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 }
 
 pub fn internal(e: impl std::fmt::Display) -> HttpResponse {
-    tracing::error!(error = %e, "authentication failed");
-    ErrorMessage::from(crate::problem::Problem::Internal).into_response()
+    internal_message(e).into_response()
+}
+
+/// The 500 `ErrorMessage` for a failure that is logged, never shown.
+pub fn internal_message(e: impl std::fmt::Display) -> ErrorMessage {
+    tracing::error!(error = %e, "request failed");
+    ErrorMessage::from(crate::problem::Problem::Internal)
 }
 
 /// The live session of the request's bearer token (anonymous or customer), or the 401.

@@ -1,8 +1,10 @@
 //! Emporix customer service under `/customer/{tenant}/…`; the path names the tenant.
 
+mod addresses;
 pub mod auth;
 mod email;
 pub mod errors;
+mod me;
 mod optin;
 mod password;
 mod reset;
@@ -59,6 +61,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
     }
     cfg.service(
+        web::resource("/customer/{tenant}/me")
+            .route(web::get().to(me::get))
+            .route(web::patch().to(me::patch))
+            .route(web::delete().to(me::delete))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
+        web::resource("/customer/{tenant}/me/addresses")
+            .route(web::get().to(addresses::list))
+            .route(web::post().to(addresses::create))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
+        web::resource("/customer/{tenant}/me/addresses/{addressId}")
+            .route(web::get().to(addresses::get))
+            .route(web::put().to(addresses::put))
+            .route(web::patch().to(addresses::patch))
+            .route(web::delete().to(addresses::delete))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
+        web::resource("/customer/{tenant}/me/addresses/{addressId}/tags")
+            .route(web::post().to(addresses::add_tags))
+            .route(web::delete().to(addresses::remove_tags))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
         web::resource("/customer/{tenant}/signup")
             .route(web::post().to(signup::signup))
             .default_service(web::to(method_not_allowed)),
@@ -76,11 +105,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     ),
     paths(signup::signup, auth::anonymous_login, auth::anonymous_refresh, auth::login, auth::logout, auth::refresh,
           auth::validate, password::change, reset::request, reset::update, optin::activate, optin::resend,
-          email::change, email::confirm),
+          email::change, email::confirm, me::get, me::patch, me::delete, addresses::list, addresses::create,
+          addresses::get, addresses::put, addresses::patch, addresses::delete, addresses::add_tags,
+          addresses::remove_tags),
     components(schemas(
         signup::CustomerSignup,
         signup::CustomerDetails,
-        signup::EmporixAddress,
+        addresses::EmporixAddress,
+        addresses::Metadata,
+        me::CustomerDto,
+        me::CustomerPatchDto,
+        me::B2bPatch,
+        me::B2bGet,
+        me::AccountId,
         signup::ResourceLocation,
         errors::ErrorMessage,
         errors::ErrorDetail,

@@ -1,12 +1,11 @@
 //! `POST /customer/{tenant}/signup`: self-registration of a customer.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
-use clientele_domain::addresses::{AddressData, AddressUsage};
 use clientele_domain::customers::{Company, CustomerKind};
 use clientele_domain::identity::{SignUp, SignUpError};
 use clientele_domain::users::{Consents, PersonData};
 use clientele_domain::values::{
-    optional_text, required_text, CountryCode, CurrencyCode, Email, LanguageTag, Login, Password, TextLimit, ValueError,
+    optional_text, required_text, CurrencyCode, Email, LanguageTag, Login, Password, TextLimit, ValueError,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -22,7 +21,7 @@ pub struct CustomerSignup {
     pub email: Option<String>,
     pub password: Option<String>,
     pub customer_details: Option<CustomerDetails>,
-    pub customer_address: Option<EmporixAddress>,
+    pub customer_address: Option<super::addresses::EmporixAddress>,
 }
 
 /// `CustomerUpdateDto` as used in a sign-up.
@@ -53,28 +52,6 @@ pub struct CustomerDetails {
 #[serde(rename_all = "camelCase")]
 pub struct B2bDetails {
     pub company_registration_id: Option<String>,
-}
-
-/// `Address` as used in a sign-up.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EmporixAddress {
-    pub contact_name: Option<String>,
-    pub company_name: Option<String>,
-    pub street: Option<String>,
-    pub street_number: Option<String>,
-    pub street_appendix: Option<String>,
-    pub extra_line1: Option<String>,
-    pub zip_code: Option<String>,
-    pub city: Option<String>,
-    #[schema(example = "DE")]
-    pub country: Option<String>,
-    pub state: Option<String>,
-    pub contact_phone: Option<String>,
-    pub is_default: Option<bool>,
-    /// `BILLING` and/or `SHIPPING`.
-    #[serde(default)]
-    pub tags: Vec<String>,
 }
 
 /// `ResourceLocation`: the id of the created customer.
@@ -123,6 +100,7 @@ async fn run(
             "conflict_resource",
             format!("Duplicate account '{email}' for tenant '{}'.", tenant.name.as_str()),
         )),
+        Err(SignUpError::Address(e)) => Err(super::addresses::address_error(e, "customerAddress.", "", None)),
         Err(other) => {
             tracing::error!(error = %other, "sign-up failed");
             Err(crate::problem::Problem::Internal.into())
@@ -182,7 +160,7 @@ fn parse(dto: CustomerSignup, state: &AppState) -> Result<SignUp, ErrorMessage> 
     };
     let addresses = dto
         .customer_address
-        .map(parse_address)
+        .map(|a| super::addresses::parse_address(a, "customerAddress."))
         .transpose()?
         .into_iter()
         .collect();
@@ -196,73 +174,5 @@ fn parse(dto: CustomerSignup, state: &AppState) -> Result<SignUp, ErrorMessage> 
         consents: Consents::default(),
         addresses,
         custom: d.mixins.unwrap_or_default(),
-    })
-}
-
-fn parse_address(a: EmporixAddress) -> Result<AddressData, ErrorMessage> {
-    let f = |name: &str| format!("customerAddress.{name}");
-    let text = |name: &str, v: Option<String>| {
-        optional_text(v.as_deref(), TextLimit::SHORT).map_err(|e| ErrorMessage::field(&f(name), e))
-    };
-    let required = |name: &str, v: Option<String>| {
-        required_text(v.as_deref().unwrap_or_default(), TextLimit::SHORT).map_err(|e| ErrorMessage::field(&f(name), e))
-    };
-    let street = required("street", a.street)?;
-    let street1 = match text("streetNumber", a.street_number)? {
-        Some(n) => format!("{street} {n}"),
-        None => street,
-    };
-    let (first_name, last_name) = match text("contactName", a.contact_name)? {
-        Some(name) => match name.rsplit_once(' ') {
-            Some((first, last)) => (Some(first.to_owned()), Some(last.to_owned())),
-            None => (None, Some(name)),
-        },
-        None => (None, None),
-    };
-    let country = CountryCode::parse(a.country.as_deref().unwrap_or_default())
-        .map_err(|e| ErrorMessage::field(&f("country"), e))?;
-    let mut usage = AddressUsage::default();
-    for tag in &a.tags {
-        match tag.as_str() {
-            "BILLING" => usage.invoice = true,
-            "SHIPPING" => usage.shipping = true,
-            _ => {}
-        }
-    }
-    if a.is_default.unwrap_or(false) {
-        usage.preferred_invoice = usage.invoice || !usage.shipping;
-        usage.preferred_shipping = usage.shipping || !usage.invoice;
-    }
-    Ok(AddressData {
-        name: None,
-        title: None,
-        salutation: None,
-        first_name,
-        last_name,
-        company_name: text("companyName", a.company_name)?,
-        company_name2: None,
-        street1,
-        street2: text("streetAppendix", a.street_appendix)?,
-        street3: text("extraLine1", a.extra_line1)?,
-        post_box: None,
-        postal_code: text("zipCode", a.zip_code)?,
-        city: required("city", a.city)?,
-        region_code: None,
-        region_name: text("state", a.state)?,
-        country,
-        phone_home: text("contactPhone", a.contact_phone)?,
-        phone_mobile: None,
-        phone_business: None,
-        fax: None,
-        email: None,
-        usage,
-        tags: a
-            .tags
-            .into_iter()
-            .filter(|t| t != "BILLING" && t != "SHIPPING")
-            .collect(),
-        labels: vec![],
-        external_id: None,
-        custom: Default::default(),
     })
 }

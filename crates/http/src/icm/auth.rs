@@ -4,7 +4,7 @@
 
 use actix_web::{http::header, http::StatusCode, HttpRequest, HttpResponse};
 use base64::Engine;
-use clientele_domain::customers::{OwnAccount, ProfileError};
+use clientele_domain::customers::OwnAccount;
 use clientele_domain::identity::{AuthError, Principal, Session, TokenError};
 use clientele_domain::tenants::Tenant;
 use clientele_domain::values::Password;
@@ -131,14 +131,6 @@ pub async fn caller_with_account(
         };
     }
     let caller = caller(state, req, tenant).await?;
-    let account = state
-        .services
-        .profile
-        .own_account(&caller.principal()?)
-        .await
-        .map_err(|e| match e {
-            ProfileError::NotFound => IcmError::customer_not_found(),
-            ProfileError::Store(e) => internal(e),
-        })?;
+    let account = state.services.profile.own_account(&caller.principal()?).await?;
     Ok((caller, account))
 }

@@ -4,16 +4,18 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use clientele_domain::addresses::{Address, AddressData, AddressUsage};
-use clientele_domain::customers::{Company, CustomerKind, OwnAccount};
+use clientele_domain::customers::{Company, CustomerKind, OwnAccount, ProfileChange, ProfileError};
 use clientele_domain::identity::{SignUp, SignUpError};
+use clientele_domain::ids::AddressId;
 use clientele_domain::users::{Consents, PersonData};
 use clientele_domain::values::{
     optional_text, required_text, CountryCode, CustomerNumber, Email, LanguageTag, Login, Password, TextLimit,
     ValueError,
 };
 
-use super::dto::{AddressRo, LinkRo, NewCustomerRo, PrivateCustomerRo, SmbCustomerRo};
+use super::dto::{AddressRefRo, AddressRo, CustomerUpdateRo, LinkRo, NewCustomerRo, PrivateCustomerRo, SmbCustomerRo};
 use super::errors::IcmError;
+use crate::versions::{if_match, tagged};
 use crate::{body, tenant_named, AppState};
 
 const INVALID: &str = "customer.invalid_fields.error";
@@ -88,6 +90,7 @@ async fn create(
                 "customer.customerno.already_exists.error",
                 "A customer with this customer number already exists.",
             ),
+            SignUpError::Address(e) => super::addresses::address_error(e, "address.", INVALID),
             other => {
                 tracing::error!(error = %other, "sign-up failed");
                 crate::problem::Problem::Internal.into()
@@ -102,6 +105,7 @@ async fn create(
             uri,
             title: number.to_owned(),
             relation: None,
+            item_id: None,
         }))
 }
 
@@ -194,7 +198,12 @@ fn parse_new_customer(dto: NewCustomerRo, private_only: bool, state: &AppState) 
     } else {
         CustomerKind::Private
     };
-    let addresses = dto.address.map(parse_address).transpose()?.into_iter().collect();
+    let addresses = dto
+        .address
+        .map(|a| parse_address(a, INVALID, "address."))
+        .transpose()?
+        .into_iter()
+        .collect();
     Ok(SignUp {
         customer_number,
         kind,
@@ -216,23 +225,31 @@ fn parse_birthday(raw: &str) -> Option<NaiveDate> {
         .ok()
 }
 
-/// Parses an `AddressRO` of a registration into the domain's address data.
-pub fn parse_address(a: AddressRo) -> Result<AddressData, IcmError> {
-    let missing = |field: &str| IcmError::bad(ADDRESS_MISSING, format!("The field 'address.{field}' is missing."));
+/// Parses an `AddressRO` into the domain's address data. `invalid` is the error key for
+/// a refused value, `prefix` the path the field names get (`address.` in a registration).
+/// Without either usage flag the address serves both purposes, as ICM's default.
+pub fn parse_address(a: AddressRo, invalid: &'static str, prefix: &str) -> Result<AddressData, IcmError> {
+    let missing = |field: &str| IcmError::bad(ADDRESS_MISSING, format!("The field '{prefix}{field}' is missing."));
     let text = |field: &str, v: Option<String>| {
         optional_text(v.as_deref(), TextLimit::SHORT)
-            .map_err(|e| IcmError::field(INVALID, &format!("address.{field}"), e))
+            .map_err(|e| IcmError::field(invalid, &format!("{prefix}{field}"), e))
     };
     let required = |field: &str, v: Option<String>| text(field, v)?.ok_or_else(|| missing(field));
     let country = match a.country_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => return Err(missing("countryCode")),
-        Some(code) => CountryCode::parse(code).map_err(|e| IcmError::field(INVALID, "address.countryCode", e))?,
+        Some(code) => {
+            CountryCode::parse(code).map_err(|e| IcmError::field(invalid, &format!("{prefix}countryCode"), e))?
+        }
     };
     let email = a
         .email
         .filter(|s| !s.trim().is_empty())
-        .map(|s| Email::parse(&s).map_err(|e| IcmError::field(INVALID, "address.email", e)))
+        .map(|s| Email::parse(&s).map_err(|e| IcmError::field(invalid, &format!("{prefix}email"), e)))
         .transpose()?;
+    let (invoice, shipping) = match (a.invoice_to_address, a.ship_to_address) {
+        (None, None) => (true, true),
+        (i, s) => (i.unwrap_or(false), s.unwrap_or(false)),
+    };
     Ok(AddressData {
         name: text("addressName", a.address_name)?,
         title: text("title", a.title)?,
@@ -256,8 +273,8 @@ pub fn parse_address(a: AddressRo) -> Result<AddressData, IcmError> {
         fax: text("fax", a.fax)?,
         email,
         usage: AddressUsage {
-            invoice: a.invoice_to_address.unwrap_or(false),
-            shipping: a.ship_to_address.unwrap_or(false),
+            invoice,
+            shipping,
             ..Default::default()
         },
         tags: vec![],
@@ -291,28 +308,196 @@ pub async fn get_private_customer(req: HttpRequest, state: web::Data<AppState>) 
 }
 
 async fn read(req: HttpRequest, state: web::Data<AppState>, private_only: bool) -> Result<HttpResponse, IcmError> {
-    let tenant = tenant_named(&state, base(&req).site).await?;
-    let (caller, account) = super::auth::caller_with_account(&state, &req, &tenant).await?;
+    let (caller, account) = own_profile(&req, &state, private_only).await?;
+    Ok(caller.stamp(profile_response(&account)))
+}
+
+/// The caller and their account, if `{customer}` names it (`-` or its number) and, for
+/// `privatecustomers`, it is a private customer; otherwise 404.
+async fn own_profile(
+    req: &HttpRequest,
+    state: &AppState,
+    private_only: bool,
+) -> Result<(super::auth::Caller, OwnAccount), IcmError> {
+    let tenant = tenant_named(state, base(req).site).await?;
+    let (caller, account) = super::auth::caller_with_account(state, req, &tenant).await?;
     let key = req.match_info().get("customer").unwrap_or_default();
-    if key != "-" && key != account.customer.number.as_str() {
+    if (key != "-" && key != account.customer.number.as_str()) || (private_only && account.customer.is_business()) {
         return Err(IcmError::customer_not_found());
     }
-    Ok(caller.stamp(match &account.customer.kind {
-        CustomerKind::Private => HttpResponse::Ok().json(private_customer_ro(&account)),
-        CustomerKind::Business(_) if private_only => return Err(IcmError::customer_not_found()),
-        CustomerKind::Business(company) => HttpResponse::Ok().json(SmbCustomerRo {
-            type_: "SMBCustomer",
-            customer_type: "SMB",
-            customer_no: account.customer.number.as_str().to_owned(),
-            company_name: company.name.clone(),
-            company_name2: company.name2.clone(),
-            taxation_id: company.tax_id.clone(),
-            industry: company.industry.clone(),
-            description: company.description.clone(),
-            preferred_invoice_to_address: preferred(&account, |u| u.preferred_invoice),
-            preferred_ship_to_address: preferred(&account, |u| u.preferred_shipping),
-        }),
-    }))
+    Ok((caller, account))
+}
+
+/// `PrivateCustomerRO` or `SMBCustomerRO` with the profile's `ETag`.
+fn profile_response(account: &OwnAccount) -> HttpResponse {
+    let res = tagged(HttpResponse::Ok(), account.customer.version);
+    match &account.customer.kind {
+        CustomerKind::Private => with(res, private_customer_ro(account)),
+        CustomerKind::Business(company) => with(
+            res,
+            SmbCustomerRo {
+                type_: "SMBCustomer",
+                customer_type: "SMB",
+                customer_no: account.customer.number.as_str().to_owned(),
+                company_name: company.name.clone(),
+                company_name2: company.name2.clone(),
+                taxation_id: company.tax_id.clone(),
+                industry: company.industry.clone(),
+                description: company.description.clone(),
+                preferred_invoice_to_address: preferred(account, |u| u.preferred_invoice),
+                preferred_ship_to_address: preferred(account, |u| u.preferred_shipping),
+            },
+        ),
+    }
+}
+
+fn with(mut res: actix_web::HttpResponseBuilder, body: impl serde::Serialize) -> HttpResponse {
+    res.json(body)
+}
+
+/// Updates the profile of the current customer.
+#[utoipa::path(put, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}", tag = "customers",
+    request_body = CustomerUpdateRo,
+    params(("CustomerKey" = String, Path, description = "`-` for the current customer, or its customer number"),
+           ("If-Match" = Option<String>, Header, description = "The `ETag` read; a changed profile answers 412")),
+    responses((status = 200, description = "The updated PrivateCustomerRO or SMBCustomerRO"),
+              (status = 400, description = "`error-key` customer.missing_fields.error or customer.invalid_fields.error"),
+              (status = 401, description = "Missing or invalid credentials"),
+              (status = 404, description = "Not the caller's customer"),
+              (status = 412, description = "The profile changed since the `If-Match` version")),
+    security(("basicAuth" = []), ("authToken" = []), ("bearerAuth" = [])))]
+pub async fn update_customer(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    update(req, payload, state, false)
+        .await
+        .unwrap_or_else(IcmError::into_response)
+}
+
+/// Updates the profile of the current private customer.
+#[utoipa::path(put, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/privatecustomers/{CustomerKey}",
+    tag = "customers", request_body = CustomerUpdateRo,
+    params(("CustomerKey" = String, Path, description = "`-` for the current customer, or its customer number"),
+           ("If-Match" = Option<String>, Header, description = "The `ETag` read; a changed profile answers 412")),
+    responses((status = 200, description = "The updated customer", body = PrivateCustomerRo),
+              (status = 400, description = "`error-key` customer.missing_fields.error or customer.invalid_fields.error"),
+              (status = 401, description = "Missing or invalid credentials"),
+              (status = 404, description = "Not the caller's customer, or not a private customer"),
+              (status = 412, description = "The profile changed since the `If-Match` version")),
+    security(("basicAuth" = []), ("authToken" = []), ("bearerAuth" = [])))]
+pub async fn update_private_customer(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    update(req, payload, state, true)
+        .await
+        .unwrap_or_else(IcmError::into_response)
+}
+
+async fn update(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    private_only: bool,
+) -> Result<HttpResponse, IcmError> {
+    let (caller, account) = own_profile(&req, &state, private_only).await?;
+    let who = caller.principal()?;
+    let dto: CustomerUpdateRo = body::json(&req, payload, state.limits.max_body_bytes).await?;
+    let business = account.customer.is_business();
+    let edit = |current: &OwnAccount| parse_profile(&dto, current, business);
+    let updated = state
+        .services
+        .profile
+        .update_profile(&who, if_match(&req), edit)
+        .await?;
+    Ok(caller.stamp(profile_response(&updated)))
+}
+
+/// The profile a `PUT` leaves: the editable fields of the body replace the stored ones
+/// (private customers: the person fields; business customers: the company fields).
+fn parse_profile(dto: &CustomerUpdateRo, current: &OwnAccount, business: bool) -> Result<ProfileChange, IcmError> {
+    let text = |field: &str, v: &Option<String>| {
+        optional_text(v.as_deref(), TextLimit::SHORT).map_err(|e| IcmError::field(INVALID, field, e))
+    };
+    let required = |field: &str, v: &Option<String>| {
+        required_text(v.as_deref().unwrap_or_default(), TextLimit::SHORT)
+            .map_err(|e| IcmError::field(if e == ValueError::Missing { MISSING } else { INVALID }, field, e))
+    };
+    let (person, email, company) = if business {
+        let company = Company {
+            name: required("companyName", &dto.company_name)?,
+            name2: text("companyName2", &dto.company_name2)?,
+            tax_id: text("taxationID", &dto.taxation_id)?,
+            industry: text("industry", &dto.industry)?,
+            description: optional_text(dto.description.as_deref(), TextLimit::LONG)
+                .map_err(|e| IcmError::field(INVALID, "description", e))?,
+        };
+        (current.user.person.clone(), current.user.email.clone(), Some(company))
+    } else {
+        let person = PersonData {
+            title: text("title", &dto.title)?,
+            salutation: current.user.person.salutation.clone(),
+            first_name: Some(required("firstName", &dto.first_name)?),
+            last_name: Some(required("lastName", &dto.last_name)?),
+            phone_home: text("phoneHome", &dto.phone_home)?,
+            phone_mobile: text("phoneMobile", &dto.phone_mobile)?,
+            phone_business: text("phoneBusiness", &dto.phone_business)?,
+            fax: text("fax", &dto.fax)?,
+            birthday: dto
+                .birthday
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| parse_birthday(s).ok_or_else(|| IcmError::bad(INVALID, "The field 'birthday' is not a date.")))
+                .transpose()?,
+            preferred_language: dto
+                .preferred_language
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| LanguageTag::parse(s).map_err(|e| IcmError::field(INVALID, "preferredLanguage", e)))
+                .transpose()?,
+            preferred_currency: current.user.person.preferred_currency,
+        };
+        let email = Email::parse(dto.email.as_deref().unwrap_or_default())
+            .map_err(|e| IcmError::field(if e == ValueError::Missing { MISSING } else { INVALID }, "email", e))?;
+        (person, email, None)
+    };
+    let pick = |field: &str, r: &Option<AddressRefRo>| -> Result<Option<AddressId>, IcmError> {
+        let Some(key) = r.as_ref().and_then(AddressRefRo::key) else {
+            return Ok(None);
+        };
+        current
+            .addresses
+            .iter()
+            .find(|a| a.public_id.as_str() == key)
+            .map(|a| Some(a.id))
+            .ok_or_else(|| {
+                IcmError::bad(
+                    INVALID,
+                    format!("The field '{field}' names no address of the customer."),
+                )
+            })
+    };
+    Ok(ProfileChange {
+        person,
+        email,
+        company,
+        custom: current.customer.custom.clone(),
+        preferred_invoice: pick("preferredInvoiceToAddress", &dto.preferred_invoice_to_address)?,
+        preferred_shipping: pick("preferredShipToAddress", &dto.preferred_ship_to_address)?,
+    })
+}
+
+impl From<ProfileError> for IcmError {
+    fn from(e: ProfileError) -> Self {
+        match e {
+            ProfileError::NotFound => IcmError::customer_not_found(),
+            ProfileError::Stale => IcmError::new(
+                StatusCode::PRECONDITION_FAILED,
+                None,
+                "The customer was changed since the version given in If-Match.",
+            ),
+            ProfileError::Store(e) => super::auth::internal(e),
+        }
+    }
 }
 
 fn private_customer_ro(account: &OwnAccount) -> PrivateCustomerRo {

@@ -204,4 +204,51 @@ pub struct LinkRo {
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relation: Option<&'static str>,
+    /// The key of the linked item (e.g. `{CustomerAddressKey}`), in collections.
+    #[serde(rename = "itemId", skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
+}
+
+/// A reference to an address in a profile update: its `urn` (as the PWA sends it) or `id`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct AddressRefRo {
+    #[schema(example = "urn:address:customer:1234567890:0987654321")]
+    pub urn: Option<String>,
+    pub id: Option<String>,
+}
+
+impl AddressRefRo {
+    /// The address key: the `id`, or the last segment of the `urn`.
+    pub fn key(&self) -> Option<&str> {
+        self.id
+            .as_deref()
+            .or_else(|| self.urn.as_deref().and_then(|u| u.rsplit(':').next()))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+    }
+}
+
+/// The body of a profile update (`PrivateCustomerRO` or `SMBCustomerRO`): the editable
+/// fields; read-only ones (`customerNo`, `login`, `type`, …) are ignored, as ICM does.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerUpdateRo {
+    pub title: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub birthday: Option<String>,
+    pub phone_home: Option<String>,
+    pub phone_business: Option<String>,
+    pub phone_mobile: Option<String>,
+    pub fax: Option<String>,
+    pub preferred_language: Option<String>,
+    pub company_name: Option<String>,
+    pub company_name2: Option<String>,
+    #[serde(rename = "taxationID")]
+    pub taxation_id: Option<String>,
+    pub industry: Option<String>,
+    pub description: Option<String>,
+    pub preferred_invoice_to_address: Option<AddressRefRo>,
+    pub preferred_ship_to_address: Option<AddressRefRo>,
 }

@@ -40,6 +40,14 @@ impl IcmError {
         Self::bad(key, message)
     }
 
+    /// The same error under another documented key (bad bodies of address routes).
+    pub fn with_key(mut self, key: &'static str) -> Self {
+        if self.key.is_some() {
+            self.key = Some(key);
+        }
+        self
+    }
+
     /// 404 for a customer the caller cannot see (never confirms existence).
     pub fn customer_not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, None, "Customer not found.")

@@ -2,6 +2,7 @@
 //! `/INTERSHOP/rest/{serverGroup}/{site}/{app}`; the site names the tenant and the app
 //! segment may carry matrix parameters (`-;loc=en_US;cur=USD`).
 
+mod addresses;
 mod auth;
 mod credentials;
 mod customers;
@@ -35,12 +36,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/customers/{customer}")
                     .route(web::get().to(customers::get_customer))
+                    .route(web::put().to(customers::update_customer))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/privatecustomers/{customer}")
                     .route(web::get().to(customers::get_private_customer))
+                    .route(web::put().to(customers::update_private_customer))
                     .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource([
+                    "/customers/{customer}/addresses",
+                    "/privatecustomers/{customer}/addresses",
+                ])
+                .route(web::get().to(addresses::list))
+                .route(web::post().to(addresses::create))
+                .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource([
+                    "/customers/{customer}/addresses/{address}",
+                    "/privatecustomers/{customer}/addresses/{address}",
+                ])
+                .route(web::get().to(addresses::get))
+                .route(web::put().to(addresses::update))
+                .route(web::delete().to(addresses::delete))
+                .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/security/reminder")
@@ -107,9 +129,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
          description = "Compatible subset of ICM 7.10 `customer` and ICM authentication REST APIs. \
                         Errors: HTTP status plus an `error-key` response header and a plain-text message."),
     paths(security::reminder, security::password, credentials::private_customer_password, credentials::user_password, credentials::private_customer_login, credentials::user_login, token::token, token::token_logout, token::logout, customers::create_customer, customers::create_private_customer, customers::get_customer,
-          customers::get_private_customer),
+          customers::get_private_customer, customers::update_customer, customers::update_private_customer,
+          addresses::list, addresses::create, addresses::get, addresses::update, addresses::delete),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
-                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
+                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
     modifiers(&BasicAuth),
 )]
 pub struct IcmApi;

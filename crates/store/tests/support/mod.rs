@@ -158,7 +158,7 @@ fn full_user(login: &str) -> NewUser {
     }
 }
 
-fn full_address() -> NewAddress {
+pub fn full_address() -> NewAddress {
     let mut custom = serde_json::Map::new();
     custom.insert("dock".into(), json!(7));
     NewAddress {
@@ -199,7 +199,7 @@ fn full_address() -> NewAddress {
     }
 }
 
-fn sparse_address() -> NewAddress {
+pub fn sparse_address() -> NewAddress {
     NewAddress {
         public_id: public_id(),
         data: AddressData {

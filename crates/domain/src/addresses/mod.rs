@@ -1,4 +1,9 @@
-//! Addresses: the superset of the five dialects' address fields, owned by a customer.
+//! Addresses: the superset of the five dialects' address fields, owned by a customer,
+//! and the address book rules every dialect shares (see [`book`]).
+
+mod book;
+
+pub use book::{check_address, AddressBook, AddressError, AddressField, AddressLimits, Created, OnDuplicate};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -69,12 +74,56 @@ pub struct NewAddress {
     pub data: AddressData,
 }
 
-/// Address persistence. Every call is scoped to a tenant and a customer.
+/// What became of a conditional delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressDeletion {
+    Deleted,
+    /// The address changed (or vanished) since the version the caller read.
+    Changed,
+    /// It is the customer's only address and the caller asked to keep the last one.
+    LastAddress,
+}
+
+/// Address persistence. Every call is scoped to a tenant and a customer, so an id of
+/// another customer or tenant is simply not found.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait AddressRepository: Send + Sync {
     /// The customer's addresses in a stable order (creation order).
     async fn list_for_customer(&self, tenant: TenantId, customer: CustomerId) -> Result<Vec<Address>, StoreError>;
+    /// Adds an address unless the customer already has `max` of them (then `None`). A
+    /// preferred address takes the preference from the customer's other addresses in
+    /// the same transaction.
+    async fn add_address(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        new: NewAddress,
+        max: usize,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Address>, StoreError>;
+    /// Replaces the address's data if it still has version `expected` (else `None`),
+    /// moving the preferences as [`AddressRepository::add_address`] does.
+    async fn update_address(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        id: AddressId,
+        expected: i64,
+        data: AddressData,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Address>, StoreError>;
+    /// Deletes the address if it still has version `expected`; with `keep_last` the
+    /// customer's only address stays. The deletion is recorded for the admin views.
+    async fn delete_address(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        id: AddressId,
+        expected: i64,
+        keep_last: bool,
+        now: DateTime<Utc>,
+    ) -> Result<AddressDeletion, StoreError>;
 }
 
 /// Makes the preferred flags consistent: a preferred address must be usable for that

@@ -1,0 +1,179 @@
+//! Profile writes of the logged-in customer: the profile change (customer, user and
+//! preferred addresses in one transaction) and the deletion of an account.
+
+use chrono::{DateTime, Utc};
+use clientele_domain::addresses::AddressUsage;
+use clientele_domain::customers::{CustomerStatus, Erasure, ProfileChange};
+use clientele_domain::ids::{CustomerId, TenantId, UserId};
+use diesel::prelude::*;
+
+use crate::addresses::AddressConnection;
+use crate::connection::DbConnection;
+use crate::encoding::{db_time, object_text};
+use crate::errors::DbError;
+use crate::schema::{addresses, cost_centers, custom_attributes, customers, payment_instruments, users};
+use crate::users::PersonFields;
+
+/// Writes `change` if the customer still has version `expected`; `false` otherwise.
+pub(crate) fn update(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    user: UserId,
+    expected: i64,
+    change: &ProfileChange,
+    at: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let now = db_time(at);
+    let (t, cu) = (tenant.get(), customer.get());
+    write_tx!(conn, |c| {
+        let the_customer = customers::table
+            .filter(customers::tenant_id.eq(t))
+            .filter(customers::id.eq(cu))
+            .filter(customers::status.ne(CustomerStatus::Deleted.code()));
+        let moved = diesel::update(the_customer.filter(customers::version.eq(expected)))
+            .set((
+                customers::custom.eq(object_text(&change.custom)),
+                customers::updated_at.eq(now),
+                customers::version.eq(customers::version + 1),
+            ))
+            .execute(c)?;
+        if moved == 0 {
+            return Ok(false);
+        }
+        if let Some(co) = &change.company {
+            diesel::update(the_customer.filter(customers::kind.eq("business")))
+                .set((
+                    customers::company_name.eq(&co.name),
+                    customers::company_name2.eq(co.name2.as_deref()),
+                    customers::tax_id.eq(co.tax_id.as_deref()),
+                    customers::industry.eq(co.industry.as_deref()),
+                    customers::description.eq(co.description.as_deref()),
+                ))
+                .execute(c)?;
+        }
+        diesel::update(
+            users::table
+                .filter(users::tenant_id.eq(t))
+                .filter(users::customer_id.eq(cu))
+                .filter(users::id.eq(user.get())),
+        )
+        .set((
+            PersonFields::new(&change.person),
+            users::email.eq(change.email.as_str()),
+            users::updated_at.eq(now),
+            users::version.eq(users::version + 1),
+        ))
+        .execute(c)?;
+        let mine = addresses::table
+            .filter(addresses::tenant_id.eq(t))
+            .filter(addresses::customer_id.eq(cu));
+        if let Some(id) = change.preferred_invoice {
+            let changed = diesel::update(
+                mine.filter(addresses::id.eq(id.get())).filter(
+                    addresses::preferred_invoice
+                        .eq(false)
+                        .or(addresses::usage_invoice.eq(false)),
+                ),
+            )
+            .set((
+                addresses::preferred_invoice.eq(true),
+                addresses::usage_invoice.eq(true),
+                addresses::version.eq(addresses::version + 1),
+            ))
+            .execute(c)?;
+            if changed > 0 {
+                let claim = AddressUsage {
+                    preferred_invoice: true,
+                    ..Default::default()
+                };
+                c.take_preferences(tenant, cu, id.get(), &claim)?;
+            }
+        }
+        if let Some(id) = change.preferred_shipping {
+            let changed = diesel::update(
+                mine.filter(addresses::id.eq(id.get())).filter(
+                    addresses::preferred_shipping
+                        .eq(false)
+                        .or(addresses::usage_shipping.eq(false)),
+                ),
+            )
+            .set((
+                addresses::preferred_shipping.eq(true),
+                addresses::usage_shipping.eq(true),
+                addresses::version.eq(addresses::version + 1),
+            ))
+            .execute(c)?;
+            if changed > 0 {
+                let claim = AddressUsage {
+                    preferred_shipping: true,
+                    ..Default::default()
+                };
+                c.take_preferences(tenant, cu, id.get(), &claim)?;
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// Deletes the user row (its sessions, codes, password history, payment instruments and
+/// custom attributes go with it by foreign key); when no user of the customer remains,
+/// the customer is marked deleted and loses its addresses, cost centers, payment
+/// instruments and custom data. Both deletions are recorded.
+pub(crate) fn erase_user(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    user: UserId,
+    at: DateTime<Utc>,
+) -> Result<Erasure, DbError> {
+    let now = db_time(at);
+    let (t, cu) = (tenant.get(), customer.get());
+    write_tx!(conn, |c| {
+        let of_customer = users::table
+            .filter(users::tenant_id.eq(t))
+            .filter(users::customer_id.eq(cu));
+        let gone = diesel::delete(of_customer.filter(users::id.eq(user.get()))).execute(c)?;
+        if gone == 0 {
+            return Err(DbError::Missing("user"));
+        }
+        c.record_deletion(tenant, "user", user.get(), cu, now)?;
+        let remaining: i64 = of_customer.count().get_result(c)?;
+        if remaining > 0 {
+            return Ok(Erasure { customer_erased: false });
+        }
+        diesel::delete(
+            addresses::table
+                .filter(addresses::tenant_id.eq(t))
+                .filter(addresses::customer_id.eq(cu)),
+        )
+        .execute(c)?;
+        diesel::delete(
+            cost_centers::table
+                .filter(cost_centers::tenant_id.eq(t))
+                .filter(cost_centers::customer_id.eq(cu)),
+        )
+        .execute(c)?;
+        diesel::delete(
+            payment_instruments::table
+                .filter(payment_instruments::tenant_id.eq(t))
+                .filter(payment_instruments::customer_id.eq(cu)),
+        )
+        .execute(c)?;
+        diesel::delete(custom_attributes::table.filter(custom_attributes::customer_id.eq(cu))).execute(c)?;
+        diesel::update(
+            customers::table
+                .filter(customers::tenant_id.eq(t))
+                .filter(customers::id.eq(cu)),
+        )
+        .set((
+            customers::status.eq(CustomerStatus::Deleted.code()),
+            customers::custom.eq("{}"),
+            customers::updated_at.eq(now),
+            customers::version.eq(customers::version + 1),
+        ))
+        .execute(c)?;
+        c.record_deletion(tenant, "customer", cu, cu, now)?;
+        Ok(Erasure { customer_erased: true })
+    })
+}
