@@ -282,6 +282,7 @@ for BACKEND in "${BACKENDS[@]}"; do
 
     PROFILE_RPS=null SIGNUP_RPS=null PROFILE_ERRORS=null SIGNUP_ERRORS=null PRODUCT_HWM_KIB=""
     TOKEN_RPS=null TOKEN_ERRORS=null LOGIN_RPS=null TOKEN_P99_IDLE=null TOKEN_P99_STORM=null
+    LIST_RPS=null LIST_ERRORS=null UPDATE_RPS=null UPDATE_ERRORS=null
     if [ "$BENCH_FLOOR_ONLY" != 1 ]; then
         run_wrk product_profile_read_token "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-" \
             -H "authentication-token: $TOKEN"
@@ -312,6 +313,27 @@ for BACKEND in "${BACKENDS[@]}"; do
             -H "authentication-token: $TOKEN"
         TOKEN_P99_STORM=$P99
         wait "$STORM_PID" || true
+        # The address book last: the account read of the token reads above stays as small
+        # as in earlier runs.
+        # Nine more addresses, so "list my addresses" reads ten.
+        for i in $(seq 2 10); do
+            code=$(curl -s -o "$WORK/address.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+                -H "authentication-token: $TOKEN" \
+                --data "{\"firstName\":\"Bench\",\"lastName\":\"Mark\",\"addressLine1\":\"Hauptstr. $i\",\"postalCode\":\"10115\",\"city\":\"Berlin\",\"countryCode\":\"DE\"}" \
+                "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-/addresses")
+            [ "$code" = 201 ] || die "adding address $i answered $code: $(head -c 500 "$WORK/address.out")"
+        done
+        ADDRESS_ID=$(curl -s -H "Authorization: Bearer $TOKEN" "$PRODUCT/customer/$TENANT/me/addresses" |
+            sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -n 1)
+        [ -n "$ADDRESS_ID" ] || die "listing the addresses returned no id"
+        run_wrk product_list_10_addresses "$PRODUCT/customer/$TENANT/me/addresses" \
+            -H "Authorization: Bearer $TOKEN"
+        LIST_RPS=$OK_RPS
+        LIST_ERRORS=$((NON2XX + SOCKERR))
+        run_wrk product_update_address "$PRODUCT/customer/$TENANT/me/addresses/$ADDRESS_ID" \
+            -H "Authorization: Bearer $TOKEN" -s "$ROOT/benches/wrk/patch_address.lua"
+        UPDATE_RPS=$OK_RPS
+        UPDATE_ERRORS=$((NON2XX + SOCKERR))
         PRODUCT_HWM_KIB=$(vm_kib "$PRODUCT_PID" VmHWM)
         stop "$PRODUCT_PID"
     fi
@@ -333,6 +355,10 @@ for BACKEND in "${BACKENDS[@]}"; do
     LOGINS_VS_VERIFY=$(ratio "${LOGIN_RPS:-null}" "$VERIFIES")
     STORM_P99_RATIO=$(ratio "${TOKEN_P99_STORM:-null}" "${TOKEN_P99_IDLE:-null}")
     TOKEN_VS_HELLO=$(ratio "$TOKEN_RPS" "$HELLO_RPS")
+    LIST_VS_HELLO=$(ratio "$LIST_RPS" "$HELLO_RPS")
+    UPDATE_VS_HELLO=$(ratio "$UPDATE_RPS" "$HELLO_RPS")
+    printf '{"backend":"%s","target":"summary_addresses","list_10_addresses_vs_hello":%s,"update_address_vs_hello":%s,"list_10_addresses_rps":%s,"update_address_rps":%s,"list_errors":%s,"update_errors":%s}\n' \
+        "$BACKEND" "$LIST_VS_HELLO" "$UPDATE_VS_HELLO" "$LIST_RPS" "$UPDATE_RPS" "$LIST_ERRORS" "$UPDATE_ERRORS" >>"$RESULTS"
     printf '{"backend":"%s","target":"summary_token","token_profile_read_vs_pk_floor":%s,"token_profile_read_vs_hello":%s,"token_profile_read_rps":%s,"token_profile_read_errors":%s,"logins_vs_raw_argon2_verify":%s,"token_read_p99_storm_vs_idle":%s}\n' \
         "$BACKEND" "$TOKEN_VS_PK" "$TOKEN_VS_HELLO" "$TOKEN_RPS" "$TOKEN_ERRORS" "$LOGINS_VS_VERIFY" "$STORM_P99_RATIO" >>"$RESULTS"
     printf '{"backend":"%s","target":"summary","profile_read_vs_pk_floor":%s,"profile_read_vs_hello":%s,"signups_vs_raw_argon2":%s,"profile_read_vs_raw_argon2_verify":%s,"peak_rss_mib":%s,"floor_peak_rss_mib":%s,"profile_read_rps":%s,"signups_per_sec":%s,"floor_pk_rps":%s,"floor_hello_rps":%s,"raw_argon2_hashes_per_sec":%s,"raw_argon2_verifies_per_sec":%s,"profile_read_errors":%s,"signup_errors":%s,"product_measured":%s,"commit":"%s","cores":%s,"loadavg_before":"%s"}\n' \
@@ -354,14 +380,20 @@ for BACKEND in "${BACKENDS[@]}"; do
             "profile read (token) / floor hello:" "$TOKEN_VS_HELLO" \
             "logins/s / raw argon2id verifies/s (target >= 0.9):" "$LOGINS_VS_VERIFY" \
             "token read p99 during login storm / idle p99 (target < 2):" "$STORM_P99_RATIO" \
+            "list my 10 addresses (Emporix) / floor hello:" "$LIST_VS_HELLO" \
+            "update one address (Emporix PATCH) / floor hello:" "$UPDATE_VS_HELLO" \
             "profile read (Basic auth) / floor pk read:" "$PROFILE_VS_PK" \
             "profile read / floor hello:" "$PROFILE_VS_HELLO" \
             "profile read / raw argon2id verifies/s (its real ceiling):" "$PROFILE_VS_VERIFY" \
             "sign-ups/s ($SIGNUP_RPS) / raw argon2id hashes/s:" "$SIGNUPS_VS_ARGON2" \
             "product peak RSS (VmHWM), MiB:" "$PEAK_RSS_MIB (floor: $FLOOR_RSS_MIB)"
-        echo "errors: profile read $PROFILE_ERRORS, token profile read $TOKEN_ERRORS, sign-up $SIGNUP_ERRORS"
+        echo "errors: profile read $PROFILE_ERRORS, token profile read $TOKEN_ERRORS, sign-up $SIGNUP_ERRORS, address list $LIST_ERRORS, address update $UPDATE_ERRORS"
         if [ "$TOKEN_ERRORS" != 0 ]; then
             log "FAIL $BACKEND: the product answered $TOKEN_ERRORS token profile reads with an error"
+            FAILED=1
+        fi
+        if [ "$LIST_ERRORS" != 0 ] || [ "$UPDATE_ERRORS" != 0 ]; then
+            log "FAIL $BACKEND: address list/update answered $LIST_ERRORS/$UPDATE_ERRORS errors"
             FAILED=1
         fi
         if [ "$PROFILE_ERRORS" != 0 ]; then

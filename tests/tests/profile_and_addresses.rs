@@ -627,7 +627,11 @@ async fn nobody_reaches_another_customers_profile_or_addresses() {
             format!("{ICM}/customers/{b_number}/addresses"),
             format!("{ICM}/customers/{b_number}/addresses/{b_address}"),
         ] {
-            assert_eq!(s.get(&path, &[icm]).await.status, 404, "{backend} {path}");
+            let r = s.get(&path, &[icm]).await;
+            assert_eq!(r.status, 404, "{backend} {path}");
+            if path.contains("/addresses") {
+                assert_eq!(key(&r), Some("customer.address.not_found.error"), "{backend} {path}");
+            }
         }
         let r = s
             .send_json(

@@ -41,6 +41,23 @@ async fn openapi_documents_and_docs_page_are_served_without_internet() {
     assert!(icm["components"]["schemas"]["PrivateCustomerRo"].is_object());
     let emporix = s.get("/openapi/emporix.json", &[]).await.json();
     assert!(emporix["paths"]["/customer/{tenant}/signup"]["post"].is_object());
+    let address = &icm["paths"]
+        ["/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/addresses/{CustomerAddressKey}"];
+    for method in ["get", "put", "delete"] {
+        assert!(address[method].is_object(), "ICM address {method}");
+    }
+    assert!(
+        icm["paths"]["/INTERSHOP/rest/{serverGroup}/{site}/{app}/privatecustomers/{CustomerKey}"]["put"].is_object()
+    );
+    for (path, method) in [
+        ("/customer/{tenant}/me", "patch"),
+        ("/customer/{tenant}/me", "delete"),
+        ("/customer/{tenant}/me/addresses", "post"),
+        ("/customer/{tenant}/me/addresses/{addressId}", "patch"),
+        ("/customer/{tenant}/me/addresses/{addressId}/tags", "delete"),
+    ] {
+        assert!(emporix["paths"][path][method].is_object(), "Emporix {method} {path}");
+    }
     assert_eq!(s.get("/openapi/nothing.json", &[]).await.status, 404);
     let page = s.get("/docs", &[]).await;
     assert_eq!(page.status, 200);

@@ -223,6 +223,7 @@ pub struct ProfileService {
     users: Arc<dyn UserRepository>,
     addresses: Arc<dyn AddressRepository>,
     clock: Arc<dyn Clock>,
+    writers: crate::locks::CustomerLocks,
 }
 
 /// How often a profile write without a client version is retried after a concurrent one
@@ -241,6 +242,7 @@ impl ProfileService {
             users,
             addresses,
             clock,
+            writers: Default::default(),
         }
     }
 
@@ -256,6 +258,7 @@ impl ProfileService {
     where
         E: From<ProfileError>,
     {
+        let _turn = self.writers.lock(who.tenant, who.customer).await;
         for _ in 0..UNCONDITIONAL_ATTEMPTS {
             let current = self.own_account(who).await?;
             let version = current.customer.version;

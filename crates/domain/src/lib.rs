@@ -11,6 +11,7 @@ pub mod error;
 pub mod housekeeping;
 pub mod identity;
 pub mod ids;
+pub mod locks;
 pub mod mail;
 pub mod payments;
 pub mod tenants;

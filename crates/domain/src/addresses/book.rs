@@ -9,6 +9,7 @@
 //!   [`AddressLimits::max_per_customer`] addresses.
 //! - Every write names the version it read; a stale one changes nothing (`Stale`).
 //!   Writes without a client version retry on a concurrent change, so they still win.
+//!   Within an instance, writes of one customer queue up first ([`CustomerLocks`]).
 //! - Ids are looked up within the caller's customer only: another customer's id, another
 //!   tenant's id and a guessed id are all `NotFound`.
 
@@ -18,6 +19,7 @@ use super::{Address, AddressData, AddressDeletion, AddressRepository, NewAddress
 use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::identity::{IdGenerator, Principal};
+use crate::locks::CustomerLocks;
 use crate::values::{parse_postal_code, postal_code_required, ValueError};
 
 /// How many times a write without a client version is retried after a concurrent change:
@@ -132,6 +134,7 @@ pub struct AddressBook {
     ids: Arc<dyn IdGenerator>,
     clock: Arc<dyn Clock>,
     limits: AddressLimits,
+    writers: CustomerLocks,
 }
 
 impl AddressBook {
@@ -146,6 +149,7 @@ impl AddressBook {
             ids,
             clock,
             limits,
+            writers: CustomerLocks::default(),
         }
     }
 
@@ -174,6 +178,7 @@ impl AddressBook {
         on_duplicate: OnDuplicate,
     ) -> Result<Created, AddressError> {
         check_address(&mut data, &self.limits)?;
+        let _turn = self.writers.lock(who.tenant, who.customer).await;
         let existing = self.list(who).await?;
         if on_duplicate == OnDuplicate::ReturnExisting {
             if let Some(same) = existing.iter().find(|a| same_content(&a.data, &data)) {
@@ -219,6 +224,7 @@ impl AddressBook {
     where
         E: From<AddressError>,
     {
+        let _turn = self.writers.lock(who.tenant, who.customer).await;
         for _ in 0..UNCONDITIONAL_ATTEMPTS {
             let current = self.get(who, id).await?;
             if expected.is_some_and(|v| v != current.version) {
@@ -262,6 +268,7 @@ impl AddressBook {
         expected: Option<i64>,
         keep_last: bool,
     ) -> Result<(), AddressError> {
+        let _turn = self.writers.lock(who.tenant, who.customer).await;
         for _ in 0..UNCONDITIONAL_ATTEMPTS {
             let current = self.get(who, id).await?;
             if expected.is_some_and(|v| v != current.version) {

@@ -148,6 +148,7 @@ pub fn parse_address(a: EmporixAddress, prefix: &str) -> Result<AddressData, Err
         (invoice, shipping) = (true, true);
     }
     let is_default = a.is_default.unwrap_or(false);
+    super::me::check_mixins(&f("mixins"), &a.mixins)?;
     Ok(AddressData {
         name: None,
         title: None,

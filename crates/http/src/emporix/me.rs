@@ -426,12 +426,7 @@ fn parse_profile(dto: CustomerPatchDto, current: &OwnAccount) -> Result<ProfileC
         }),
     };
     let custom = dto.mixins.unwrap_or_default();
-    if custom.len() > 100 || Value::Object(custom.clone()).to_string().len() > 16 * 1024 {
-        return Err(ErrorMessage::field(
-            "mixins",
-            ValueError::Malformed("at most 100 members and 16 KiB"),
-        ));
-    }
+    check_mixins("mixins", &custom)?;
     Ok(ProfileChange {
         person,
         email,
@@ -440,6 +435,17 @@ fn parse_profile(dto: CustomerPatchDto, current: &OwnAccount) -> Result<ProfileC
         preferred_invoice: None,
         preferred_shipping: None,
     })
+}
+
+/// Bounds client-defined `mixins`: at most 100 members and 16 KiB of JSON.
+pub(super) fn check_mixins(field: &str, mixins: &Map<String, Value>) -> Result<(), ErrorMessage> {
+    if mixins.len() > 100 || Value::Object(mixins.clone()).to_string().len() > 16 * 1024 {
+        return Err(ErrorMessage::field(
+            field,
+            ValueError::Malformed("at most 100 members and 16 KiB"),
+        ));
+    }
+    Ok(())
 }
 
 /// Deletes the customer's account: every token of it ends, its personal data and

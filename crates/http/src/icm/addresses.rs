@@ -85,7 +85,11 @@ async fn owner(state: &AppState, req: &HttpRequest) -> Result<(Caller, Principal
     let (caller, account) = caller_with_account(state, req, &tenant).await?;
     let key = req.match_info().get("customer").unwrap_or_default();
     if key != "-" && key != account.customer.number.as_str() {
-        return Err(IcmError::customer_not_found());
+        return Err(IcmError::new(
+            StatusCode::NOT_FOUND,
+            Some(NOT_FOUND),
+            "The customer was not found.",
+        ));
     }
     let who = caller.principal()?;
     Ok((caller, who, account))

@@ -330,29 +330,22 @@ async fn own_profile(
 
 /// `PrivateCustomerRO` or `SMBCustomerRO` with the profile's `ETag`.
 fn profile_response(account: &OwnAccount) -> HttpResponse {
-    let res = tagged(HttpResponse::Ok(), account.customer.version);
+    let mut res = tagged(HttpResponse::Ok(), account.customer.version);
     match &account.customer.kind {
-        CustomerKind::Private => with(res, private_customer_ro(account)),
-        CustomerKind::Business(company) => with(
-            res,
-            SmbCustomerRo {
-                type_: "SMBCustomer",
-                customer_type: "SMB",
-                customer_no: account.customer.number.as_str().to_owned(),
-                company_name: company.name.clone(),
-                company_name2: company.name2.clone(),
-                taxation_id: company.tax_id.clone(),
-                industry: company.industry.clone(),
-                description: company.description.clone(),
-                preferred_invoice_to_address: preferred(account, |u| u.preferred_invoice),
-                preferred_ship_to_address: preferred(account, |u| u.preferred_shipping),
-            },
-        ),
+        CustomerKind::Private => res.json(private_customer_ro(account)),
+        CustomerKind::Business(company) => res.json(SmbCustomerRo {
+            type_: "SMBCustomer",
+            customer_type: "SMB",
+            customer_no: account.customer.number.as_str().to_owned(),
+            company_name: company.name.clone(),
+            company_name2: company.name2.clone(),
+            taxation_id: company.tax_id.clone(),
+            industry: company.industry.clone(),
+            description: company.description.clone(),
+            preferred_invoice_to_address: preferred(account, |u| u.preferred_invoice),
+            preferred_ship_to_address: preferred(account, |u| u.preferred_shipping),
+        }),
     }
-}
-
-fn with(mut res: actix_web::HttpResponseBuilder, body: impl serde::Serialize) -> HttpResponse {
-    res.json(body)
 }
 
 /// Updates the profile of the current customer.
