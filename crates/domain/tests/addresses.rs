@@ -25,32 +25,11 @@ fn who() -> Principal {
 
 fn data(usage: AddressUsage) -> AddressData {
     AddressData {
-        name: None,
-        title: None,
-        salutation: None,
         first_name: Some("Anna".into()),
         last_name: Some("Meier".into()),
-        company_name: None,
-        company_name2: None,
-        street1: "Hauptstr. 1".into(),
-        street2: None,
-        street3: None,
-        post_box: None,
         postal_code: Some("10115".into()),
-        city: "Berlin".into(),
-        region_code: None,
-        region_name: None,
-        country: CountryCode::parse("DE").unwrap(),
-        phone_home: None,
-        phone_mobile: None,
-        phone_business: None,
-        fax: None,
-        email: None,
         usage,
-        tags: vec![],
-        labels: vec![],
-        external_id: None,
-        custom: Default::default(),
+        ..AddressData::new("Hauptstr. 1", "Berlin", CountryCode::parse("DE").unwrap())
     }
 }
 

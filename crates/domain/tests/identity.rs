@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use clientele_domain::addresses::{AddressData, AddressUsage, MockAddressRepository};
+use clientele_domain::addresses::{AddressData, MockAddressRepository};
 use clientele_domain::clock::MockClock;
 use clientele_domain::customers::*;
 use clientele_domain::error::{StoreError, UniqueRule};
@@ -46,32 +46,10 @@ fn hasher() -> Arc<MockPasswordHasher> {
 
 fn address() -> AddressData {
     AddressData {
-        name: None,
-        title: None,
-        salutation: None,
         first_name: Some("A".into()),
         last_name: Some("B".into()),
-        company_name: None,
-        company_name2: None,
-        street1: "Hauptstr. 1".into(),
-        street2: None,
-        street3: None,
-        post_box: None,
         postal_code: Some("10115".into()),
-        city: "Berlin".into(),
-        region_code: None,
-        region_name: None,
-        country: CountryCode::parse("DE").unwrap(),
-        phone_home: None,
-        phone_mobile: None,
-        phone_business: None,
-        fax: None,
-        email: None,
-        usage: AddressUsage::default(),
-        tags: vec![],
-        labels: vec![],
-        external_id: None,
-        custom: Default::default(),
+        ..AddressData::new("Hauptstr. 1", "Berlin", CountryCode::parse("DE").unwrap())
     }
 }
 

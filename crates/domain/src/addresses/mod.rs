@@ -54,6 +54,41 @@ pub struct AddressData {
     pub custom: serde_json::Map<String, serde_json::Value>,
 }
 
+impl AddressData {
+    /// An address with the fields every address has; the others empty, usable for
+    /// nothing yet (set `usage`).
+    pub fn new(street1: impl Into<String>, city: impl Into<String>, country: CountryCode) -> Self {
+        Self {
+            name: None,
+            title: None,
+            salutation: None,
+            first_name: None,
+            last_name: None,
+            company_name: None,
+            company_name2: None,
+            street1: street1.into(),
+            street2: None,
+            street3: None,
+            post_box: None,
+            postal_code: None,
+            city: city.into(),
+            region_code: None,
+            region_name: None,
+            country,
+            phone_home: None,
+            phone_mobile: None,
+            phone_business: None,
+            fax: None,
+            email: None,
+            usage: AddressUsage::default(),
+            tags: vec![],
+            labels: vec![],
+            external_id: None,
+            custom: Default::default(),
+        }
+    }
+}
+
 /// An address as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
@@ -163,32 +198,9 @@ mod tests {
 
     fn address(usage: AddressUsage) -> AddressData {
         AddressData {
-            name: None,
-            title: None,
-            salutation: None,
-            first_name: None,
-            last_name: None,
-            company_name: None,
-            company_name2: None,
-            street1: "Hauptstr. 1".into(),
-            street2: None,
-            street3: None,
-            post_box: None,
             postal_code: Some("10115".into()),
-            city: "Berlin".into(),
-            region_code: None,
-            region_name: None,
-            country: CountryCode::parse("DE").unwrap(),
-            phone_home: None,
-            phone_mobile: None,
-            phone_business: None,
-            fax: None,
-            email: None,
             usage,
-            tags: vec![],
-            labels: vec![],
-            external_id: None,
-            custom: Default::default(),
+            ..AddressData::new("Hauptstr. 1", "Berlin", CountryCode::parse("DE").unwrap())
         }
     }
 

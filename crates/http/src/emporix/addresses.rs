@@ -150,27 +150,14 @@ pub fn parse_address(a: EmporixAddress, prefix: &str) -> Result<AddressData, Err
     let is_default = a.is_default.unwrap_or(false);
     super::me::check_mixins(&f("mixins"), &a.mixins)?;
     Ok(AddressData {
-        name: None,
-        title: None,
-        salutation: None,
         first_name,
         last_name,
         company_name: text("companyName", a.company_name)?,
-        company_name2: None,
-        street1,
         street2: text("streetAppendix", a.street_appendix)?,
         street3: text("extraLine1", a.extra_line1)?,
-        post_box: None,
         postal_code: text("zipCode", a.zip_code)?,
-        city: required("city", a.city)?,
-        region_code: None,
         region_name: text("state", a.state)?,
-        country,
         phone_home: text("contactPhone", a.contact_phone)?,
-        phone_mobile: None,
-        phone_business: None,
-        fax: None,
-        email: None,
         usage: AddressUsage {
             invoice,
             shipping,
@@ -178,9 +165,8 @@ pub fn parse_address(a: EmporixAddress, prefix: &str) -> Result<AddressData, Err
             preferred_shipping: is_default && shipping,
         },
         tags: a.tags.into_iter().filter(|t| t != BILLING && t != SHIPPING).collect(),
-        labels: vec![],
-        external_id: None,
         custom: a.mixins,
+        ..AddressData::new(street1, required("city", a.city)?, country)
     })
 }
 
