@@ -718,3 +718,59 @@ async fn deleting_me_ends_the_account_and_frees_the_login() {
         s.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn a_business_customer_updates_its_company_profile() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        let company = json!({
+            "type": "SMBCustomer", "customerNo": "B-1", "companyName": "Müller GmbH", "taxationID": "DE123",
+            "user": {"firstName": "Max", "lastName": "Müller", "email": "max@example.com"},
+            "credentials": {"login": "max@example.com", "password": "correct horse battery"},
+            "address": {"firstName": "Max", "lastName": "Müller", "addressLine1": "Hauptstr. 1", "postalCode": "10115",
+                        "city": "Berlin", "countryCode": "DE"}
+        });
+        assert_eq!(s.post_json(&format!("{ICM}/customers"), &company).await.status, 201);
+        let token = s
+            .icm_password_grant("max@example.com", "correct horse battery")
+            .await
+            .access_token();
+        let auth = ("authentication-token", token.as_str());
+
+        let current = s.get(&format!("{ICM}/customers/-"), &[auth]).await;
+        assert_eq!(current.json()["type"], "SMBCustomer");
+        let etag = current.header("etag").unwrap().to_owned();
+        let mut body = current.json();
+        body["companyName"] = json!("Müller & Söhne GmbH");
+        body["industry"] = json!("Retail");
+        let r = s
+            .send_json(
+                "PUT",
+                &format!("{ICM}/customers/B-1"),
+                &body,
+                &[auth, ("if-match", &etag)],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        assert_eq!(r.json()["companyName"], "Müller & Söhne GmbH");
+        assert_eq!(r.json()["industry"], "Retail");
+        assert_eq!(r.json()["taxationID"], "DE123");
+        // The person data of the user stays; a company without a name is refused.
+        assert_eq!(
+            s.get("/customer/demo/me", &[("authorization", &format!("Bearer {token}"))])
+                .await
+                .json()["firstName"],
+            "Max"
+        );
+        body["companyName"] = json!(" ");
+        let r = s.send_json("PUT", &format!("{ICM}/customers/-"), &body, &[auth]).await;
+        assert_eq!(r.status, 400, "{backend}: {}", r.text());
+        assert_eq!(key(&r), Some("customer.missing_fields.error"));
+        // A business customer is not a private customer.
+        let r = s
+            .send_json("PUT", &format!("{ICM}/privatecustomers/-"), &body, &[auth])
+            .await;
+        assert_eq!(r.status, 404, "{backend}");
+        s.stop().await;
+    }
+}
