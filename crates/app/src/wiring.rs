@@ -16,6 +16,7 @@ use clientele_domain::identity::{
     ActivationService, Authenticator, CodeMail, CodePurpose, CredentialsService, EmailChangeService, LockoutPolicy,
     MailLink, PasswordResetService, SessionPolicy, SessionService, SignUpService,
 };
+use clientele_domain::roles::OrganizationService;
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
 use clientele_http::rate_limit::RateLimiter;
@@ -194,6 +195,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             ),
         },
         profile: ProfileService::new(repo.clone(), repo.clone(), repo.clone(), clock.clone()),
+        organization: OrganizationService::new(repo.clone()),
         addresses: AddressBook::new(
             repo,
             ids.clone(),

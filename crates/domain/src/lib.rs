@@ -14,6 +14,7 @@ pub mod ids;
 pub mod locks;
 pub mod mail;
 pub mod payments;
+pub mod roles;
 pub mod tenants;
 pub mod users;
 pub mod values;

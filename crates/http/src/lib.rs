@@ -24,6 +24,7 @@ use clientele_domain::identity::{
     ActivationService, CredentialsService, EmailChangeService, IdGenerator, PasswordResetService, SessionService,
     SignUpService,
 };
+use clientele_domain::roles::OrganizationService;
 use clientele_domain::tenants::TenantService;
 use clientele_domain::values::PasswordPolicy;
 
@@ -42,6 +43,7 @@ pub struct Services {
     pub resets: PasswordResetService,
     pub profile: ProfileService,
     pub addresses: AddressBook,
+    pub organization: OrganizationService,
 }
 
 /// Limits and policies applied at the edge.

@@ -148,6 +148,7 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 mail: code_mail(CodePurpose::PasswordReset),
             },
             profile: ProfileService::new(customers, users, Arc::new(MockAddressRepository::new()), clock.clone()),
+            organization: clientele_domain::roles::OrganizationService::new(Arc::new(MockUserRepository::new())),
             addresses: AddressBook::new(
                 Arc::new(MockAddressRepository::new()),
                 ids.clone(),

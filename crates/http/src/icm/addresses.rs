@@ -83,8 +83,7 @@ fn book_error(e: AddressError) -> IcmError {
 async fn owner(state: &AppState, req: &HttpRequest) -> Result<(Caller, Principal, OwnAccount), IcmError> {
     let tenant = super::site_tenant(state, req).await?;
     let (caller, account) = caller_with_account(state, req, &tenant).await?;
-    let key = req.match_info().get("customer").unwrap_or_default();
-    if key != "-" && key != account.customer.number.as_str() {
+    if !super::auth::own_customer_key(req, &account) {
         return Err(IcmError::new(
             StatusCode::NOT_FOUND,
             Some(NOT_FOUND),

@@ -88,6 +88,13 @@ pub fn internal(e: impl std::fmt::Display) -> IcmError {
     Problem::Internal.into()
 }
 
+/// Whether the path's `{customer}` names the caller's customer: `-` or its number.
+pub fn own_customer_key(req: &HttpRequest, account: &OwnAccount) -> bool {
+    req.match_info()
+        .get("customer")
+        .is_some_and(|k| k == "-" || k == account.customer.number.as_str())
+}
+
 /// The caller of the request, or the ICM 401.
 pub async fn caller(state: &AppState, req: &HttpRequest, tenant: &Tenant) -> Result<Caller, IcmError> {
     let sessions = &state.services.sessions;

@@ -58,13 +58,12 @@ pub async fn user_password(req: HttpRequest, payload: web::Payload, state: web::
 async fn own_caller(req: &HttpRequest, state: &AppState) -> Result<(super::auth::Caller, OwnAccount), IcmError> {
     let tenant = super::site_tenant(state, req).await?;
     let (caller, account) = super::auth::caller_with_account(state, req, &tenant).await?;
-    let own_customer = |key: Option<&str>| key.is_some_and(|k| k == "-" || k == account.customer.number.as_str());
     let own_user = |key: Option<&str>| {
         key.is_none_or(|k| {
             k == "-" || k == account.user.public_id.as_str() || k.eq_ignore_ascii_case(account.user.login.as_str())
         })
     };
-    if !own_customer(req.match_info().get("customer")) || !own_user(req.match_info().get("user")) {
+    if !super::auth::own_customer_key(req, &account) || !own_user(req.match_info().get("user")) {
         return Err(IcmError::customer_not_found());
     }
     Ok((caller, account))

@@ -321,8 +321,7 @@ async fn own_profile(
 ) -> Result<(super::auth::Caller, OwnAccount), IcmError> {
     let tenant = tenant_named(state, base(req).site).await?;
     let (caller, account) = super::auth::caller_with_account(state, req, &tenant).await?;
-    let key = req.match_info().get("customer").unwrap_or_default();
-    if (key != "-" && key != account.customer.number.as_str()) || (private_only && account.customer.is_business()) {
+    if !super::auth::own_customer_key(req, &account) || (private_only && account.customer.is_business()) {
         return Err(IcmError::customer_not_found());
     }
     Ok((caller, account))

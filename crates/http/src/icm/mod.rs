@@ -8,6 +8,7 @@ mod credentials;
 mod customers;
 pub mod dto;
 pub mod errors;
+mod organization;
 mod security;
 mod token;
 
@@ -63,6 +64,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(addresses::update))
                 .route(web::delete().to(addresses::delete))
                 .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/roles")
+                    .route(web::get().to(organization::roles))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/users/{user}")
+                    .route(web::get().to(organization::user))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/users/{user}/roles")
+                    .route(web::get().to(organization::user_roles))
+                    .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/security/reminder")
@@ -130,9 +146,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         Errors: HTTP status plus an `error-key` response header and a plain-text message."),
     paths(security::reminder, security::password, credentials::private_customer_password, credentials::user_password, credentials::private_customer_login, credentials::user_login, token::token, token::token_logout, token::logout, customers::create_customer, customers::create_private_customer, customers::get_customer,
           customers::get_private_customer, customers::update_customer, customers::update_private_customer,
-          addresses::list, addresses::create, addresses::get, addresses::update, addresses::delete),
+          addresses::list, addresses::create, addresses::get, addresses::update, addresses::delete,
+          organization::roles, organization::user, organization::user_roles),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
-                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
+                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
     modifiers(&BasicAuth),
 )]
 pub struct IcmApi;

@@ -1,0 +1,181 @@
+//! Roles and permissions of business users, named as ICM names them (`APP_B2B_*`), and
+//! the permission check every B2B use case goes through.
+//!
+//! Every tenant uses this catalogue for now (a per-tenant catalogue can replace
+//! [`catalogue`] without touching its callers). A user's roles are stored on the user
+//! (`User::roles`); its permissions are the union of its roles' permissions.
+
+use std::sync::Arc;
+
+use crate::customers::OwnAccount;
+use crate::error::StoreError;
+use crate::tenants::Tenant;
+use crate::users::{User, UserRepository};
+use crate::values::Login;
+
+/// Permission ids, as the Intershop PWA checks them.
+pub mod permission {
+    pub const MANAGE_USERS: &str = "APP_B2B_MANAGE_USERS";
+    pub const MANAGE_COSTCENTER: &str = "APP_B2B_MANAGE_COSTCENTER";
+    pub const VIEW_COSTCENTER: &str = "APP_B2B_VIEW_COSTCENTER";
+    pub const PURCHASE: &str = "APP_B2B_PURCHASE";
+    pub const ORDER_APPROVAL: &str = "APP_B2B_ORDER_APPROVAL";
+    pub const MANAGE_ORDERS: &str = "APP_B2B_MANAGE_ORDERS";
+}
+
+/// A permission with its display name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permission {
+    pub id: &'static str,
+    pub display_name: &'static str,
+}
+
+/// A role a company can give its users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Role {
+    pub id: &'static str,
+    pub display_name: &'static str,
+    pub description: &'static str,
+    /// Every user of the company has it (ICM `fixed`).
+    pub fixed: bool,
+    pub permissions: &'static [Permission],
+}
+
+const MANAGE_USERS: Permission = Permission {
+    id: permission::MANAGE_USERS,
+    display_name: "Manage Users",
+};
+const MANAGE_COSTCENTER: Permission = Permission {
+    id: permission::MANAGE_COSTCENTER,
+    display_name: "Manage Cost Centers",
+};
+const VIEW_COSTCENTER: Permission = Permission {
+    id: permission::VIEW_COSTCENTER,
+    display_name: "View Cost Centers",
+};
+const PURCHASE: Permission = Permission {
+    id: permission::PURCHASE,
+    display_name: "Purchase",
+};
+const ORDER_APPROVAL: Permission = Permission {
+    id: permission::ORDER_APPROVAL,
+    display_name: "Approve Orders",
+};
+const MANAGE_ORDERS: Permission = Permission {
+    id: permission::MANAGE_ORDERS,
+    display_name: "Manage Orders",
+};
+
+/// Role ids.
+pub const ACCOUNT_OWNER: &str = "APP_B2B_ACCOUNT_OWNER";
+pub const BUYER: &str = "APP_B2B_BUYER";
+pub const APPROVER: &str = "APP_B2B_APPROVER";
+pub const COSTCENTER_OWNER: &str = "APP_B2B_COSTCENTER_OWNER";
+
+const ROLES: &[Role] = &[
+    Role {
+        id: ACCOUNT_OWNER,
+        display_name: "Account Admin",
+        description: "Manages the company's users, cost centers and orders.",
+        fixed: false,
+        permissions: &[
+            MANAGE_USERS,
+            MANAGE_COSTCENTER,
+            VIEW_COSTCENTER,
+            MANAGE_ORDERS,
+            ORDER_APPROVAL,
+        ],
+    },
+    Role {
+        id: BUYER,
+        display_name: "Buyer",
+        description: "Places orders within their order limit and budget.",
+        fixed: true,
+        permissions: &[PURCHASE],
+    },
+    Role {
+        id: APPROVER,
+        display_name: "Approver",
+        description: "Approves orders that exceed a buyer's limits.",
+        fixed: false,
+        permissions: &[ORDER_APPROVAL],
+    },
+    Role {
+        id: COSTCENTER_OWNER,
+        display_name: "Cost Center Manager",
+        description: "Manages the cost centers they own and their buyers.",
+        fixed: false,
+        permissions: &[MANAGE_COSTCENTER, VIEW_COSTCENTER],
+    },
+];
+
+/// The roles a company of `tenant` can give its users.
+pub fn catalogue(_tenant: &Tenant) -> &'static [Role] {
+    ROLES
+}
+
+/// The user's roles from the catalogue, in catalogue order; the fixed ones always.
+pub fn roles_of(tenant: &Tenant, user: &User) -> Vec<Role> {
+    catalogue(tenant)
+        .iter()
+        .filter(|r| r.fixed || user.roles.iter().any(|id| id == r.id))
+        .copied()
+        .collect()
+}
+
+/// Whether the user holds `permission` through one of their roles.
+pub fn has_permission(tenant: &Tenant, user: &User, permission: &str) -> bool {
+    roles_of(tenant, user)
+        .iter()
+        .any(|r| r.permissions.iter().any(|p| p.id == permission))
+}
+
+/// Why a user of a company could not be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum OrganizationError {
+    /// No such user in the caller's company (or the caller's customer is no company).
+    #[error("user not found")]
+    NotFound,
+    /// The caller lacks the permission the use case needs.
+    #[error("missing permission {0}")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The users of a business customer, seen by one of them.
+#[derive(Clone)]
+pub struct OrganizationService {
+    users: Arc<dyn UserRepository>,
+}
+
+impl OrganizationService {
+    pub fn new(users: Arc<dyn UserRepository>) -> Self {
+        Self { users }
+    }
+
+    /// A user of the caller's company by key: `-` (the caller), a login or a public id.
+    /// The caller always reaches themself; anyone else needs `APP_B2B_MANAGE_USERS`.
+    /// Users of other companies and tenants are `NotFound`, whatever the permission.
+    pub async fn member(&self, tenant: &Tenant, caller: &OwnAccount, key: &str) -> Result<User, OrganizationError> {
+        if !caller.customer.is_business() {
+            return Err(OrganizationError::NotFound);
+        }
+        let me = &caller.user;
+        let is_me =
+            key == "-" || key == me.public_id.as_str() || Login::parse(key).is_ok_and(|l| l.key() == me.login.key());
+        if is_me {
+            return Ok(me.clone());
+        }
+        if !has_permission(tenant, me, permission::MANAGE_USERS) {
+            return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
+        }
+        let found = match Login::parse(key) {
+            Ok(login) => self.users.by_login(tenant.id, &login).await?,
+            Err(_) => None,
+        };
+        found
+            .filter(|u| u.customer_id == caller.customer.id)
+            .ok_or(OrganizationError::NotFound)
+    }
+}

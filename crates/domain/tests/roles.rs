@@ -1,0 +1,125 @@
+//! Roles and the permission check with mocked ports: a user reaches themself, others
+//! only with APP_B2B_MANAGE_USERS, and never users of another company.
+
+mod support;
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use clientele_domain::customers::{Company, Customer, CustomerKind, CustomerStatus, OwnAccount};
+use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
+use clientele_domain::roles::{has_permission, permission, roles_of, OrganizationError, OrganizationService};
+use clientele_domain::users::{MockUserRepository, User};
+use clientele_domain::values::{CustomerNumber, Email, Login};
+
+fn customer(business: bool) -> Customer {
+    let t = Utc.timestamp_opt(0, 0).unwrap();
+    Customer {
+        id: CustomerId::new(7),
+        public_id: PublicId::parse("c7").unwrap(),
+        tenant_id: TenantId::new(1),
+        number: CustomerNumber::parse("B-1").unwrap(),
+        kind: if business {
+            CustomerKind::Business(Company {
+                name: "Müller GmbH".into(),
+                ..Default::default()
+            })
+        } else {
+            CustomerKind::Private
+        },
+        status: CustomerStatus::Active,
+        custom: Default::default(),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}
+
+fn member(id: i64, login: &str, customer: i64, roles: &[&str]) -> User {
+    User {
+        id: UserId::new(id),
+        public_id: PublicId::parse(&format!("u{id}")).unwrap(),
+        customer_id: CustomerId::new(customer),
+        login: Login::parse(login).unwrap(),
+        email: Email::parse(login).unwrap(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        ..support::user("$argon2id$x")
+    }
+}
+
+fn caller(roles: &[&str], business: bool) -> OwnAccount {
+    OwnAccount {
+        customer: customer(business),
+        user: member(3, "max@example.com", 7, roles),
+        addresses: vec![],
+    }
+}
+
+fn service(found: Option<User>) -> OrganizationService {
+    let mut users = MockUserRepository::new();
+    users.expect_by_login().returning(move |_, _| Ok(found.clone()));
+    OrganizationService::new(Arc::new(users))
+}
+
+#[test]
+fn permissions_come_from_the_roles_and_every_user_buys() {
+    let tenant = support::tenant("{seq}");
+    let admin = member(3, "max@example.com", 7, &["APP_B2B_ACCOUNT_OWNER"]);
+    let plain = member(4, "eva@example.com", 7, &[]);
+    assert!(has_permission(&tenant, &admin, permission::MANAGE_USERS));
+    assert!(!has_permission(&tenant, &plain, permission::MANAGE_USERS));
+    assert!(
+        has_permission(&tenant, &plain, permission::PURCHASE),
+        "the buyer role is fixed"
+    );
+    let ids: Vec<_> = roles_of(&tenant, &admin).iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["APP_B2B_ACCOUNT_OWNER", "APP_B2B_BUYER"]);
+    let unknown = member(5, "x@example.com", 7, &["NO_SUCH_ROLE"]);
+    assert_eq!(roles_of(&tenant, &unknown).len(), 1);
+}
+
+#[tokio::test]
+async fn a_user_reaches_themself_and_others_only_with_manage_users() {
+    let tenant = support::tenant("{seq}");
+    let colleague = member(4, "eva@example.com", 7, &[]);
+    let buyer = caller(&["APP_B2B_BUYER"], true);
+    let admin = caller(&["APP_B2B_ACCOUNT_OWNER"], true);
+
+    for key in ["-", "u3", "MAX@example.com"] {
+        let me = service(None).member(&tenant, &buyer, key).await.unwrap();
+        assert_eq!(me.id.get(), 3, "{key}");
+    }
+    let err = service(Some(colleague.clone()))
+        .member(&tenant, &buyer, "eva@example.com")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OrganizationError::Forbidden(permission::MANAGE_USERS)),
+        "{err:?}"
+    );
+    let found = service(Some(colleague))
+        .member(&tenant, &admin, "eva@example.com")
+        .await
+        .unwrap();
+    assert_eq!(found.id.get(), 4);
+}
+
+#[tokio::test]
+async fn users_of_other_companies_and_private_customers_are_not_found() {
+    let tenant = support::tenant("{seq}");
+    let stranger = member(9, "eva@example.com", 8, &[]);
+    let admin = caller(&["APP_B2B_ACCOUNT_OWNER"], true);
+    let err = service(Some(stranger))
+        .member(&tenant, &admin, "eva@example.com")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrganizationError::NotFound));
+    let err = service(None)
+        .member(&tenant, &admin, "nobody@example.com")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrganizationError::NotFound));
+    let private = caller(&[], false);
+    let err = service(None).member(&tenant, &private, "-").await.unwrap_err();
+    assert!(matches!(err, OrganizationError::NotFound));
+}

@@ -1,0 +1,255 @@
+//! ICM B2B organization reads the Intershop PWA makes when a business user logs in:
+//! `customers/{CustomerKey}/roles`, `customers/{CustomerKey}/users/{CustomerItemUserKey}`
+//! and `…/users/{CustomerItemUserKey}/roles`.
+
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use clientele_domain::customers::OwnAccount;
+use clientele_domain::roles::{catalogue, roles_of, OrganizationError, Role};
+use clientele_domain::users::User;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::auth::{caller_with_account, internal, own_customer_key, Caller};
+use super::customers::address_ro;
+use super::dto::AddressRo;
+use super::errors::IcmError;
+use crate::AppState;
+
+/// A permission of a role.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionRo {
+    #[serde(rename = "permissionID")]
+    #[schema(example = "APP_B2B_MANAGE_USERS")]
+    pub permission_id: &'static str,
+    pub permission_display_name: &'static str,
+}
+
+/// A role with its permissions.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleRo {
+    #[serde(rename = "roleID")]
+    #[schema(example = "APP_B2B_BUYER")]
+    pub role_id: &'static str,
+    pub role_display_name: &'static str,
+    pub role_description: &'static str,
+    /// Every user of the company has it.
+    pub fixed: bool,
+    pub permissions: Vec<PermissionRo>,
+}
+
+/// `{"userRoles": […]}`: the envelope of both role routes.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRolesRo {
+    pub user_roles: Vec<RoleRo>,
+}
+
+fn roles_ro(roles: &[Role]) -> UserRolesRo {
+    UserRolesRo {
+        user_roles: roles
+            .iter()
+            .map(|r| RoleRo {
+                role_id: r.id,
+                role_display_name: r.display_name,
+                role_description: r.description,
+                fixed: r.fixed,
+                permissions: r
+                    .permissions
+                    .iter()
+                    .map(|p| PermissionRo {
+                        permission_id: p.id,
+                        permission_display_name: p.display_name,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// `SMBCustomerUserRO`: a user of a business customer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SmbCustomerUserRo {
+    #[serde(rename = "type")]
+    #[schema(example = "SMBCustomerUser")]
+    pub type_: &'static str,
+    pub login: String,
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_home: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_business: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_mobile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fax: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    pub active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_invoice_to_address: Option<AddressRo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_ship_to_address: Option<AddressRo>,
+}
+
+fn user_ro(user: &User, account: &OwnAccount) -> SmbCustomerUserRo {
+    let p = &user.person;
+    let preferred = |which: fn(&clientele_domain::addresses::AddressUsage) -> bool| {
+        account
+            .addresses
+            .iter()
+            .find(|a| which(&a.data.usage))
+            .map(|a| address_ro(a, &account.customer.public_id))
+    };
+    SmbCustomerUserRo {
+        type_: "SMBCustomerUser",
+        login: user.login.as_str().to_owned(),
+        email: user.email.as_str().to_owned(),
+        title: p.title.clone(),
+        first_name: p.first_name.clone(),
+        last_name: p.last_name.clone(),
+        birthday: p.birthday.map(|d| d.format("%Y-%m-%d").to_string()),
+        phone_home: p.phone_home.clone(),
+        phone_business: p.phone_business.clone(),
+        phone_mobile: p.phone_mobile.clone(),
+        fax: p.fax.clone(),
+        preferred_language: p.preferred_language.as_ref().map(|l| l.as_str().to_owned()),
+        active: user.active,
+        preferred_invoice_to_address: preferred(|u| u.preferred_invoice),
+        preferred_ship_to_address: preferred(|u| u.preferred_shipping),
+    }
+}
+
+/// The caller and their account, if `{customer}` names their business customer.
+async fn company_caller(req: &HttpRequest, state: &AppState) -> Result<(Caller, OwnAccount), IcmError> {
+    let tenant = super::site_tenant(state, req).await?;
+    let (caller, account) = caller_with_account(state, req, &tenant).await?;
+    if !own_customer_key(req, &account) || !account.customer.is_business() {
+        return Err(IcmError::customer_not_found());
+    }
+    Ok((caller, account))
+}
+
+/// The `{user}` path key: `-` or a login, which the PWA may encode twice (its
+/// `legacyEncoding` for ICM 7.10 sends `max%2540example.com`; actix-router keeps `%25`
+/// encoded), so it is decoded up to twice.
+fn user_key(req: &HttpRequest) -> String {
+    let once = percent_decoded(req.match_info().get("user").unwrap_or_default());
+    percent_decoded(&once)
+}
+
+fn percent_decoded(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn member(req: &HttpRequest, state: &AppState) -> Result<(Caller, OwnAccount, User), IcmError> {
+    let (caller, account) = company_caller(req, state).await?;
+    let tenant = super::site_tenant(state, req).await?;
+    let user = state
+        .services
+        .organization
+        .member(&tenant, &account, &user_key(req))
+        .await
+        .map_err(|e| match e {
+            OrganizationError::NotFound => IcmError::new(StatusCode::NOT_FOUND, None, "The user was not found."),
+            OrganizationError::Forbidden(permission) => IcmError::new(
+                StatusCode::FORBIDDEN,
+                None,
+                format!("Requires the permission {permission}."),
+            ),
+            OrganizationError::Store(e) => internal(e),
+        })?;
+    Ok((caller, account, user))
+}
+
+/// The roles the company can give its users.
+#[utoipa::path(get, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/roles", tag = "organization",
+    responses((status = 200, description = "The role catalogue with permissions", body = UserRolesRo),
+              (status = 401, description = "Not logged in"),
+              (status = 404, description = "Not the caller's business customer")),
+    security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
+pub async fn roles(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let run = async {
+        let (caller, _) = company_caller(&req, &state).await?;
+        let tenant = super::site_tenant(&state, &req).await?;
+        Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(roles_ro(catalogue(&tenant)))))
+    };
+    run.await.unwrap_or_else(IcmError::into_response)
+}
+
+/// A user of the company (`-` = the caller, or a login). Other users need
+/// `APP_B2B_MANAGE_USERS` (403 without).
+#[utoipa::path(get, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/users/{CustomerItemUserKey}",
+    tag = "organization",
+    responses((status = 200, description = "The user", body = SmbCustomerUserRo),
+              (status = 401, description = "Not logged in"),
+              (status = 403, description = "Another user, without APP_B2B_MANAGE_USERS"),
+              (status = 404, description = "No such user of the caller's business customer")),
+    security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
+pub async fn user(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let run = async {
+        let (caller, account, user) = member(&req, &state).await?;
+        Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(user_ro(&user, &account))))
+    };
+    run.await.unwrap_or_else(IcmError::into_response)
+}
+
+/// A user's roles with their permissions (the PWA reads the caller's own after login).
+#[utoipa::path(get, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/users/{CustomerItemUserKey}/roles",
+    tag = "organization",
+    responses((status = 200, description = "The user's roles", body = UserRolesRo),
+              (status = 401, description = "Not logged in"),
+              (status = 403, description = "Another user, without APP_B2B_MANAGE_USERS"),
+              (status = 404, description = "No such user of the caller's business customer")),
+    security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
+pub async fn user_roles(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let run = async {
+        let (caller, _, user) = member(&req, &state).await?;
+        let tenant = super::site_tenant(&state, &req).await?;
+        Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(roles_ro(&roles_of(&tenant, &user)))))
+    };
+    run.await.unwrap_or_else(IcmError::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decoded;
+
+    #[test]
+    fn logins_encoded_twice_by_the_pwa_are_read_back() {
+        assert_eq!(percent_decoded("max%40example.com"), "max@example.com");
+        assert_eq!(percent_decoded("a%2Bb%40x.com"), "a+b@x.com");
+        assert_eq!(percent_decoded("-"), "-");
+        assert_eq!(percent_decoded("100%"), "100%");
+    }
+}

@@ -1,0 +1,107 @@
+//! B2B organization reads the Intershop PWA makes after a business user logs in: the
+//! company's role catalogue, the user (`users/-` or by login) and the user's roles with
+//! their permissions. On every backend.
+
+use clientele_tests::{databases, TestServer, ICM};
+use serde_json::{json, Value};
+
+fn company(number: &str, login: &str) -> Value {
+    json!({
+        "type": "SMBCustomer", "customerNo": number, "companyName": "Müller GmbH",
+        "user": {"firstName": "Max", "lastName": "Müller", "email": login},
+        "credentials": {"login": login, "password": "correct horse battery"}
+    })
+}
+
+#[actix_web::test]
+async fn a_business_user_reads_its_company_roles_and_its_own_user() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        assert_eq!(
+            s.post_json(&format!("{ICM}/customers"), &company("B-1", "max@example.com"))
+                .await
+                .status,
+            201
+        );
+        assert_eq!(
+            s.post_json(&format!("{ICM}/customers"), &company("B-2", "eva@example.com"))
+                .await
+                .status,
+            201
+        );
+        let token = s
+            .icm_password_grant("max@example.com", "correct horse battery")
+            .await
+            .access_token();
+        let auth = ("authentication-token", token.as_str());
+
+        // The catalogue: fixed buyer role, each role with permission ids and names.
+        let r = s.get(&format!("{ICM}/customers/-/roles"), &[auth]).await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        let roles = r.json()["userRoles"].as_array().unwrap().clone();
+        let ids: Vec<_> = roles.iter().map(|r| r["roleID"].as_str().unwrap()).collect();
+        assert_eq!(
+            ids,
+            [
+                "APP_B2B_ACCOUNT_OWNER",
+                "APP_B2B_BUYER",
+                "APP_B2B_APPROVER",
+                "APP_B2B_COSTCENTER_OWNER"
+            ]
+        );
+        assert_eq!(roles[1]["fixed"], true);
+        assert_eq!(roles[0]["permissions"][0]["permissionID"], "APP_B2B_MANAGE_USERS");
+        assert!(roles[0]["permissions"][0]["permissionDisplayName"].is_string());
+
+        // The company user, as `-` and by login (encoded twice, as the PWA does for ICM 7.10).
+        for key in ["-", "max@example.com", "max%2540example.com"] {
+            let r = s.get(&format!("{ICM}/customers/B-1/users/{key}"), &[auth]).await;
+            assert_eq!(r.status, 200, "{backend} {key}: {}", r.text());
+            assert_eq!(r.json()["login"], "max@example.com");
+            assert_eq!(r.json()["firstName"], "Max");
+            assert_eq!(r.json()["active"], true);
+            assert_eq!(r.header("authentication-token"), Some(token.as_str()));
+        }
+        // The first user administers the company and buys.
+        let r = s
+            .get(&format!("{ICM}/customers/-/users/max%2540example.com/roles"), &[auth])
+            .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        let mine: Vec<_> = r.json()["userRoles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["roleID"].clone())
+            .collect();
+        assert_eq!(mine, [json!("APP_B2B_ACCOUNT_OWNER"), json!("APP_B2B_BUYER")]);
+
+        // Another company's user, another company, a private customer, no token.
+        assert_eq!(
+            s.get(&format!("{ICM}/customers/-/users/eva@example.com"), &[auth])
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            s.get(&format!("{ICM}/customers/B-2/users/-"), &[auth]).await.status,
+            404
+        );
+        assert_eq!(s.get(&format!("{ICM}/customers/B-2/roles"), &[auth]).await.status, 404);
+        assert_eq!(s.get(&format!("{ICM}/customers/-/users/-"), &[]).await.status, 401);
+        s.icm_register("anna@example.com", "P-1").await;
+        let private = s
+            .icm_password_grant("anna@example.com", "correct horse battery")
+            .await
+            .access_token();
+        for path in ["users/-", "users/-/roles", "roles"] {
+            let r = s
+                .get(
+                    &format!("{ICM}/customers/-/{path}"),
+                    &[("authentication-token", &private)],
+                )
+                .await;
+            assert_eq!(r.status, 404, "{backend} {path}");
+        }
+        s.stop().await;
+    }
+}
