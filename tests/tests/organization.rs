@@ -75,6 +75,44 @@ async fn a_business_user_reads_its_company_roles_and_its_own_user() {
             .collect();
         assert_eq!(mine, [json!("APP_B2B_ACCOUNT_OWNER"), json!("APP_B2B_BUYER")]);
 
+        // The user list: links with the login and attributes, paged.
+        let r = s
+            .get(&format!("{ICM}/customers/-/users?filter=MAX&sort=-name"), &[auth])
+            .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        let list = r.json();
+        assert_eq!(
+            (&list["total"], &list["offset"], &list["limit"], &list["amount"]),
+            (&json!(1), &json!(0), &json!(50), &json!(1))
+        );
+        let first = &list["elements"][0];
+        assert_eq!(first["login"], "max@example.com");
+        assert_eq!(first["uri"], "demo/-/customers/-/users/max@example.com");
+        let attribute = |name: &str| {
+            first["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["name"] == name)
+                .unwrap()["value"]
+                .clone()
+        };
+        assert_eq!(attribute("firstName"), "Max");
+        assert_eq!(attribute("active"), true);
+        assert_eq!(attribute("roleIDs"), json!(["APP_B2B_ACCOUNT_OWNER", "APP_B2B_BUYER"]));
+        let past = s
+            .get(&format!("{ICM}/customers/-/users?offset=5&limit=100000"), &[auth])
+            .await
+            .json();
+        assert_eq!(
+            (&past["amount"], &past["total"], &past["limit"]),
+            (&json!(0), &json!(1), &json!(500))
+        );
+        for bad in ["limit=0", "offset=-1", "limit=ten", "sort=age", "sort=--name"] {
+            let r = s.get(&format!("{ICM}/customers/-/users?{bad}"), &[auth]).await;
+            assert_eq!(r.status, 400, "{backend} {bad}: {}", r.text());
+        }
+
         // Another company's user, another company, a private customer, no token.
         assert_eq!(
             s.get(&format!("{ICM}/customers/-/users/eva@example.com"), &[auth])
@@ -93,7 +131,7 @@ async fn a_business_user_reads_its_company_roles_and_its_own_user() {
             .icm_password_grant("anna@example.com", "correct horse battery")
             .await
             .access_token();
-        for path in ["users/-", "users/-/roles", "roles"] {
+        for path in ["users", "users/-", "users/-/roles", "roles"] {
             let r = s
                 .get(
                     &format!("{ICM}/customers/-/{path}"),

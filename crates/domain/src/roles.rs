@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::customers::OwnAccount;
 use crate::error::StoreError;
 use crate::tenants::Tenant;
-use crate::users::{User, UserRepository};
+use crate::users::{User, UserPage, UserQuery, UserRepository};
 use crate::values::Login;
 
 /// Permission ids, as the Intershop PWA checks them.
@@ -152,6 +152,30 @@ pub struct OrganizationService {
 impl OrganizationService {
     pub fn new(users: Arc<dyn UserRepository>) -> Self {
         Self { users }
+    }
+
+    /// Most users one page shows; larger `limit`s are cut to this.
+    pub const MAX_PAGE: u64 = 500;
+
+    /// A page of the company's users; needs `APP_B2B_MANAGE_USERS`.
+    pub async fn users(
+        &self,
+        tenant: &Tenant,
+        caller: &OwnAccount,
+        mut query: UserQuery,
+    ) -> Result<UserPage, OrganizationError> {
+        if !caller.customer.is_business() {
+            return Err(OrganizationError::NotFound);
+        }
+        if !has_permission(tenant, &caller.user, permission::MANAGE_USERS) {
+            return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
+        }
+        query.limit = query.limit.min(Self::MAX_PAGE);
+        query.filter = query.filter.map(|f| f.trim().to_lowercase()).filter(|f| !f.is_empty());
+        Ok(self
+            .users
+            .page_for_customer(tenant.id, caller.customer.id, query)
+            .await?)
     }
 
     /// A user of the caller's company by key: `-` (the caller), a login or a public id.

@@ -102,6 +102,52 @@ use async_trait::async_trait;
 
 use crate::error::StoreError;
 
+/// What a company's user list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserSort {
+    /// Last name, then first name, then login (ICM's default `name`).
+    Name,
+    Login,
+    FirstName,
+    LastName,
+}
+
+impl UserSort {
+    /// Reads an ICM `sort` value: a field name, `-` in front for descending order.
+    pub fn parse(raw: &str) -> Option<(Self, bool)> {
+        let (descending, field) = match raw.trim().strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw.trim()),
+        };
+        let sort = match field {
+            "" | "name" => Self::Name,
+            "login" => Self::Login,
+            "firstName" => Self::FirstName,
+            "lastName" => Self::LastName,
+            _ => return None,
+        };
+        Some((sort, descending))
+    }
+}
+
+/// One page of a company's users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Case-insensitive substring of the first name, last name or login.
+    pub filter: Option<String>,
+    pub sort: UserSort,
+    pub descending: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// A page of users and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    pub total: u64,
+}
+
 /// User persistence. Every call is scoped to a tenant.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
@@ -144,6 +190,14 @@ pub trait UserRepository: Send + Sync {
         login: &Login,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// A page of the customer's users, ordered by `query.sort` and then by key, so pages
+    /// never overlap or skip.
+    async fn page_for_customer(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        query: UserQuery,
+    ) -> Result<UserPage, StoreError>;
     /// Refuses logins of the user until `until`.
     async fn lock(&self, tenant: TenantId, id: UserId, until: DateTime<Utc>) -> Result<(), StoreError>;
 }

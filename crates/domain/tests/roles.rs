@@ -123,3 +123,43 @@ async fn users_of_other_companies_and_private_customers_are_not_found() {
     let err = service(None).member(&tenant, &private, "-").await.unwrap_err();
     assert!(matches!(err, OrganizationError::NotFound));
 }
+
+#[tokio::test]
+async fn only_user_managers_list_users_and_pages_are_bounded() {
+    use clientele_domain::users::{UserPage, UserQuery, UserSort};
+    let tenant = support::tenant("{seq}");
+    let query = UserQuery {
+        filter: Some("  MÜLLER ".into()),
+        sort: UserSort::Name,
+        descending: false,
+        offset: 0,
+        limit: 10_000,
+    };
+    let mut users = MockUserRepository::new();
+    users.expect_page_for_customer().never();
+    let err = OrganizationService::new(Arc::new(users))
+        .users(&tenant, &caller(&["APP_B2B_BUYER"], true), query.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrganizationError::Forbidden(permission::MANAGE_USERS)));
+
+    let mut users = MockUserRepository::new();
+    users
+        .expect_page_for_customer()
+        .withf(|t, c, q| {
+            t.get() == 1
+                && c.get() == 7
+                && q.limit == OrganizationService::MAX_PAGE
+                && q.filter.as_deref() == Some("müller")
+        })
+        .returning(|_, _, _| {
+            Ok(UserPage {
+                users: vec![],
+                total: 0,
+            })
+        });
+    OrganizationService::new(Arc::new(users))
+        .users(&tenant, &caller(&["APP_B2B_ACCOUNT_OWNER"], true), query)
+        .await
+        .unwrap();
+}

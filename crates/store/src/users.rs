@@ -4,15 +4,40 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clientele_domain::customers::CustomerStatus;
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
-use clientele_domain::users::{Consents, EmailVerification, NewUser, PersonData, User, UserRepository};
+use clientele_domain::users::{
+    Consents, EmailVerification, NewUser, PersonData, User, UserPage, UserQuery, UserRepository, UserSort,
+};
 use clientele_domain::values::{CurrencyCode, Email, LanguageTag, Login, PasswordHash};
 use clientele_domain::StoreError;
+use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
 
 use crate::encoding::{db_time, parse_strings, strings_text, utc};
 use crate::errors::{DbError, RowCheck};
 use crate::schema::{customers, password_history, users};
 use crate::Store;
+
+#[declare_sql_function]
+extern "SQL" {
+    /// `lower(x)`: ASCII case folding on SQLite, full Unicode on PostgreSQL.
+    fn lower(x: Nullable<Text>) -> Nullable<Text>;
+    fn coalesce(x: Nullable<Text>, y: Text) -> Text;
+}
+
+/// A `LIKE` pattern that matches `needle` anywhere (`%`, `_` and `\` taken literally).
+fn contains_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -348,6 +373,61 @@ impl UserRepository for Store {
                 ))
                 .execute(c))?;
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn page_for_customer(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        query: UserQuery,
+    ) -> Result<UserPage, StoreError> {
+        let pattern = query.filter.as_deref().map(contains_pattern);
+        let (offset, limit) = (
+            i64::try_from(query.offset).unwrap_or(i64::MAX),
+            i64::try_from(query.limit).unwrap_or(i64::MAX),
+        );
+        self.run("list users of a customer", move |conn| {
+            // One filter for the count and the page.
+            macro_rules! matching {
+                () => {{
+                    let mut q = users::table
+                        .filter(users::tenant_id.eq(tenant.get()))
+                        .filter(users::customer_id.eq(customer.get()))
+                        .into_boxed();
+                    if let Some(p) = &pattern {
+                        q = q.filter(
+                            lower(users::first_name.nullable())
+                                .like(p.clone())
+                                .escape('\\')
+                                .or(lower(users::last_name.nullable()).like(p.clone()).escape('\\'))
+                                .or(users::login_key.nullable().like(p.clone()).escape('\\')),
+                        );
+                    }
+                    q
+                }};
+            }
+            let (total, rows): (i64, Vec<UserRow>) = with_conn!(conn, |c| {
+                let total = matching!().count().get_result(c)?;
+                let (first, last) = (coalesce(users::first_name, ""), coalesce(users::last_name, ""));
+                let q = matching!().select(UserRow::as_select());
+                let q = match (query.sort, query.descending) {
+                    (UserSort::Name, false) => q.order((last.asc(), first.asc(), users::login_key.asc())),
+                    (UserSort::Name, true) => q.order((last.desc(), first.desc(), users::login_key.desc())),
+                    (UserSort::Login, false) => q.order(users::login_key.asc()),
+                    (UserSort::Login, true) => q.order(users::login_key.desc()),
+                    (UserSort::FirstName, false) => q.order((first.asc(), users::login_key.asc())),
+                    (UserSort::FirstName, true) => q.order((first.desc(), users::login_key.desc())),
+                    (UserSort::LastName, false) => q.order((last.asc(), users::login_key.asc())),
+                    (UserSort::LastName, true) => q.order((last.desc(), users::login_key.desc())),
+                };
+                (total, q.offset(offset).limit(limit).load(c)?)
+            });
+            Ok(UserPage {
+                users: rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?,
+                total: u64::try_from(total).unwrap_or(0),
+            })
         })
         .await
     }

@@ -71,6 +71,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/customers/{customer}/users")
+                    .route(web::get().to(organization::users))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/customers/{customer}/users/{user}")
                     .route(web::get().to(organization::user))
                     .default_service(web::to(method_not_allowed)),
@@ -147,9 +152,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     paths(security::reminder, security::password, credentials::private_customer_password, credentials::user_password, credentials::private_customer_login, credentials::user_login, token::token, token::token_logout, token::logout, customers::create_customer, customers::create_private_customer, customers::get_customer,
           customers::get_private_customer, customers::update_customer, customers::update_private_customer,
           addresses::list, addresses::create, addresses::get, addresses::update, addresses::delete,
-          organization::roles, organization::user, organization::user_roles),
+          organization::roles, organization::users, organization::user, organization::user_roles),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
-                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
+                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, organization::UserLinksRo, organization::UserLinkRo, organization::AttributeRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
     modifiers(&BasicAuth),
 )]
 pub struct IcmApi;

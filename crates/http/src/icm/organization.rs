@@ -1,13 +1,13 @@
-//! ICM B2B organization reads the Intershop PWA makes when a business user logs in:
-//! `customers/{CustomerKey}/roles`, `customers/{CustomerKey}/users/{CustomerItemUserKey}`
-//! and `…/users/{CustomerItemUserKey}/roles`.
+//! ICM B2B organization reads: the ones the Intershop PWA makes when a business user logs
+//! in (`customers/{CustomerKey}/roles`, `customers/{CustomerKey}/users/{CustomerItemUserKey}`
+//! and `…/users/{CustomerItemUserKey}/roles`) and the company's user list.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use clientele_domain::customers::OwnAccount;
-use clientele_domain::roles::{catalogue, roles_of, OrganizationError, Role};
-use clientele_domain::users::User;
-use serde::Serialize;
-use utoipa::ToSchema;
+use clientele_domain::roles::{catalogue, roles_of, OrganizationError, OrganizationService, Role};
+use clientele_domain::users::{User, UserQuery, UserSort};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{caller_with_account, internal, own_customer_key, Caller};
 use super::customers::address_ro;
@@ -180,16 +180,176 @@ async fn member(req: &HttpRequest, state: &AppState) -> Result<(Caller, OwnAccou
         .organization
         .member(&tenant, &account, &user_key(req))
         .await
-        .map_err(|e| match e {
-            OrganizationError::NotFound => IcmError::new(StatusCode::NOT_FOUND, None, "The user was not found."),
-            OrganizationError::Forbidden(permission) => IcmError::new(
-                StatusCode::FORBIDDEN,
-                None,
-                format!("Requires the permission {permission}."),
-            ),
-            OrganizationError::Store(e) => internal(e),
-        })?;
+        .map_err(organization_error)?;
     Ok((caller, account, user))
+}
+
+fn organization_error(e: OrganizationError) -> IcmError {
+    match e {
+        OrganizationError::NotFound => IcmError::new(StatusCode::NOT_FOUND, None, "The user was not found."),
+        OrganizationError::Forbidden(permission) => IcmError::new(
+            StatusCode::FORBIDDEN,
+            None,
+            format!("Requires the permission {permission}."),
+        ),
+        OrganizationError::Store(e) => internal(e),
+    }
+}
+
+/// `?offset=&limit=&filter=&sort=` of the user list (strings, as the reference has them).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UsersQuery {
+    /// The first position, from 0.
+    pub offset: Option<String>,
+    /// Users per page, 1 to 500; default 50.
+    pub limit: Option<String>,
+    /// Case-insensitive substring of first name, last name or login.
+    pub filter: Option<String>,
+    /// `name` (default), `login`, `firstName` or `lastName`; `-` in front for descending.
+    pub sort: Option<String>,
+}
+
+/// `ResourceAttribute`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttributeRo {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    pub value: serde_json::Value,
+}
+
+/// A user in the list: a `LinkRO` with the login and the list's attributes.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserLinkRo {
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    pub uri: String,
+    pub title: String,
+    pub login: String,
+    pub item_id: String,
+    pub attributes: Vec<AttributeRo>,
+}
+
+/// `UserLinkROCollection`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserLinksRo {
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    pub name: &'static str,
+    pub offset: u64,
+    pub limit: u64,
+    pub amount: usize,
+    pub total: u64,
+    #[serde(rename = "sortKeys")]
+    pub sort_keys: [&'static str; 4],
+    pub elements: Vec<UserLinkRo>,
+}
+
+/// The company's users, a page at a time; needs `APP_B2B_MANAGE_USERS`.
+#[utoipa::path(get, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/users", tag = "organization",
+    params(UsersQuery),
+    responses((status = 200, description = "`elements`: links with `login` and attributes firstName, lastName, \
+                 roleIDs, active; `offset`, `limit`, `amount`, `total`", body = UserLinksRo),
+              (status = 400, description = "offset or limit not a number, limit 0, unknown sort field"),
+              (status = 401, description = "Not logged in"),
+              (status = 403, description = "Without APP_B2B_MANAGE_USERS"),
+              (status = 404, description = "Not the caller's business customer")),
+    security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
+pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::Data<AppState>) -> HttpResponse {
+    let run = async {
+        let (caller, account) = company_caller(&req, &state).await?;
+        let tenant = super::site_tenant(&state, &req).await?;
+        let bad = |m: &str| IcmError::new(StatusCode::BAD_REQUEST, None, m.to_owned());
+        let number = |raw: &Option<String>, default: u64, name: &str| match raw.as_deref().map(str::trim) {
+            None | Some("") => Ok(default),
+            Some(v) => v
+                .parse::<u64>()
+                .map_err(|_| bad(&format!("'{name}' must be a whole number from 0."))),
+        };
+        let offset = number(&query.offset, 0, "offset")?;
+        let limit = number(&query.limit, 50, "limit")?;
+        if limit == 0 {
+            return Err(bad("'limit' must be at least 1."));
+        }
+        let (sort, descending) = UserSort::parse(query.sort.as_deref().unwrap_or("name"))
+            .ok_or_else(|| bad("'sort' must be name, login, firstName or lastName, optionally with a leading '-'."))?;
+        let page = state
+            .services
+            .organization
+            .users(
+                &tenant,
+                &account,
+                UserQuery {
+                    filter: query.filter.clone(),
+                    sort,
+                    descending,
+                    offset,
+                    limit,
+                },
+            )
+            .await
+            .map_err(organization_error)?;
+        let m = req.match_info();
+        let base = format!(
+            "{}/{}/customers/{}/users",
+            m.get("site").unwrap_or_default(),
+            m.get("app").unwrap_or("-").split(';').next().unwrap_or("-"),
+            m.get("customer").unwrap_or("-")
+        );
+        let elements: Vec<_> = page
+            .users
+            .iter()
+            .map(|u| {
+                let p = &u.person;
+                let name = [p.first_name.as_deref(), p.last_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>();
+                let roles: Vec<_> = roles_of(&tenant, u).iter().map(|r| r.id).collect();
+                UserLinkRo {
+                    type_: "Link",
+                    uri: format!("{base}/{}", u.login.as_str()),
+                    title: name.join(" "),
+                    login: u.login.as_str().to_owned(),
+                    item_id: u.login.as_str().to_owned(),
+                    attributes: vec![
+                        AttributeRo {
+                            name: "firstName",
+                            type_: "ResourceAttribute",
+                            value: p.first_name.clone().into(),
+                        },
+                        AttributeRo {
+                            name: "lastName",
+                            type_: "ResourceAttribute",
+                            value: p.last_name.clone().into(),
+                        },
+                        AttributeRo {
+                            name: "roleIDs",
+                            type_: "ResourceAttribute",
+                            value: roles.into(),
+                        },
+                        AttributeRo {
+                            name: "active",
+                            type_: "ResourceAttribute",
+                            value: u.active.into(),
+                        },
+                    ],
+                }
+            })
+            .collect();
+        Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(UserLinksRo {
+            type_: "ResourceCollection",
+            name: "users",
+            offset,
+            limit: limit.min(OrganizationService::MAX_PAGE),
+            amount: elements.len(),
+            total: page.total,
+            sort_keys: ["name", "login", "firstName", "lastName"],
+            elements,
+        })))
+    };
+    run.await.unwrap_or_else(IcmError::into_response)
 }
 
 /// The roles the company can give its users.

@@ -1,0 +1,142 @@
+//! A company's user list on both backends: filter (case-insensitive, `%` and `_`
+//! literal), every sort in both directions, paging without overlap, past the end.
+
+mod support;
+
+use clientele_domain::customers::CustomerRepository;
+use clientele_domain::users::{UserQuery, UserRepository, UserSort};
+use support::{backends, full_account, now, private_account, tenant, user};
+
+fn query(filter: Option<&str>, sort: UserSort, descending: bool, offset: u64, limit: u64) -> UserQuery {
+    UserQuery {
+        filter: filter.map(str::to_owned),
+        sort,
+        descending,
+        offset,
+        limit,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_user_list_filters_sorts_and_pages_alike_on_both_backends() {
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        let mut new = full_account("owner@example.com", "B1");
+        new.users.clear();
+        for (login, first, last) in [
+            ("zoe@example.com", Some("Zoe"), Some("Adams")),
+            ("max@example.com", Some("Max"), Some("Müller")),
+            ("anna@example.com", Some("anna"), Some("Zander")),
+            ("x_y@example.com", None, None),
+            ("bob%@example.com", Some("Bob"), Some("Adams")),
+        ] {
+            let mut u = user(login);
+            u.person.first_name = first.map(str::to_owned);
+            u.person.last_name = last.map(str::to_owned);
+            new.users.push(u);
+        }
+        let acc = b.store.create_account(t, new, now()).await.unwrap();
+        b.store
+            .create_account(t, private_account("other@example.com", "P1"), now())
+            .await
+            .unwrap();
+        let c = acc.customer.id;
+        let logins = |q: UserQuery| {
+            let store = &b.store;
+            async move {
+                let page = store.page_for_customer(t, c, q).await.unwrap();
+                (
+                    page.users
+                        .iter()
+                        .map(|u| u.login.as_str().to_owned())
+                        .collect::<Vec<_>>(),
+                    page.total,
+                )
+            }
+        };
+
+        let (all, total) = logins(query(None, UserSort::Name, false, 0, 50)).await;
+        assert_eq!(total, 5, "{}", b.name);
+        // No last name sorts first (as ""), then Adams (Bob before Zoe), Müller, Zander.
+        assert_eq!(
+            all,
+            [
+                "x_y@example.com",
+                "bob%@example.com",
+                "zoe@example.com",
+                "max@example.com",
+                "anna@example.com"
+            ],
+            "{}",
+            b.name
+        );
+        let (desc, _) = logins(query(None, UserSort::Name, true, 0, 50)).await;
+        assert_eq!(desc, all.iter().rev().cloned().collect::<Vec<_>>(), "{}", b.name);
+        let (by_login, _) = logins(query(None, UserSort::Login, false, 0, 50)).await;
+        assert_eq!(by_login[0], "anna@example.com", "{}", b.name);
+        let (by_first, _) = logins(query(None, UserSort::FirstName, false, 0, 50)).await;
+        // Byte order: "" < "Bob" < "Max" < "Zoe" < "anna".
+        assert_eq!(
+            by_first[1..],
+            [
+                "bob%@example.com",
+                "max@example.com",
+                "zoe@example.com",
+                "anna@example.com"
+            ],
+            "{}",
+            b.name
+        );
+
+        // Pages of two: no overlap, no gap; past the end is empty with the total.
+        let mut paged = Vec::new();
+        for offset in [0, 2, 4] {
+            paged.extend(logins(query(None, UserSort::Name, false, offset, 2)).await.0);
+        }
+        assert_eq!(paged, all, "{}", b.name);
+        assert_eq!(
+            logins(query(None, UserSort::Name, false, 10, 2)).await,
+            (vec![], 5),
+            "{}",
+            b.name
+        );
+
+        // Filter: substring of first name, last name or login, any case; % and _ literal.
+        assert_eq!(
+            logins(query(Some("adams"), UserSort::Login, false, 0, 50)).await.1,
+            2,
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            logins(query(Some("zan"), UserSort::Login, false, 0, 50)).await.0,
+            ["anna@example.com"],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            logins(query(Some("x_y"), UserSort::Login, false, 0, 50)).await.0,
+            ["x_y@example.com"],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            logins(query(Some("%"), UserSort::Login, false, 0, 50)).await.0,
+            ["bob%@example.com"],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            logins(query(Some("_"), UserSort::Login, false, 0, 50)).await.0,
+            ["x_y@example.com"],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            logins(query(Some("other"), UserSort::Login, false, 0, 50)).await.1,
+            0,
+            "{}",
+            b.name
+        );
+    }
+}
