@@ -113,6 +113,48 @@ async fn a_business_user_reads_its_company_roles_and_its_own_user() {
             assert_eq!(r.status, 400, "{backend} {bad}: {}", r.text());
         }
 
+        // Role changes: not the last administrator's role, not more for oneself.
+        let roles_path = format!("{ICM}/customers/-/users/max%2540example.com/roles");
+        for (roles, status) in [
+            (json!(["APP_B2B_BUYER"]), 409),
+            (json!(["APP_B2B_ACCOUNT_OWNER", "APP_B2B_APPROVER"]), 403),
+            (json!(["NO_SUCH_ROLE"]), 400),
+        ] {
+            let r = s
+                .send_json("PUT", &roles_path, &json!({"userRoles": roles}), &[auth])
+                .await;
+            assert_eq!(r.status, status, "{backend} {roles}: {}", r.text());
+        }
+        let r = s
+            .send_json(
+                "PUT",
+                &roles_path,
+                &json!({"userRoles": ["APP_B2B_ACCOUNT_OWNER"]}),
+                &[auth],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        let now: Vec<_> = r.json()["userRoles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["roleID"].clone())
+            .collect();
+        assert_eq!(
+            now,
+            [json!("APP_B2B_ACCOUNT_OWNER"), json!("APP_B2B_BUYER")],
+            "the buyer role is fixed"
+        );
+        let r = s
+            .send_json(
+                "PUT",
+                &format!("{ICM}/customers/-/users/eva@example.com/roles"),
+                &json!({"userRoles": []}),
+                &[auth],
+            )
+            .await;
+        assert_eq!(r.status, 404, "{backend}");
+
         // Another company's user, another company, a private customer, no token.
         assert_eq!(
             s.get(&format!("{ICM}/customers/-/users/eva@example.com"), &[auth])

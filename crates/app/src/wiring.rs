@@ -195,7 +195,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             ),
         },
         profile: ProfileService::new(repo.clone(), repo.clone(), repo.clone(), clock.clone()),
-        organization: OrganizationService::new(repo.clone()),
+        organization: OrganizationService::new(repo.clone(), clock.clone()),
         addresses: AddressBook::new(
             repo,
             ids.clone(),

@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+use crate::clock::Clock;
+
 use crate::customers::OwnAccount;
 use crate::error::StoreError;
 use crate::tenants::Tenant;
@@ -139,6 +141,15 @@ pub enum OrganizationError {
     /// The caller lacks the permission the use case needs.
     #[error("missing permission {0}")]
     Forbidden(&'static str),
+    /// A role id the catalogue does not know.
+    #[error("unknown role {0}")]
+    UnknownRole(String),
+    /// A user tried to give themself a role they do not hold.
+    #[error("users cannot raise their own permissions")]
+    OwnPermissions,
+    /// The change would leave the company without an active account administrator.
+    #[error("the company must keep an active account administrator")]
+    LastAdministrator,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -147,11 +158,66 @@ pub enum OrganizationError {
 #[derive(Clone)]
 pub struct OrganizationService {
     users: Arc<dyn UserRepository>,
+    clock: Arc<dyn Clock>,
 }
 
 impl OrganizationService {
-    pub fn new(users: Arc<dyn UserRepository>) -> Self {
-        Self { users }
+    pub fn new(users: Arc<dyn UserRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { users, clock }
+    }
+
+    /// Gives a user of the company exactly these roles (the fixed ones always) and
+    /// returns them. Needs `APP_B2B_MANAGE_USERS`; nobody adds roles to themself, and
+    /// the company always keeps an active account administrator.
+    pub async fn set_roles(
+        &self,
+        tenant: &Tenant,
+        caller: &OwnAccount,
+        key: &str,
+        role_ids: &[String],
+    ) -> Result<Vec<Role>, OrganizationError> {
+        let user = self.member(tenant, caller, key).await?;
+        if !has_permission(tenant, &caller.user, permission::MANAGE_USERS) {
+            return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
+        }
+        let known = catalogue(tenant);
+        let mut roles: Vec<String> = Vec::new();
+        for id in role_ids {
+            let role = known
+                .iter()
+                .find(|r| r.id == id.trim())
+                .ok_or_else(|| OrganizationError::UnknownRole(id.clone()))?;
+            if !role.fixed && !roles.iter().any(|r| r == role.id) {
+                roles.push(role.id.to_owned());
+            }
+        }
+        if user.id == caller.user.id && roles.iter().any(|r| !user.roles.contains(r)) {
+            return Err(OrganizationError::OwnPermissions);
+        }
+        let written = self
+            .users
+            .set_roles(
+                tenant.id,
+                caller.customer.id,
+                user.id,
+                roles.clone(),
+                ACCOUNT_OWNER,
+                self.clock.now(),
+            )
+            .await?;
+        if !written {
+            return Err(OrganizationError::LastAdministrator);
+        }
+        tracing::info!(
+            event = "roles_changed",
+            tenant = tenant.id.get(),
+            user = user.id.get(),
+            by = caller.user.id.get(),
+            roles = ?roles,
+            "user roles changed"
+        );
+        let changed = User { roles, ..user };
+        Ok(roles_of(tenant, &changed))
     }
 
     /// Most users one page shows; larger `limit`s are cut to this.

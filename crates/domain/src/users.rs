@@ -198,6 +198,18 @@ pub trait UserRepository: Send + Sync {
         customer: CustomerId,
         query: UserQuery,
     ) -> Result<UserPage, StoreError>;
+    /// Gives the user (of `customer`) these roles, unless afterwards no active user of the
+    /// customer would hold `kept_role` (then `false` and nothing changes): one check and
+    /// write in one transaction, so two admins demoting each other cannot both succeed.
+    async fn set_roles(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        roles: Vec<String>,
+        kept_role: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Refuses logins of the user until `until`.
     async fn lock(&self, tenant: TenantId, id: UserId, until: DateTime<Utc>) -> Result<(), StoreError>;
 }

@@ -58,7 +58,7 @@ fn caller(roles: &[&str], business: bool) -> OwnAccount {
 fn service(found: Option<User>) -> OrganizationService {
     let mut users = MockUserRepository::new();
     users.expect_by_login().returning(move |_, _| Ok(found.clone()));
-    OrganizationService::new(Arc::new(users))
+    OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock))
 }
 
 #[test]
@@ -137,7 +137,7 @@ async fn only_user_managers_list_users_and_pages_are_bounded() {
     };
     let mut users = MockUserRepository::new();
     users.expect_page_for_customer().never();
-    let err = OrganizationService::new(Arc::new(users))
+    let err = OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock))
         .users(&tenant, &caller(&["APP_B2B_BUYER"], true), query.clone())
         .await
         .unwrap_err();
@@ -158,8 +158,49 @@ async fn only_user_managers_list_users_and_pages_are_bounded() {
                 total: 0,
             })
         });
-    OrganizationService::new(Arc::new(users))
+    OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock))
         .users(&tenant, &caller(&["APP_B2B_ACCOUNT_OWNER"], true), query)
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn nobody_adds_roles_to_themself_and_unknown_roles_are_refused() {
+    let tenant = support::tenant("{seq}");
+    let admin = caller(&["APP_B2B_ACCOUNT_OWNER"], true);
+    let ids = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut users = MockUserRepository::new();
+    users.expect_set_roles().never();
+    let service = OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock));
+    let err = service
+        .set_roles(
+            &tenant,
+            &admin,
+            "-",
+            &ids(&["APP_B2B_ACCOUNT_OWNER", "APP_B2B_APPROVER"]),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrganizationError::OwnPermissions), "{err:?}");
+    let err = service
+        .set_roles(&tenant, &admin, "-", &ids(&["ROOT"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OrganizationError::UnknownRole(ref r) if r == "ROOT"),
+        "{err:?}"
+    );
+
+    // Dropping one's own admin role is allowed unless the store finds no other admin.
+    let mut users = MockUserRepository::new();
+    users
+        .expect_set_roles()
+        .withf(|_, _, u, roles, kept, _| u.get() == 3 && roles.is_empty() && kept == "APP_B2B_ACCOUNT_OWNER")
+        .returning(|_, _, _, _, _, _| Ok(false));
+    let service = OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock));
+    let err = service
+        .set_roles(&tenant, &admin, "-", &ids(&["APP_B2B_BUYER"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrganizationError::LastAdministrator), "{err:?}");
 }

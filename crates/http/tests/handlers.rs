@@ -148,7 +148,10 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 mail: code_mail(CodePurpose::PasswordReset),
             },
             profile: ProfileService::new(customers, users, Arc::new(MockAddressRepository::new()), clock.clone()),
-            organization: clientele_domain::roles::OrganizationService::new(Arc::new(MockUserRepository::new())),
+            organization: clientele_domain::roles::OrganizationService::new(
+                Arc::new(MockUserRepository::new()),
+                clock.clone(),
+            ),
             addresses: AddressBook::new(
                 Arc::new(MockAddressRepository::new()),
                 ids.clone(),

@@ -432,6 +432,63 @@ impl UserRepository for Store {
         .await
     }
 
+    async fn set_roles(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        roles: Vec<String>,
+        kept_role: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let keeps_role = roles.iter().any(|r| r == kept_role);
+        let (text, now) = (strings_text(&roles), db_time(now));
+        // Roles are a JSON array of strings: a user holds the role when the text has it quoted.
+        let held = format!("%\"{kept_role}\"%");
+        self.run("set roles", move |conn| {
+            write_tx!(conn, |c| {
+                // Role changes of one customer take turns: a row lock on PostgreSQL (SQLite
+                // writes one at a time anyway), so two admins cannot demote each other.
+                diesel::update(
+                    customers::table
+                        .filter(customers::tenant_id.eq(tenant.get()))
+                        .filter(customers::id.eq(customer.get())),
+                )
+                .set(customers::version.eq(customers::version))
+                .execute(c)?;
+                let of_customer = users::table
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::customer_id.eq(customer.get()));
+                let active: Option<bool> = of_customer
+                    .filter(users::id.eq(user.get()))
+                    .select(users::active)
+                    .get_result(c)
+                    .optional()?;
+                let Some(active) = active else {
+                    return Err(DbError::Missing("user"));
+                };
+                let other_holders: i64 = of_customer
+                    .filter(users::id.ne(user.get()))
+                    .filter(users::active.eq(true))
+                    .filter(users::roles.like(&held))
+                    .count()
+                    .get_result(c)?;
+                if other_holders == 0 && !(active && keeps_role) {
+                    return Ok(false);
+                }
+                diesel::update(of_customer.filter(users::id.eq(user.get())))
+                    .set((
+                        users::roles.eq(&text),
+                        users::updated_at.eq(now),
+                        users::version.eq(users::version + 1),
+                    ))
+                    .execute(c)?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
     async fn lock(&self, tenant: TenantId, id: UserId, until: DateTime<Utc>) -> Result<(), StoreError> {
         let until = db_time(until);
         self.run("lock user", move |conn| {

@@ -1,5 +1,6 @@
-//! A company's user list on both backends: filter (case-insensitive, `%` and `_`
-//! literal), every sort in both directions, paging without overlap, past the end.
+//! A company's users on both backends: the list (filter case-insensitive with `%` and
+//! `_` literal, every sort in both directions, paging without overlap, past the end),
+//! and role changes that always leave an active account administrator.
 
 mod support;
 
@@ -135,6 +136,47 @@ async fn the_user_list_filters_sorts_and_pages_alike_on_both_backends() {
         assert_eq!(
             logins(query(Some("other"), UserSort::Login, false, 0, 50)).await.1,
             0,
+            "{}",
+            b.name
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn role_changes_keep_an_active_administrator() {
+    const OWNER: &str = "APP_B2B_ACCOUNT_OWNER";
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        let mut new = full_account("ann@example.com", "B1");
+        new.users = vec![user("ann@example.com"), user("ben@example.com")];
+        for u in &mut new.users {
+            u.roles = vec![OWNER.to_owned()];
+        }
+        let acc = b.store.create_account(t, new, now()).await.unwrap();
+        let (c, ann, ben) = (acc.customer.id, acc.users[0].id, acc.users[1].id);
+        let buyer = vec!["APP_B2B_BUYER".to_owned()];
+        assert!(
+            b.store.set_roles(t, c, ann, buyer.clone(), OWNER, now()).await.unwrap(),
+            "{}",
+            b.name
+        );
+        assert!(
+            !b.store.set_roles(t, c, ben, buyer.clone(), OWNER, now()).await.unwrap(),
+            "{}",
+            b.name
+        );
+        let ben_now = UserRepository::by_id(&b.store, t, ben).await.unwrap().unwrap();
+        assert_eq!(ben_now.roles, [OWNER], "{}: the refused change wrote nothing", b.name);
+        let ann_now = UserRepository::by_id(&b.store, t, ann).await.unwrap().unwrap();
+        assert_eq!(ann_now.roles, buyer, "{}", b.name);
+        // Giving the role back works, and then Ben may step down.
+        assert!(b
+            .store
+            .set_roles(t, c, ann, vec![OWNER.to_owned()], OWNER, now())
+            .await
+            .unwrap());
+        assert!(
+            b.store.set_roles(t, c, ben, buyer, OWNER, now()).await.unwrap(),
             "{}",
             b.name
         );

@@ -83,6 +83,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/customers/{customer}/users/{user}/roles")
                     .route(web::get().to(organization::user_roles))
+                    .route(web::put().to(organization::set_user_roles))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
@@ -152,9 +153,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     paths(security::reminder, security::password, credentials::private_customer_password, credentials::user_password, credentials::private_customer_login, credentials::user_login, token::token, token::token_logout, token::logout, customers::create_customer, customers::create_private_customer, customers::get_customer,
           customers::get_private_customer, customers::update_customer, customers::update_private_customer,
           addresses::list, addresses::create, addresses::get, addresses::update, addresses::delete,
-          organization::roles, organization::users, organization::user, organization::user_roles),
+          organization::roles, organization::users, organization::user, organization::user_roles,
+          organization::set_user_roles),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
-                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, organization::UserLinksRo, organization::UserLinkRo, organization::AttributeRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
+                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, organization::UserLinksRo, organization::UserLinkRo, organization::AttributeRo, organization::SetUserRolesRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
     modifiers(&BasicAuth),
 )]
 pub struct IcmApi;

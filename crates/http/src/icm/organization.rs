@@ -192,8 +192,56 @@ fn organization_error(e: OrganizationError) -> IcmError {
             None,
             format!("Requires the permission {permission}."),
         ),
+        OrganizationError::UnknownRole(id) => IcmError::new(
+            StatusCode::BAD_REQUEST,
+            None,
+            format!("The role '{id}' is not one the company can give."),
+        ),
+        OrganizationError::OwnPermissions => IcmError::new(
+            StatusCode::FORBIDDEN,
+            None,
+            "Users cannot give themselves roles they do not hold.",
+        ),
+        OrganizationError::LastAdministrator => IcmError::new(
+            StatusCode::CONFLICT,
+            None,
+            "The company must keep at least one active account administrator (APP_B2B_ACCOUNT_OWNER).",
+        ),
         OrganizationError::Store(e) => internal(e),
     }
+}
+
+/// The body of a role change: `{"userRoles": ["APP_B2B_BUYER", …]}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SetUserRolesRo {
+    pub user_roles: Vec<String>,
+}
+
+/// Gives a user exactly these roles (the fixed buyer role always); answers the new set.
+#[utoipa::path(put, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/users/{CustomerItemUserKey}/roles",
+    tag = "organization", request_body = SetUserRolesRo,
+    responses((status = 200, description = "The user's roles now", body = UserRolesRo),
+              (status = 400, description = "Unknown role id, or a malformed body"),
+              (status = 401, description = "Not logged in"),
+              (status = 403, description = "Without APP_B2B_MANAGE_USERS, or adding roles to oneself"),
+              (status = 404, description = "No such user of the caller's business customer"),
+              (status = 409, description = "The company would have no active account administrator left")),
+    security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
+pub async fn set_user_roles(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let run = async {
+        let (caller, account) = company_caller(&req, &state).await?;
+        let tenant = super::site_tenant(&state, &req).await?;
+        let dto: SetUserRolesRo = crate::body::json(&req, payload, state.limits.max_body_bytes).await?;
+        let roles = state
+            .services
+            .organization
+            .set_roles(&tenant, &account, &user_key(&req), &dto.user_roles)
+            .await
+            .map_err(organization_error)?;
+        Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(roles_ro(&roles))))
+    };
+    run.await.unwrap_or_else(IcmError::into_response)
 }
 
 /// `?offset=&limit=&filter=&sort=` of the user list (strings, as the reference has them).
