@@ -155,6 +155,22 @@ async fn a_business_user_reads_its_company_roles_and_its_own_user() {
             .await;
         assert_eq!(r.status, 404, "{backend}");
 
+        // The only administrator cannot remove themself; nobody removes another company's user.
+        let r = s
+            .send("DELETE", &format!("{ICM}/customers/-/users/-"), &[auth], None)
+            .await;
+        assert_eq!(r.status, 409, "{backend}: {}", r.text());
+        let r = s
+            .send(
+                "DELETE",
+                &format!("{ICM}/customers/-/users/eva@example.com"),
+                &[auth],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 404, "{backend}");
+        assert_eq!(s.get(&format!("{ICM}/customers/-/users/-"), &[auth]).await.status, 200);
+
         // Another company's user, another company, a private customer, no token.
         assert_eq!(
             s.get(&format!("{ICM}/customers/-/users/eva@example.com"), &[auth])

@@ -166,6 +166,30 @@ impl OrganizationService {
         Self { users, clock }
     }
 
+    /// Removes a user of the company (needs `APP_B2B_MANAGE_USERS`, also for oneself):
+    /// their sessions end at once; the company always keeps an active administrator.
+    pub async fn remove_user(&self, tenant: &Tenant, caller: &OwnAccount, key: &str) -> Result<(), OrganizationError> {
+        let user = self.member(tenant, caller, key).await?;
+        if !has_permission(tenant, &caller.user, permission::MANAGE_USERS) {
+            return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
+        }
+        let removed = self
+            .users
+            .remove_member(tenant.id, caller.customer.id, user.id, ACCOUNT_OWNER, self.clock.now())
+            .await?;
+        if !removed {
+            return Err(OrganizationError::LastAdministrator);
+        }
+        tracing::info!(
+            event = "user_removed",
+            tenant = tenant.id.get(),
+            user = user.id.get(),
+            by = caller.user.id.get(),
+            "company user removed"
+        );
+        Ok(())
+    }
+
     /// Gives a user of the company exactly these roles (the fixed ones always) and
     /// returns them. Needs `APP_B2B_MANAGE_USERS`; nobody adds roles to themself, and
     /// the company always keeps an active account administrator.

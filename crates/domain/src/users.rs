@@ -210,6 +210,17 @@ pub trait UserRepository: Send + Sync {
         kept_role: &'static str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Removes a user of `customer` (its sessions, codes and personal data go with the
+    /// row; the deletion is recorded), unless no other active user would hold
+    /// `kept_role` afterwards (then `false` and nothing changes). The customer stays.
+    async fn remove_member(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        kept_role: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Refuses logins of the user until `until`.
     async fn lock(&self, tenant: TenantId, id: UserId, until: DateTime<Utc>) -> Result<(), StoreError>;
 }

@@ -204,3 +204,27 @@ async fn nobody_adds_roles_to_themself_and_unknown_roles_are_refused() {
         .unwrap_err();
     assert!(matches!(err, OrganizationError::LastAdministrator), "{err:?}");
 }
+
+#[tokio::test]
+async fn removing_users_needs_manage_users_and_keeps_an_administrator() {
+    let tenant = support::tenant("{seq}");
+    let clock = || Arc::new(clientele_domain::clock::SystemClock);
+    let mut users = MockUserRepository::new();
+    users.expect_remove_member().never();
+    let err = OrganizationService::new(Arc::new(users), clock())
+        .remove_user(&tenant, &caller(&["APP_B2B_BUYER"], true), "-")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrganizationError::Forbidden(permission::MANAGE_USERS)));
+
+    let mut users = MockUserRepository::new();
+    users
+        .expect_remove_member()
+        .withf(|_, c, u, kept, _| c.get() == 7 && u.get() == 3 && kept == "APP_B2B_ACCOUNT_OWNER")
+        .returning(|_, _, _, _, _| Ok(false));
+    let err = OrganizationService::new(Arc::new(users), clock())
+        .remove_user(&tenant, &caller(&["APP_B2B_ACCOUNT_OWNER"], true), "-")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrganizationError::LastAdministrator));
+}

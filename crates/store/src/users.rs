@@ -13,6 +13,7 @@ use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 
+use crate::addresses::AddressConnection;
 use crate::encoding::{db_time, parse_strings, strings_text, utc};
 use crate::errors::{DbError, RowCheck};
 use crate::schema::{customers, password_history, users};
@@ -38,6 +39,62 @@ fn contains_pattern(needle: &str) -> String {
     p.push('%');
     p
 }
+
+/// Changes to a company's users that must leave someone holding a role, for the
+/// concrete connections of both backends (inside the caller's transaction).
+trait CompanyConnection {
+    /// Takes the company's turn (a row lock on the customer on PostgreSQL; SQLite writes
+    /// one at a time anyway) and answers whether `user` is active and how many other
+    /// active users of the customer hold `role`. A missing user is `Missing`.
+    fn company_turn(
+        &mut self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        role: &str,
+    ) -> Result<(bool, i64), DbError>;
+}
+
+macro_rules! company_connection {
+    ($($conn:ty),*) => {$(
+        impl CompanyConnection for $conn {
+            fn company_turn(
+                &mut self,
+                tenant: TenantId,
+                customer: CustomerId,
+                user: UserId,
+                role: &str,
+            ) -> Result<(bool, i64), DbError> {
+                diesel::update(
+                    customers::table
+                        .filter(customers::tenant_id.eq(tenant.get()))
+                        .filter(customers::id.eq(customer.get())),
+                )
+                .set(customers::version.eq(customers::version))
+                .execute(self)?;
+                let of_customer = users::table
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::customer_id.eq(customer.get()));
+                let active: bool = of_customer
+                    .filter(users::id.eq(user.get()))
+                    .select(users::active)
+                    .get_result(self)
+                    .optional()?
+                    .ok_or(DbError::Missing("user"))?;
+                // Roles are a JSON array of strings: a user holds the role when the text has it quoted.
+                let others: i64 = of_customer
+                    .filter(users::id.ne(user.get()))
+                    .filter(users::active.eq(true))
+                    .filter(users::roles.like(format!("%\"{role}\"%")))
+                    .count()
+                    .get_result(self)?;
+                Ok((active, others))
+            }
+        }
+    )*};
+}
+
+company_connection!(diesel::PgConnection, diesel::SqliteConnection);
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -443,46 +500,53 @@ impl UserRepository for Store {
     ) -> Result<bool, StoreError> {
         let keeps_role = roles.iter().any(|r| r == kept_role);
         let (text, now) = (strings_text(&roles), db_time(now));
-        // Roles are a JSON array of strings: a user holds the role when the text has it quoted.
-        let held = format!("%\"{kept_role}\"%");
         self.run("set roles", move |conn| {
             write_tx!(conn, |c| {
-                // Role changes of one customer take turns: a row lock on PostgreSQL (SQLite
-                // writes one at a time anyway), so two admins cannot demote each other.
-                diesel::update(
-                    customers::table
-                        .filter(customers::tenant_id.eq(tenant.get()))
-                        .filter(customers::id.eq(customer.get())),
-                )
-                .set(customers::version.eq(customers::version))
-                .execute(c)?;
-                let of_customer = users::table
-                    .filter(users::tenant_id.eq(tenant.get()))
-                    .filter(users::customer_id.eq(customer.get()));
-                let active: Option<bool> = of_customer
-                    .filter(users::id.eq(user.get()))
-                    .select(users::active)
-                    .get_result(c)
-                    .optional()?;
-                let Some(active) = active else {
-                    return Err(DbError::Missing("user"));
-                };
-                let other_holders: i64 = of_customer
-                    .filter(users::id.ne(user.get()))
-                    .filter(users::active.eq(true))
-                    .filter(users::roles.like(&held))
-                    .count()
-                    .get_result(c)?;
+                let (active, other_holders) = c.company_turn(tenant, customer, user, kept_role)?;
                 if other_holders == 0 && !(active && keeps_role) {
                     return Ok(false);
                 }
-                diesel::update(of_customer.filter(users::id.eq(user.get())))
-                    .set((
-                        users::roles.eq(&text),
-                        users::updated_at.eq(now),
-                        users::version.eq(users::version + 1),
-                    ))
-                    .execute(c)?;
+                diesel::update(
+                    users::table
+                        .filter(users::tenant_id.eq(tenant.get()))
+                        .filter(users::customer_id.eq(customer.get()))
+                        .filter(users::id.eq(user.get())),
+                )
+                .set((
+                    users::roles.eq(&text),
+                    users::updated_at.eq(now),
+                    users::version.eq(users::version + 1),
+                ))
+                .execute(c)?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    async fn remove_member(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        kept_role: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let now = db_time(now);
+        self.run("remove member", move |conn| {
+            write_tx!(conn, |c| {
+                let (_, other_holders) = c.company_turn(tenant, customer, user, kept_role)?;
+                if other_holders == 0 {
+                    return Ok(false);
+                }
+                diesel::delete(
+                    users::table
+                        .filter(users::tenant_id.eq(tenant.get()))
+                        .filter(users::customer_id.eq(customer.get()))
+                        .filter(users::id.eq(user.get())),
+                )
+                .execute(c)?;
+                c.record_deletion(tenant, "user", user.get(), customer.get(), now)?;
                 Ok(true)
             })
         })

@@ -182,3 +182,40 @@ async fn role_changes_keep_an_active_administrator() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_users_keeps_an_administrator_and_records_it() {
+    const OWNER: &str = "APP_B2B_ACCOUNT_OWNER";
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        let mut new = full_account("ann@example.com", "B1");
+        new.users = vec![user("ann@example.com"), user("ben@example.com"), user("cy@example.com")];
+        new.users[0].roles = vec![OWNER.to_owned()];
+        new.users[1].roles = vec![OWNER.to_owned()];
+        let acc = b.store.create_account(t, new, now()).await.unwrap();
+        let (c, ann, ben, cy) = (acc.customer.id, acc.users[0].id, acc.users[1].id, acc.users[2].id);
+        assert!(
+            b.store.remove_member(t, c, cy, OWNER, now()).await.unwrap(),
+            "{}",
+            b.name
+        );
+        assert!(
+            b.store.remove_member(t, c, ann, OWNER, now()).await.unwrap(),
+            "{}",
+            b.name
+        );
+        assert!(
+            !b.store.remove_member(t, c, ben, OWNER, now()).await.unwrap(),
+            "{}",
+            b.name
+        );
+        assert!(
+            UserRepository::by_id(&b.store, t, ben).await.unwrap().is_some(),
+            "{}",
+            b.name
+        );
+        assert_eq!(support::count(&b.db, "users"), 1, "{}", b.name);
+        assert_eq!(support::count(&b.db, "deleted_records"), 2, "{}", b.name);
+        assert!(CustomerRepository::by_id(&b.store, t, c).await.unwrap().is_some());
+    }
+}

@@ -211,6 +211,30 @@ fn organization_error(e: OrganizationError) -> IcmError {
     }
 }
 
+/// Removes a user of the company: their sessions end at once.
+#[utoipa::path(delete, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/users/{CustomerItemUserKey}",
+    tag = "organization",
+    responses((status = 204, description = "Removed"),
+              (status = 401, description = "Not logged in"),
+              (status = 403, description = "Requires APP_B2B_MANAGE_USERS"),
+              (status = 404, description = "No such user of the caller's business customer"),
+              (status = 409, description = "The company would have no active account administrator left")),
+    security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
+pub async fn remove_user(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let run = async {
+        let (caller, account) = company_caller(&req, &state).await?;
+        let tenant = super::site_tenant(&state, &req).await?;
+        state
+            .services
+            .organization
+            .remove_user(&tenant, &account, &user_key(&req))
+            .await
+            .map_err(organization_error)?;
+        Ok::<_, IcmError>(caller.stamp(HttpResponse::NoContent().finish()))
+    };
+    run.await.unwrap_or_else(IcmError::into_response)
+}
+
 /// The body of a role change: `{"userRoles": ["APP_B2B_BUYER", …]}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
