@@ -155,6 +155,49 @@ async fn a_business_user_reads_its_company_roles_and_its_own_user() {
             .await;
         assert_eq!(r.status, 404, "{backend}");
 
+        // A company user's person data (the PWA sends the whole user back).
+        let me = s.get(&format!("{ICM}/customers/-/users/-"), &[auth]).await.json();
+        let mut body = me.clone();
+        body["firstName"] = json!("Maximilian");
+        body["phoneHome"] = json!("+49 30 1");
+        let r = s
+            .send_json(
+                "PUT",
+                &format!("{ICM}/customers/-/users/max%2540example.com"),
+                &body,
+                &[auth],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        assert_eq!(r.json()["firstName"], "Maximilian");
+        assert_eq!(r.json()["phoneHome"], "+49 30 1");
+        assert_eq!(
+            s.get(&format!("{ICM}/customers/-/users/-"), &[auth]).await.json()["firstName"],
+            "Maximilian"
+        );
+        body["lastName"] = json!("");
+        let r = s
+            .send_json("PUT", &format!("{ICM}/customers/-/users/-"), &body, &[auth])
+            .await;
+        assert_eq!(
+            (r.status, r.header("error-key")),
+            (400, Some("customer.missing_fields.error")),
+            "{backend}"
+        );
+        let r = s
+            .send_json(
+                "PUT",
+                &format!("{ICM}/customers/-/users/-"),
+                &me,
+                &[auth, ("if-match", "\"1\"")],
+            )
+            .await;
+        assert_eq!(r.status, 412, "{backend}: {}", r.text());
+        let r = s
+            .send_json("PUT", &format!("{ICM}/customers/-/users/eva@example.com"), &me, &[auth])
+            .await;
+        assert_eq!(r.status, 404, "{backend}");
+
         // The only administrator cannot remove themself; nobody removes another company's user.
         let r = s
             .send("DELETE", &format!("{ICM}/customers/-/users/-"), &[auth], None)

@@ -7,7 +7,7 @@ use clientele_domain::addresses::{Address, AddressData, AddressUsage};
 use clientele_domain::customers::{Company, CustomerKind, OwnAccount, ProfileChange, ProfileError};
 use clientele_domain::identity::{SignUp, SignUpError};
 use clientele_domain::ids::AddressId;
-use clientele_domain::users::{Consents, PersonData};
+use clientele_domain::users::{Consents, PersonData, User};
 use clientele_domain::values::{
     optional_text, required_text, CountryCode, CustomerNumber, Email, LanguageTag, Login, Password, TextLimit,
     ValueError,
@@ -404,6 +404,44 @@ async fn update(
     Ok(caller.stamp(profile_response(&updated)))
 }
 
+/// The person fields and e-mail of a user as a `PUT` body replaces them (a private
+/// customer's profile, or a company user's `SMBCustomerUserRO`).
+pub fn parse_person(dto: &CustomerUpdateRo, current: &User) -> Result<(PersonData, Email), IcmError> {
+    let text = |field: &str, v: &Option<String>| {
+        optional_text(v.as_deref(), TextLimit::SHORT).map_err(|e| IcmError::field(INVALID, field, e))
+    };
+    let required = |field: &str, v: &Option<String>| {
+        required_text(v.as_deref().unwrap_or_default(), TextLimit::SHORT)
+            .map_err(|e| IcmError::field(if e == ValueError::Missing { MISSING } else { INVALID }, field, e))
+    };
+    let person = PersonData {
+        title: text("title", &dto.title)?,
+        salutation: current.person.salutation.clone(),
+        first_name: Some(required("firstName", &dto.first_name)?),
+        last_name: Some(required("lastName", &dto.last_name)?),
+        phone_home: text("phoneHome", &dto.phone_home)?,
+        phone_mobile: text("phoneMobile", &dto.phone_mobile)?,
+        phone_business: text("phoneBusiness", &dto.phone_business)?,
+        fax: text("fax", &dto.fax)?,
+        birthday: dto
+            .birthday
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse_birthday(s).ok_or_else(|| IcmError::bad(INVALID, "The field 'birthday' is not a date.")))
+            .transpose()?,
+        preferred_language: dto
+            .preferred_language
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| LanguageTag::parse(s).map_err(|e| IcmError::field(INVALID, "preferredLanguage", e)))
+            .transpose()?,
+        preferred_currency: current.person.preferred_currency,
+    };
+    let email = Email::parse(dto.email.as_deref().unwrap_or_default())
+        .map_err(|e| IcmError::field(if e == ValueError::Missing { MISSING } else { INVALID }, "email", e))?;
+    Ok((person, email))
+}
+
 /// The profile a `PUT` leaves: the editable fields of the body replace the stored ones
 /// (private customers: the person fields; business customers: the company fields).
 fn parse_profile(dto: &CustomerUpdateRo, current: &OwnAccount, business: bool) -> Result<ProfileChange, IcmError> {
@@ -425,31 +463,7 @@ fn parse_profile(dto: &CustomerUpdateRo, current: &OwnAccount, business: bool) -
         };
         (current.user.person.clone(), current.user.email.clone(), Some(company))
     } else {
-        let person = PersonData {
-            title: text("title", &dto.title)?,
-            salutation: current.user.person.salutation.clone(),
-            first_name: Some(required("firstName", &dto.first_name)?),
-            last_name: Some(required("lastName", &dto.last_name)?),
-            phone_home: text("phoneHome", &dto.phone_home)?,
-            phone_mobile: text("phoneMobile", &dto.phone_mobile)?,
-            phone_business: text("phoneBusiness", &dto.phone_business)?,
-            fax: text("fax", &dto.fax)?,
-            birthday: dto
-                .birthday
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| parse_birthday(s).ok_or_else(|| IcmError::bad(INVALID, "The field 'birthday' is not a date.")))
-                .transpose()?,
-            preferred_language: dto
-                .preferred_language
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| LanguageTag::parse(s).map_err(|e| IcmError::field(INVALID, "preferredLanguage", e)))
-                .transpose()?,
-            preferred_currency: current.user.person.preferred_currency,
-        };
-        let email = Email::parse(dto.email.as_deref().unwrap_or_default())
-            .map_err(|e| IcmError::field(if e == ValueError::Missing { MISSING } else { INVALID }, "email", e))?;
+        let (person, email) = parse_person(dto, &current.user)?;
         (person, email, None)
     };
     let pick = |field: &str, r: &Option<AddressRefRo>| -> Result<Option<AddressId>, IcmError> {

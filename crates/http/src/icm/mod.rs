@@ -78,6 +78,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/customers/{customer}/users/{user}")
                     .route(web::get().to(organization::user))
+                    .route(web::put().to(organization::update_user))
                     .route(web::delete().to(organization::remove_user))
                     .default_service(web::to(method_not_allowed)),
             )
@@ -155,7 +156,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
           customers::get_private_customer, customers::update_customer, customers::update_private_customer,
           addresses::list, addresses::create, addresses::get, addresses::update, addresses::delete,
           organization::roles, organization::users, organization::user, organization::user_roles,
-          organization::set_user_roles, organization::remove_user),
+          organization::set_user_roles, organization::remove_user, organization::update_user),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
                        dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, organization::UserLinksRo, organization::UserLinkRo, organization::AttributeRo, organization::SetUserRolesRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
     modifiers(&BasicAuth),

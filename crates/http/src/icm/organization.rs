@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{caller_with_account, internal, own_customer_key, Caller};
-use super::customers::address_ro;
-use super::dto::AddressRo;
+use clientele_domain::customers::ProfileChange;
+use clientele_domain::identity::Principal;
+
+use super::customers::{address_ro, parse_person};
+use super::dto::{AddressRo, CustomerUpdateRo};
 use super::errors::IcmError;
 use crate::AppState;
 
@@ -209,6 +212,53 @@ fn organization_error(e: OrganizationError) -> IcmError {
         ),
         OrganizationError::Store(e) => internal(e),
     }
+}
+
+/// Updates a company user's person data and e-mail (`SMBCustomerUserRO`; other fields
+/// are ignored). Other users need `APP_B2B_MANAGE_USERS`.
+#[utoipa::path(put, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/users/{CustomerItemUserKey}",
+    tag = "organization", request_body = CustomerUpdateRo,
+    params(("If-Match" = Option<String>, Header, description = "The customer's `ETag`; a changed profile answers 412")),
+    responses((status = 200, description = "The updated user", body = SmbCustomerUserRo),
+              (status = 400, description = "`error-key` customer.missing_fields.error or customer.invalid_fields.error"),
+              (status = 401, description = "Not logged in"),
+              (status = 403, description = "Another user, without APP_B2B_MANAGE_USERS"),
+              (status = 404, description = "No such user of the caller's business customer"),
+              (status = 412, description = "The profile changed since the `If-Match` version")),
+    security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
+pub async fn update_user(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let run = async {
+        let (caller, account, user) = member(&req, &state).await?;
+        let dto: CustomerUpdateRo = crate::body::json(&req, payload, state.limits.max_body_bytes).await?;
+        let whose = Principal {
+            tenant: account.customer.tenant_id,
+            customer: account.customer.id,
+            user: user.id,
+        };
+        let edit = |current: &OwnAccount| -> Result<ProfileChange, IcmError> {
+            let (person, email) = parse_person(&dto, &current.user)?;
+            Ok(ProfileChange {
+                person,
+                email,
+                company: None,
+                custom: current.customer.custom.clone(),
+                preferred_invoice: None,
+                preferred_shipping: None,
+            })
+        };
+        let updated = state
+            .services
+            .profile
+            .update_profile(&whose, crate::versions::if_match(&req), edit)
+            .await?;
+        Ok::<_, IcmError>(
+            caller.stamp(
+                crate::versions::tagged(HttpResponse::Ok(), updated.customer.version)
+                    .json(user_ro(&updated.user, &updated)),
+            ),
+        )
+    };
+    run.await.unwrap_or_else(IcmError::into_response)
 }
 
 /// Removes a user of the company: their sessions end at once.
