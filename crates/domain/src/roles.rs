@@ -11,6 +11,7 @@ use crate::clock::Clock;
 
 use crate::customers::OwnAccount;
 use crate::error::StoreError;
+use crate::ids::PublicId;
 use crate::tenants::Tenant;
 use crate::users::{User, UserPage, UserQuery, UserRepository};
 use crate::values::Login;
@@ -268,7 +269,8 @@ impl OrganizationService {
             .await?)
     }
 
-    /// A user of the caller's company by key: `-` (the caller), a login or a public id.
+    /// A user of the caller's company by key: `-` (the caller), a login or a public id
+    /// (the login is tried first: ICM resolves both).
     /// The caller always reaches themself; anyone else needs `APP_B2B_MANAGE_USERS`.
     /// Users of other companies and tenants are `NotFound`, whatever the permission.
     pub async fn member(&self, tenant: &Tenant, caller: &OwnAccount, key: &str) -> Result<User, OrganizationError> {
@@ -284,9 +286,14 @@ impl OrganizationService {
         if !has_permission(tenant, me, permission::MANAGE_USERS) {
             return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
         }
-        let found = match Login::parse(key) {
+        let by_login = match Login::parse(key) {
             Ok(login) => self.users.by_login(tenant.id, &login).await?,
             Err(_) => None,
+        };
+        let found = match (by_login, PublicId::parse(key)) {
+            (Some(user), _) => Some(user),
+            (None, Some(id)) => self.users.by_public_id(tenant.id, &id).await?,
+            (None, None) => None,
         };
         found
             .filter(|u| u.customer_id == caller.customer.id)

@@ -160,6 +160,8 @@ pub trait UserRepository: Send + Sync {
         tenant: TenantId,
         login: &Login,
     ) -> Result<Option<(User, crate::customers::CustomerStatus)>, StoreError>;
+    /// The user with this public id.
+    async fn by_public_id(&self, tenant: TenantId, id: &PublicId) -> Result<Option<User>, StoreError>;
     /// The user with this key.
     async fn by_id(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError>;
     /// Counts a failed login atomically; returns the new count.

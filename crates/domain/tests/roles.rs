@@ -228,3 +228,19 @@ async fn removing_users_needs_manage_users_and_keeps_an_administrator() {
         .unwrap_err();
     assert!(matches!(err, OrganizationError::LastAdministrator));
 }
+
+#[tokio::test]
+async fn a_user_is_found_by_login_or_by_public_id() {
+    let tenant = support::tenant("{seq}");
+    let admin = caller(&["APP_B2B_ACCOUNT_OWNER"], true);
+    let colleague = member(4, "eva@example.com", 7, &[]);
+    let mut users = MockUserRepository::new();
+    users.expect_by_login().returning(|_, _| Ok(None));
+    let found = colleague.clone();
+    users
+        .expect_by_public_id()
+        .withf(|_, id| id.as_str() == "u4")
+        .returning(move |_, _| Ok(Some(found.clone())));
+    let service = OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock));
+    assert_eq!(service.member(&tenant, &admin, "u4").await.unwrap().id.get(), 4);
+}

@@ -303,6 +303,20 @@ impl UserRepository for Store {
         .await
     }
 
+    async fn by_public_id(&self, tenant: TenantId, id: &PublicId) -> Result<Option<User>, StoreError> {
+        let id = id.as_str().to_owned();
+        self.run("user by public id", move |conn| {
+            let row: Option<UserRow> = with_conn!(conn, |c| users::table
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::public_id.eq(&id))
+                .select(UserRow::as_select())
+                .get_result(c)
+                .optional())?;
+            row.map(User::try_from).transpose()
+        })
+        .await
+    }
+
     async fn by_id(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError> {
         self.run("user by id", move |conn| {
             let row: Option<UserRow> = with_conn!(conn, |c| users::table
