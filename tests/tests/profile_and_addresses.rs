@@ -708,6 +708,33 @@ async fn deleting_me_ends_the_account_and_frees_the_login() {
             .await;
         assert_eq!(r.status, 401, "{backend}");
         assert_eq!(s.icm_password_grant("john@example.com", PASSWORD).await.status, 401);
+        // A company's only user takes the company along.
+        let mut b2b = emporix_signup("boss@example.com");
+        b2b["customerDetails"]["company"] = json!("Boss GmbH");
+        b2b["customerDetails"]["b2b"] = json!({"companyRegistrationId": "DE1"});
+        assert_eq!(s.emporix_signup(&b2b).await.status, 201);
+        let anon = s.anonymous_bearer().await;
+        let boss = s
+            .post_json_with(
+                "/customer/demo/login",
+                &json!({"email": "boss@example.com", "password": PASSWORD}),
+                &[("authorization", &anon)],
+            )
+            .await
+            .access_token();
+        let boss = format!("Bearer {boss}");
+        assert_eq!(
+            s.get("/customer/demo/me", &[("authorization", &boss)]).await.json()["businessModel"],
+            "B2B"
+        );
+        assert_eq!(
+            s.send("DELETE", "/customer/demo/me", &[("authorization", &boss)], None)
+                .await
+                .status,
+            204
+        );
+        assert_eq!(s.icm_password_grant("boss@example.com", PASSWORD).await.status, 401);
+
         // The e-mail address can sign up again: a new, empty account.
         let again = emporix_customer(&s, "demo", "john@example.com").await;
         let me = s

@@ -212,6 +212,9 @@ pub enum ProfileError {
     /// The profile changed since the version the client sent.
     #[error("the profile was changed since the given version")]
     Stale,
+    /// The last active administrator of a company with other users cannot go.
+    #[error("the company must keep an active account administrator")]
+    LastAdministrator,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -283,11 +286,40 @@ impl ProfileService {
     /// Deletes the principal's account (Emporix `DELETE me`): every session of the user
     /// ends and its personal data is gone; see [`CustomerRepository::erase_user`].
     pub async fn delete_account(&self, who: &Principal) -> Result<Erasure, ProfileError> {
-        self.own_account(who).await?;
-        let erased = self
-            .customers
-            .erase_user(who.tenant, who.customer, who.user, self.clock.now())
-            .await?;
+        let account = self.own_account(who).await?;
+        let now = self.clock.now();
+        // A company user goes alone while the company keeps an active administrator;
+        // the last user takes the company with them; the last administrator of a company
+        // with other users cannot go.
+        let erased = if account.customer.is_business()
+            && self
+                .users
+                .remove_member(who.tenant, who.customer, who.user, crate::roles::ACCOUNT_OWNER, now)
+                .await?
+        {
+            Erasure { customer_erased: false }
+        } else {
+            if account.customer.is_business() {
+                let others = crate::users::UserQuery {
+                    filter: None,
+                    sort: crate::users::UserSort::Login,
+                    descending: false,
+                    offset: 0,
+                    limit: 1,
+                };
+                let total = self
+                    .users
+                    .page_for_customer(who.tenant, who.customer, others)
+                    .await?
+                    .total;
+                if total > 1 {
+                    return Err(ProfileError::LastAdministrator);
+                }
+            }
+            self.customers
+                .erase_user(who.tenant, who.customer, who.user, now)
+                .await?
+        };
         tracing::info!(
             event = "account_deleted",
             tenant = who.tenant.get(),

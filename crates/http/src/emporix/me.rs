@@ -369,7 +369,7 @@ pub async fn patch(req: HttpRequest, payload: web::Payload, state: web::Data<App
             .map_err(|e| match e {
                 Wrapped::Dialect(m) => m,
                 Wrapped::Profile(ProfileError::Stale) => versioned.stale("customer"),
-                Wrapped::Profile(ProfileError::NotFound) => {
+                Wrapped::Profile(ProfileError::NotFound | ProfileError::LastAdministrator) => {
                     ErrorMessage::new(StatusCode::NOT_FOUND, "resource_not_found", "Customer not found.")
                 }
                 Wrapped::Profile(ProfileError::Store(e)) => super::auth::internal_message(e),
@@ -462,6 +462,12 @@ pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     };
     match state.services.profile.delete_account(&who).await {
         Ok(_) => HttpResponse::NoContent().finish(),
+        Err(ProfileError::LastAdministrator) => ErrorMessage::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "The company's last account administrator cannot be deleted while it has other users.",
+        )
+        .into_response(),
         Err(ProfileError::NotFound | ProfileError::Stale) => invalid_token(),
         Err(ProfileError::Store(e)) => internal(e),
     }

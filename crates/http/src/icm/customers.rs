@@ -495,7 +495,7 @@ fn parse_profile(dto: &CustomerUpdateRo, current: &OwnAccount, business: bool) -
 impl From<ProfileError> for IcmError {
     fn from(e: ProfileError) -> Self {
         match e {
-            ProfileError::NotFound => IcmError::customer_not_found(),
+            ProfileError::NotFound | ProfileError::LastAdministrator => IcmError::customer_not_found(),
             ProfileError::Stale => IcmError::new(
                 StatusCode::PRECONDITION_FAILED,
                 None,
