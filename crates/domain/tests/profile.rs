@@ -6,16 +6,12 @@ mod support;
 
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
 use clientele_domain::addresses::MockAddressRepository;
 use clientele_domain::clock::SystemClock;
-use clientele_domain::customers::{
-    Company, Customer, CustomerKind, CustomerStatus, Erasure, MockCustomerRepository, ProfileError, ProfileService,
-};
+use clientele_domain::customers::{Erasure, MockCustomerRepository, ProfileError, ProfileService};
 use clientele_domain::identity::Principal;
-use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
+use clientele_domain::ids::{CustomerId, TenantId, UserId};
 use clientele_domain::users::{MockUserRepository, UserPage};
-use clientele_domain::values::CustomerNumber;
 
 fn who() -> Principal {
     Principal {
@@ -25,36 +21,13 @@ fn who() -> Principal {
     }
 }
 
-fn customer(business: bool) -> Customer {
-    let t = Utc.timestamp_opt(0, 0).unwrap();
-    Customer {
-        id: CustomerId::new(7),
-        public_id: PublicId::parse("c7").unwrap(),
-        tenant_id: TenantId::new(1),
-        number: CustomerNumber::parse("C-7").unwrap(),
-        kind: if business {
-            CustomerKind::Business(Company {
-                name: "Müller GmbH".into(),
-                ..Default::default()
-            })
-        } else {
-            CustomerKind::Private
-        },
-        status: CustomerStatus::Active,
-        custom: Default::default(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
-}
-
 /// A profile service whose store has the caller in a customer of this kind; the user
 /// store removes a company member when `other_admin` and counts `users` in all.
 fn service(business: bool, other_admin: bool, users: u64, erases: bool) -> ProfileService {
     let mut customers = MockCustomerRepository::new();
     customers
         .expect_by_id()
-        .returning(move |_, _| Ok(Some(customer(business))));
+        .returning(move |_, _| Ok(Some(support::customer(business))));
     customers
         .expect_erase_user()
         .times(usize::from(erases))

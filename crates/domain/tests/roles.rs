@@ -5,35 +5,11 @@ mod support;
 
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
-use clientele_domain::customers::{Company, Customer, CustomerKind, CustomerStatus, OwnAccount};
-use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
+use clientele_domain::customers::OwnAccount;
+use clientele_domain::ids::{CustomerId, PublicId, UserId};
 use clientele_domain::roles::{has_permission, permission, roles_of, OrganizationError, OrganizationService};
 use clientele_domain::users::{MockUserRepository, User};
-use clientele_domain::values::{CustomerNumber, Email, Login};
-
-fn customer(business: bool) -> Customer {
-    let t = Utc.timestamp_opt(0, 0).unwrap();
-    Customer {
-        id: CustomerId::new(7),
-        public_id: PublicId::parse("c7").unwrap(),
-        tenant_id: TenantId::new(1),
-        number: CustomerNumber::parse("B-1").unwrap(),
-        kind: if business {
-            CustomerKind::Business(Company {
-                name: "Müller GmbH".into(),
-                ..Default::default()
-            })
-        } else {
-            CustomerKind::Private
-        },
-        status: CustomerStatus::Active,
-        custom: Default::default(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
-}
+use clientele_domain::values::{Email, Login};
 
 fn member(id: i64, login: &str, customer: i64, roles: &[&str]) -> User {
     User {
@@ -49,7 +25,7 @@ fn member(id: i64, login: &str, customer: i64, roles: &[&str]) -> User {
 
 fn caller(roles: &[&str], business: bool) -> OwnAccount {
     OwnAccount {
-        customer: customer(business),
+        customer: support::customer(business),
         user: member(3, "max@example.com", 7, roles),
         addresses: vec![],
     }

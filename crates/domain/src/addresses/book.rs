@@ -153,10 +153,6 @@ impl AddressBook {
         }
     }
 
-    pub fn limits(&self) -> &AddressLimits {
-        &self.limits
-    }
-
     /// The customer's addresses, oldest first.
     pub async fn list(&self, who: &Principal) -> Result<Vec<Address>, AddressError> {
         Ok(self.addresses.list_for_customer(who.tenant, who.customer).await?)

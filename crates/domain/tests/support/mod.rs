@@ -65,3 +65,28 @@ pub fn code_mail(purpose: clientele_domain::identity::CodePurpose) -> clientele_
         },
     }
 }
+
+/// Customer 7 of tenant 1 (`C-7`), a company (`Müller GmbH`) or a private customer.
+pub fn customer(business: bool) -> clientele_domain::customers::Customer {
+    use clientele_domain::customers::{Company, Customer, CustomerKind, CustomerStatus};
+    let t = Utc.timestamp_opt(0, 0).unwrap();
+    Customer {
+        id: CustomerId::new(7),
+        public_id: PublicId::parse("c7").unwrap(),
+        tenant_id: TenantId::new(1),
+        number: clientele_domain::values::CustomerNumber::parse("C-7").unwrap(),
+        kind: if business {
+            CustomerKind::Business(Company {
+                name: "Müller GmbH".into(),
+                ..Default::default()
+            })
+        } else {
+            CustomerKind::Private
+        },
+        status: CustomerStatus::Active,
+        custom: Default::default(),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}

@@ -74,10 +74,6 @@ pub fn address_error(e: AddressError, prefix: &str, invalid: &'static str) -> Ic
     }
 }
 
-fn book_error(e: AddressError) -> IcmError {
-    address_error(e, "", INVALID)
-}
-
 /// The caller and their account, if `{customer}` is `-` or the caller's own customer
 /// number (anything else is 404, as for an unknown customer).
 async fn owner(state: &AppState, req: &HttpRequest) -> Result<(Caller, Principal, OwnAccount), IcmError> {
@@ -184,7 +180,7 @@ async fn create_run(
         .addresses
         .create(&who, data, OnDuplicate::ReturnExisting)
         .await
-        .map_err(book_error)?;
+        .map_err(IcmError::from)?;
     let link = link(&req, &created.address);
     let location = format!(
         "/INTERSHOP/rest/{}/{}",
@@ -221,7 +217,7 @@ async fn get_run(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         .addresses
         .iter()
         .find(|a| a.public_id.as_str() == id)
-        .ok_or_else(|| book_error(AddressError::NotFound))?;
+        .ok_or_else(|| IcmError::from(AddressError::NotFound))?;
     Ok(one(&caller, &account, a))
 }
 
@@ -302,12 +298,13 @@ async fn delete_run(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         .addresses
         .delete(&who, address_id(&req), if_match(&req), true)
         .await
-        .map_err(book_error)?;
+        .map_err(IcmError::from)?;
     Ok(caller.stamp(HttpResponse::NoContent().finish()))
 }
 
 impl From<AddressError> for IcmError {
+    /// Address-book failures of the address routes (field names without a prefix).
     fn from(e: AddressError) -> Self {
-        book_error(e)
+        address_error(e, "", INVALID)
     }
 }

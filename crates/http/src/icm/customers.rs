@@ -528,7 +528,8 @@ fn private_customer_ro(account: &OwnAccount) -> PrivateCustomerRo {
     }
 }
 
-fn preferred(account: &OwnAccount, which: impl Fn(&AddressUsage) -> bool) -> Option<AddressRo> {
+/// The customer's address preferred for a purpose, as `AddressRO`.
+pub fn preferred(account: &OwnAccount, which: impl Fn(&AddressUsage) -> bool) -> Option<AddressRo> {
     account
         .addresses
         .iter()

@@ -13,10 +13,11 @@ use super::auth::{caller_with_account, internal, own_customer_key, Caller};
 use clientele_domain::customers::ProfileChange;
 use clientele_domain::identity::Principal;
 
-use super::customers::{address_ro, parse_person};
+use super::customers::{parse_person, preferred};
 use super::dto::{AddressRo, CustomerUpdateRo};
 use super::errors::IcmError;
 use crate::AppState;
+use clientele_domain::tenants::Tenant;
 
 /// A permission of a role.
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,13 +108,6 @@ pub struct SmbCustomerUserRo {
 
 fn user_ro(user: &User, account: &OwnAccount) -> SmbCustomerUserRo {
     let p = &user.person;
-    let preferred = |which: fn(&clientele_domain::addresses::AddressUsage) -> bool| {
-        account
-            .addresses
-            .iter()
-            .find(|a| which(&a.data.usage))
-            .map(|a| address_ro(a, &account.customer.public_id))
-    };
     SmbCustomerUserRo {
         type_: "SMBCustomerUser",
         login: user.login.as_str().to_owned(),
@@ -128,19 +122,20 @@ fn user_ro(user: &User, account: &OwnAccount) -> SmbCustomerUserRo {
         fax: p.fax.clone(),
         preferred_language: p.preferred_language.as_ref().map(|l| l.as_str().to_owned()),
         active: user.active,
-        preferred_invoice_to_address: preferred(|u| u.preferred_invoice),
-        preferred_ship_to_address: preferred(|u| u.preferred_shipping),
+        preferred_invoice_to_address: preferred(account, |u| u.preferred_invoice),
+        preferred_ship_to_address: preferred(account, |u| u.preferred_shipping),
     }
 }
 
-/// The caller and their account, if `{customer}` names their business customer.
-async fn company_caller(req: &HttpRequest, state: &AppState) -> Result<(Caller, OwnAccount), IcmError> {
+/// The tenant, the caller and their account, if `{customer}` names their business
+/// customer.
+async fn company_caller(req: &HttpRequest, state: &AppState) -> Result<(Tenant, Caller, OwnAccount), IcmError> {
     let tenant = super::site_tenant(state, req).await?;
     let (caller, account) = caller_with_account(state, req, &tenant).await?;
     if !own_customer_key(req, &account) || !account.customer.is_business() {
         return Err(IcmError::customer_not_found());
     }
-    Ok((caller, account))
+    Ok((tenant, caller, account))
 }
 
 /// The `{user}` path key: `-` or a login, which the PWA may encode twice (its
@@ -175,16 +170,15 @@ fn percent_decoded(raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn member(req: &HttpRequest, state: &AppState) -> Result<(Caller, OwnAccount, User), IcmError> {
-    let (caller, account) = company_caller(req, state).await?;
-    let tenant = super::site_tenant(state, req).await?;
+async fn member(req: &HttpRequest, state: &AppState) -> Result<(Tenant, Caller, OwnAccount, User), IcmError> {
+    let (tenant, caller, account) = company_caller(req, state).await?;
     let user = state
         .services
         .organization
         .member(&tenant, &account, &user_key(req))
         .await
         .map_err(organization_error)?;
-    Ok((caller, account, user))
+    Ok((tenant, caller, account, user))
 }
 
 fn organization_error(e: OrganizationError) -> IcmError {
@@ -228,7 +222,7 @@ fn organization_error(e: OrganizationError) -> IcmError {
     security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
 pub async fn update_user(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
-        let (caller, account, user) = member(&req, &state).await?;
+        let (_, caller, account, user) = member(&req, &state).await?;
         let dto: CustomerUpdateRo = crate::body::json(&req, payload, state.limits.max_body_bytes).await?;
         let whose = Principal {
             tenant: account.customer.tenant_id,
@@ -272,8 +266,7 @@ pub async fn update_user(req: HttpRequest, payload: web::Payload, state: web::Da
     security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
 pub async fn remove_user(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
-        let (caller, account) = company_caller(&req, &state).await?;
-        let tenant = super::site_tenant(&state, &req).await?;
+        let (tenant, caller, account) = company_caller(&req, &state).await?;
         state
             .services
             .organization
@@ -304,8 +297,7 @@ pub struct SetUserRolesRo {
     security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
 pub async fn set_user_roles(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
-        let (caller, account) = company_caller(&req, &state).await?;
-        let tenant = super::site_tenant(&state, &req).await?;
+        let (tenant, caller, account) = company_caller(&req, &state).await?;
         let dto: SetUserRolesRo = crate::body::json(&req, payload, state.limits.max_body_bytes).await?;
         let roles = state
             .services
@@ -380,8 +372,7 @@ pub struct UserLinksRo {
     security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
 pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
-        let (caller, account) = company_caller(&req, &state).await?;
-        let tenant = super::site_tenant(&state, &req).await?;
+        let (tenant, caller, account) = company_caller(&req, &state).await?;
         let bad = |m: &str| IcmError::new(StatusCode::BAD_REQUEST, None, m.to_owned());
         let number = |raw: &Option<String>, default: u64, name: &str| match raw.as_deref().map(str::trim) {
             None | Some("") => Ok(default),
@@ -482,8 +473,7 @@ pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::
     security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
 pub async fn roles(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
-        let (caller, _) = company_caller(&req, &state).await?;
-        let tenant = super::site_tenant(&state, &req).await?;
+        let (tenant, caller, _) = company_caller(&req, &state).await?;
         Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(roles_ro(catalogue(&tenant)))))
     };
     run.await.unwrap_or_else(IcmError::into_response)
@@ -500,7 +490,7 @@ pub async fn roles(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
 pub async fn user(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
-        let (caller, account, user) = member(&req, &state).await?;
+        let (_, caller, account, user) = member(&req, &state).await?;
         Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(user_ro(&user, &account))))
     };
     run.await.unwrap_or_else(IcmError::into_response)
@@ -516,8 +506,7 @@ pub async fn user(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
 pub async fn user_roles(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
-        let (caller, _, user) = member(&req, &state).await?;
-        let tenant = super::site_tenant(&state, &req).await?;
+        let (tenant, caller, _, user) = member(&req, &state).await?;
         Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(roles_ro(&roles_of(&tenant, &user)))))
     };
     run.await.unwrap_or_else(IcmError::into_response)
