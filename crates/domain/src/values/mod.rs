@@ -1,6 +1,7 @@
 //! Value objects: parsed once at the edge, trusted everywhere after.
 
 mod country;
+mod custom;
 mod customer_number;
 mod email;
 mod locale;
@@ -9,6 +10,7 @@ mod postal_code;
 mod text;
 
 pub use country::CountryCode;
+pub use custom::{check_custom, MAX_CUSTOM_BYTES, MAX_CUSTOM_MEMBERS};
 pub use customer_number::{CustomerNumber, CustomerNumberPattern};
 pub use email::{Email, Login};
 pub use locale::{CurrencyCode, LanguageTag};

@@ -6,7 +6,9 @@ use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use clientele_domain::customers::{Company, CustomerKind, OwnAccount, ProfileChange, ProfileError};
 use clientele_domain::identity::{Principal, TokenError};
 use clientele_domain::users::PersonData;
-use clientele_domain::values::{optional_text, required_text, CurrencyCode, Email, LanguageTag, TextLimit, ValueError};
+use clientele_domain::values::{
+    check_custom, optional_text, required_text, CurrencyCode, Email, LanguageTag, TextLimit, ValueError,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -437,15 +439,9 @@ fn parse_profile(dto: CustomerPatchDto, current: &OwnAccount) -> Result<ProfileC
     })
 }
 
-/// Bounds client-defined `mixins`: at most 100 members and 16 KiB of JSON.
+/// Client-defined `mixins`, within the domain's bounds for custom data.
 pub(super) fn check_mixins(field: &str, mixins: &Map<String, Value>) -> Result<(), ErrorMessage> {
-    if mixins.len() > 100 || Value::Object(mixins.clone()).to_string().len() > 16 * 1024 {
-        return Err(ErrorMessage::field(
-            field,
-            ValueError::Malformed("at most 100 members and 16 KiB"),
-        ));
-    }
-    Ok(())
+    check_custom(mixins).map_err(|e| ErrorMessage::field(field, e))
 }
 
 /// Deletes the customer's account: every token of it ends, its personal data and
