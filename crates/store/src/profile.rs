@@ -68,50 +68,33 @@ pub(crate) fn update(
         let mine = addresses::table
             .filter(addresses::tenant_id.eq(t))
             .filter(addresses::customer_id.eq(cu));
-        if let Some(id) = change.preferred_invoice {
-            let changed = diesel::update(
-                mine.filter(addresses::id.eq(id.get())).filter(
-                    addresses::preferred_invoice
-                        .eq(false)
-                        .or(addresses::usage_invoice.eq(false)),
-                ),
-            )
-            .set((
-                addresses::preferred_invoice.eq(true),
-                addresses::usage_invoice.eq(true),
-                addresses::version.eq(addresses::version + 1),
-            ))
-            .execute(c)?;
-            if changed > 0 {
-                let claim = AddressUsage {
-                    preferred_invoice: true,
-                    ..Default::default()
-                };
-                c.take_preferences(tenant, cu, id.get(), &claim)?;
-            }
+        // Makes the address preferred (and usable) for one purpose; if that changed it,
+        // the customer's other addresses lose that preference.
+        macro_rules! make_preferred {
+            ($id:expr, $preferred:ident, $usage:ident) => {
+                if let Some(id) = $id {
+                    let changed = diesel::update(
+                        mine.filter(addresses::id.eq(id.get()))
+                            .filter(addresses::$preferred.eq(false).or(addresses::$usage.eq(false))),
+                    )
+                    .set((
+                        addresses::$preferred.eq(true),
+                        addresses::$usage.eq(true),
+                        addresses::version.eq(addresses::version + 1),
+                    ))
+                    .execute(c)?;
+                    if changed > 0 {
+                        let claim = AddressUsage {
+                            $preferred: true,
+                            ..Default::default()
+                        };
+                        c.take_preferences(tenant, cu, id.get(), &claim)?;
+                    }
+                }
+            };
         }
-        if let Some(id) = change.preferred_shipping {
-            let changed = diesel::update(
-                mine.filter(addresses::id.eq(id.get())).filter(
-                    addresses::preferred_shipping
-                        .eq(false)
-                        .or(addresses::usage_shipping.eq(false)),
-                ),
-            )
-            .set((
-                addresses::preferred_shipping.eq(true),
-                addresses::usage_shipping.eq(true),
-                addresses::version.eq(addresses::version + 1),
-            ))
-            .execute(c)?;
-            if changed > 0 {
-                let claim = AddressUsage {
-                    preferred_shipping: true,
-                    ..Default::default()
-                };
-                c.take_preferences(tenant, cu, id.get(), &claim)?;
-            }
-        }
+        make_preferred!(change.preferred_invoice, preferred_invoice, usage_invoice);
+        make_preferred!(change.preferred_shipping, preferred_shipping, usage_shipping);
         Ok(true)
     })
 }
