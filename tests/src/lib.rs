@@ -213,6 +213,7 @@ impl TestServer {
             name: TenantName::parse(name).expect("tenant name"),
             customer_number_pattern: CustomerNumberPattern::parse("{seq}").expect("pattern"),
             double_opt_in,
+            time_zone: clientele_domain::tenants::Tz::UTC,
         };
         self.store
             .insert(new, chrono::Utc::now())

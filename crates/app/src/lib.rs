@@ -6,7 +6,7 @@ pub mod settings;
 mod wiring;
 
 pub use settings::Settings;
-pub use wiring::{new_tenant, open_store, start, tenant_service, Running};
+pub use wiring::{new_tenant, open_store, start, tenant_service, time_zone, Running};
 
 /// Sets up logging as configured (pretty or JSON), once per process.
 pub fn init_logging(settings: &Settings) {

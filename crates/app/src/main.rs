@@ -44,13 +44,19 @@ enum TenantCommand {
         /// Double opt-in for new storefront accounts; default from tenants.double_opt_in.
         #[arg(long)]
         double_opt_in: Option<bool>,
+        /// IANA time zone where budget periods start (e.g. Europe/Berlin); default from tenants.time_zone.
+        #[arg(long)]
+        time_zone: Option<String>,
     },
     /// Change a tenant's settings (a running service applies them within 30 s).
     Set {
         name: String,
         /// true: new storefront accounts stay inactive until their mailed opt-in link is opened.
         #[arg(long, action = clap::ArgAction::Set)]
-        double_opt_in: bool,
+        double_opt_in: Option<bool>,
+        /// IANA time zone where budget periods (weekly, monthly, …) start at local midnight.
+        #[arg(long)]
+        time_zone: Option<String>,
     },
     /// List tenants.
     List,
@@ -108,31 +114,49 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     name,
                     customer_number_pattern,
                     double_opt_in,
+                    time_zone,
                 } => {
                     let mut new = clientele::new_tenant(&settings, &name, customer_number_pattern.as_deref())?;
                     new.double_opt_in = double_opt_in.unwrap_or(new.double_opt_in);
+                    if let Some(zone) = time_zone {
+                        new.time_zone = clientele::time_zone(&zone)?;
+                    }
                     let t = tenants
                         .create(new)
                         .await
                         .map_err(|e| anyhow::anyhow!("tenant '{name}': {e}"))?;
                     println!("created tenant {} (id {})", t.name.as_str(), t.id);
                 }
-                TenantCommand::Set { name, double_opt_in } => {
+                TenantCommand::Set {
+                    name,
+                    double_opt_in,
+                    time_zone,
+                } => {
                     let parsed = clientele_domain::tenants::TenantName::parse(&name)
                         .map_err(|e| anyhow::anyhow!("tenant name '{name}' {e}"))?;
-                    match tenants.set_double_opt_in(&parsed, double_opt_in).await? {
-                        Some(t) => println!("tenant {}: double opt-in {}", t.name.as_str(), t.double_opt_in),
+                    let change = clientele_domain::tenants::TenantChange {
+                        double_opt_in,
+                        time_zone: time_zone.as_deref().map(clientele::time_zone).transpose()?,
+                    };
+                    match tenants.change(&parsed, change).await? {
+                        Some(t) => println!(
+                            "tenant {}: double opt-in {}, time zone {}",
+                            t.name.as_str(),
+                            t.double_opt_in,
+                            t.time_zone.name()
+                        ),
                         None => anyhow::bail!("tenant '{name}' does not exist"),
                     }
                 }
                 TenantCommand::List => {
-                    println!("name\tcustomer_number_pattern\tdouble_opt_in\tcreated_at");
+                    println!("name\tcustomer_number_pattern\tdouble_opt_in\ttime_zone\tcreated_at");
                     for t in tenants.list().await? {
                         println!(
-                            "{}\t{}\t{}\t{}",
+                            "{}\t{}\t{}\t{}\t{}",
                             t.name.as_str(),
                             t.customer_number_pattern.as_string(),
                             t.double_opt_in,
+                            t.time_zone.name(),
                             t.created_at
                         );
                     }

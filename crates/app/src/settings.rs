@@ -102,6 +102,9 @@ pub struct TenantSettings {
     pub customer_number_pattern: String,
     /// Whether tenants created from now on (the default one included) use double opt-in.
     pub double_opt_in: bool,
+    /// IANA time zone of tenants created from now on: their budget periods start at
+    /// local midnight there.
+    pub time_zone: String,
 }
 
 /// Outgoing mail: how it leaves (transport), what it looks like (templates), how the

@@ -66,7 +66,13 @@ pub fn new_tenant(settings: &Settings, name: &str, pattern: Option<&str>) -> any
         )
         .map_err(|e| anyhow::anyhow!("customer number pattern {e}"))?,
         double_opt_in: settings.tenants.double_opt_in,
+        time_zone: time_zone(&settings.tenants.time_zone)?,
     })
+}
+
+/// Reads an IANA time-zone name for a tenant.
+pub fn time_zone(name: &str) -> anyhow::Result<clientele_domain::tenants::Tz> {
+    clientele_domain::tenants::parse_time_zone(name).map_err(|e| anyhow::anyhow!("time zone '{name}' {e}"))
 }
 
 struct StoreReadiness(Store);

@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+pub use chrono_tz::Tz;
 
 use crate::error::{StoreError, UniqueRule};
 use crate::ids::TenantId;
@@ -40,6 +41,8 @@ pub struct Tenant {
     pub customer_number_pattern: CustomerNumberPattern,
     /// New storefront accounts stay inactive until the mailed opt-in link is opened.
     pub double_opt_in: bool,
+    /// Where budget periods start at local midnight (an IANA name such as `Europe/Berlin`).
+    pub time_zone: Tz,
     pub created_at: DateTime<Utc>,
 }
 
@@ -49,6 +52,22 @@ pub struct NewTenant {
     pub name: TenantName,
     pub customer_number_pattern: CustomerNumberPattern,
     pub double_opt_in: bool,
+    pub time_zone: Tz,
+}
+
+/// Settings to change; `None` keeps the current one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TenantChange {
+    pub double_opt_in: Option<bool>,
+    pub time_zone: Option<Tz>,
+}
+
+/// Reads an IANA time-zone name (`Europe/Berlin`, `UTC`).
+pub fn parse_time_zone(raw: &str) -> Result<Tz, ValueError> {
+    match raw.trim() {
+        "" => Err(ValueError::Missing),
+        name => name.parse().map_err(|_| ValueError::Unknown("IANA time zone")),
+    }
 }
 
 /// Tenant persistence.
@@ -61,8 +80,8 @@ pub trait TenantRepository: Send + Sync {
     async fn by_name(&self, name: &TenantName) -> Result<Option<Tenant>, StoreError>;
     /// All tenants, by name.
     async fn list(&self) -> Result<Vec<Tenant>, StoreError>;
-    /// Turns double opt-in on or off; the tenant as changed, `None` if there is none.
-    async fn set_double_opt_in(&self, name: &TenantName, on: bool) -> Result<Option<Tenant>, StoreError>;
+    /// Changes settings; the tenant as changed, `None` if there is none.
+    async fn change(&self, name: &TenantName, change: TenantChange) -> Result<Option<Tenant>, StoreError>;
     /// Draws the next value of the tenant's customer-number sequence (gaps allowed).
     async fn next_customer_seq(&self, tenant: TenantId) -> Result<i64, StoreError>;
 }
@@ -146,9 +165,9 @@ impl TenantService {
         Ok(found)
     }
 
-    /// Turns double opt-in on or off for a tenant; `None` if there is no such tenant.
-    pub async fn set_double_opt_in(&self, name: &TenantName, on: bool) -> Result<Option<Tenant>, StoreError> {
-        let changed = self.repo.set_double_opt_in(name, on).await?;
+    /// Changes a tenant's settings; `None` if there is no such tenant.
+    pub async fn change(&self, name: &TenantName, change: TenantChange) -> Result<Option<Tenant>, StoreError> {
+        let changed = self.repo.change(name, change).await?;
         if let (Some(_), Ok(mut known)) = (&changed, self.known.write()) {
             known.remove(name.as_str());
         }

@@ -26,6 +26,7 @@ async fn a_resolved_tenant_is_read_again_once_its_cache_time_is_over() {
         let n = counted.fetch_add(1, Ordering::SeqCst);
         Ok((name.as_str() == "demo").then(|| clientele_domain::tenants::Tenant {
             double_opt_in: n > 0,
+            time_zone: clientele_domain::tenants::Tz::UTC,
             ..support::tenant("{seq}")
         }))
     });

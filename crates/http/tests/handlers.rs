@@ -36,6 +36,7 @@ fn demo() -> Tenant {
         name: TenantName::parse("demo").unwrap(),
         customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
         double_opt_in: false,
+        time_zone: clientele_domain::tenants::Tz::UTC,
         created_at: Utc.timestamp_opt(0, 0).unwrap(),
     }
 }

@@ -314,6 +314,7 @@ mod tests {
             name: TenantName::parse("demo").unwrap(),
             customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
             double_opt_in: false,
+            time_zone: clientele_domain::tenants::Tz::UTC,
         };
         let tenant = store.insert(new, now).await.unwrap().id;
         (store, tenant, now)

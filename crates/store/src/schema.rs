@@ -9,6 +9,7 @@ diesel::table! {
         customer_seq -> BigInt,
         created_at -> Timestamp,
         double_opt_in -> Bool,
+        time_zone -> Text,
     }
 }
 
@@ -65,6 +66,10 @@ diesel::table! {
         version -> BigInt,
         failed_logins -> Integer,
         locked_until -> Nullable<Timestamp>,
+        budget_currency -> Nullable<Text>,
+        order_spent_limit -> Nullable<BigInt>,
+        budget -> Nullable<BigInt>,
+        budget_period -> Nullable<Text>,
     }
 }
 
@@ -122,6 +127,42 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        budget -> BigInt,
+        currency -> Text,
+        budget_period -> Text,
+    }
+}
+
+diesel::table! {
+    cost_center_buyers (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        cost_center_id -> BigInt,
+        user_id -> BigInt,
+        budget -> Nullable<BigInt>,
+        budget_period -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    spendings (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        idempotency_key -> Text,
+        request -> Text,
+        order_no -> Text,
+        event -> Text,
+        user_id -> Nullable<BigInt>,
+        user_login -> Text,
+        cost_center_id -> Nullable<BigInt>,
+        cost_center_code -> Nullable<Text>,
+        amount -> BigInt,
+        currency -> Text,
+        placed_at -> Timestamp,
+        created_at -> Timestamp,
     }
 }
 
@@ -228,6 +269,8 @@ diesel::joinable!(users -> customers (customer_id));
 diesel::joinable!(addresses -> customers (customer_id));
 diesel::joinable!(cost_centers -> customers (customer_id));
 diesel::joinable!(cost_centers -> users (owner_user_id));
+diesel::joinable!(cost_center_buyers -> cost_centers (cost_center_id));
+diesel::joinable!(cost_center_buyers -> users (user_id));
 diesel::joinable!(payment_instruments -> customers (customer_id));
 diesel::joinable!(payment_instruments -> users (user_id));
 diesel::joinable!(custom_attributes -> customers (customer_id));
@@ -241,6 +284,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     addresses,
     cost_centers,
+    cost_center_buyers,
+    spendings,
     payment_instruments,
     custom_attributes,
     sessions,

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::ids::TenantId;
-use clientele_domain::tenants::{NewTenant, Tenant, TenantName, TenantRepository};
+use clientele_domain::tenants::{NewTenant, Tenant, TenantChange, TenantName, TenantRepository};
 use clientele_domain::values::CustomerNumberPattern;
 use clientele_domain::StoreError;
 use diesel::prelude::*;
@@ -20,6 +20,7 @@ struct TenantRow {
     name: String,
     customer_number_pattern: String,
     double_opt_in: bool,
+    time_zone: String,
     created_at: NaiveDateTime,
 }
 
@@ -29,7 +30,15 @@ struct NewTenantRow<'a> {
     name: &'a str,
     customer_number_pattern: String,
     double_opt_in: bool,
+    time_zone: &'a str,
     created_at: NaiveDateTime,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = tenants)]
+struct TenantChangeRow<'a> {
+    double_opt_in: Option<bool>,
+    time_zone: Option<&'a str>,
 }
 
 impl TryFrom<TenantRow> for Tenant {
@@ -48,6 +57,7 @@ impl TryFrom<TenantRow> for Tenant {
                 CustomerNumberPattern::parse(&row.customer_number_pattern),
             )?,
             double_opt_in: row.double_opt_in,
+            time_zone: check.field("time_zone", row.time_zone.parse().map_err(|_| "unknown time zone"))?,
             created_at: utc(row.created_at),
         })
     }
@@ -61,6 +71,7 @@ impl TenantRepository for Store {
                 name: new.name.as_str(),
                 customer_number_pattern: new.customer_number_pattern.as_string(),
                 double_opt_in: new.double_opt_in,
+                time_zone: new.time_zone.name(),
                 created_at: db_time(now),
             };
             let stored: TenantRow = with_conn!(conn, |c| diesel::insert_into(tenants::table)
@@ -96,12 +107,19 @@ impl TenantRepository for Store {
         .await
     }
 
-    async fn set_double_opt_in(&self, name: &TenantName, on: bool) -> Result<Option<Tenant>, StoreError> {
+    async fn change(&self, name: &TenantName, change: TenantChange) -> Result<Option<Tenant>, StoreError> {
+        if change == TenantChange::default() {
+            return self.by_name(name).await;
+        }
         let name = name.as_str().to_owned();
-        self.run("set tenant double opt-in", move |conn| {
+        self.run("change tenant settings", move |conn| {
+            let set = TenantChangeRow {
+                double_opt_in: change.double_opt_in,
+                time_zone: change.time_zone.map(|z| z.name()),
+            };
             let row: Option<TenantRow> = with_conn!(conn, |c| diesel::update(tenants::table)
                 .filter(tenants::name.eq(&name))
-                .set(tenants::double_opt_in.eq(on))
+                .set(&set)
                 .returning(TenantRow::as_returning())
                 .get_result(c)
                 .optional())?;

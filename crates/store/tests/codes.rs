@@ -9,7 +9,7 @@ use clientele_domain::customers::CustomerRepository;
 use clientele_domain::error::UniqueRule;
 use clientele_domain::identity::{CodeLookup, CodePurpose, CodeRepository, NewCode, TokenDigest};
 use clientele_domain::mail::{MailKind, OutgoingMail};
-use clientele_domain::tenants::{TenantName, TenantRepository};
+use clientele_domain::tenants::{TenantChange, TenantName, TenantRepository, Tz};
 use clientele_domain::users::{EmailVerification, UserRepository};
 use clientele_domain::values::{Email, Login};
 use clientele_domain::StoreError;
@@ -148,13 +148,21 @@ async fn an_email_change_moves_the_login_unless_the_address_was_taken_meanwhile(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn double_opt_in_is_a_tenant_setting() {
+async fn double_opt_in_and_time_zone_are_tenant_settings() {
     for b in backends().await {
         let t = tenant(&b.store, "shop").await;
         assert!(!t.double_opt_in, "{}", b.name);
         let name = TenantName::parse("shop").unwrap();
-        let on = b.store.set_double_opt_in(&name, true).await.unwrap().unwrap();
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let change = TenantChange {
+            double_opt_in: Some(true),
+            time_zone: Some(berlin),
+        };
+        let on = b.store.change(&name, change).await.unwrap().unwrap();
         assert!(on.double_opt_in, "{}", b.name);
+        assert_eq!(on.time_zone, berlin, "{}", b.name);
+        let kept = b.store.change(&name, TenantChange::default()).await.unwrap().unwrap();
+        assert_eq!((kept.double_opt_in, kept.time_zone), (true, berlin), "{}", b.name);
         assert!(
             b.store.by_name(&name).await.unwrap().unwrap().double_opt_in,
             "{}",
@@ -162,7 +170,7 @@ async fn double_opt_in_is_a_tenant_setting() {
         );
         let missing = TenantName::parse("nope").unwrap();
         assert!(
-            b.store.set_double_opt_in(&missing, true).await.unwrap().is_none(),
+            b.store.change(&missing, change).await.unwrap().is_none(),
             "{}",
             b.name
         );

@@ -118,6 +118,7 @@ async fn tenants_are_found_by_name_listed_and_unique() {
             name: TenantName::parse("beta").unwrap(),
             customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
             double_opt_in: false,
+            time_zone: clientele_domain::tenants::Tz::UTC,
         };
         let refused = b.store.insert(again, now()).await;
         assert_eq!(

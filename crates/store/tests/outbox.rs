@@ -42,6 +42,7 @@ async fn tenant(store: &Store, name: &str) -> TenantId {
         name: TenantName::parse(name).unwrap(),
         customer_number_pattern: CustomerNumberPattern::parse("{seq}").unwrap(),
         double_opt_in: false,
+        time_zone: clientele_domain::tenants::Tz::UTC,
     };
     store.insert(new, now()).await.unwrap().id
 }

@@ -28,38 +28,13 @@ impl LanguageTag {
     }
 }
 
-/// An ISO 4217 currency code such as `EUR`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CurrencyCode([u8; 3]);
-
-impl CurrencyCode {
-    /// Parses three letters (any case).
-    pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let upper = raw.trim().to_ascii_uppercase();
-        if upper.is_empty() {
-            return Err(ValueError::Missing);
-        }
-        match upper.as_bytes() {
-            [a, b, c] if upper.bytes().all(|x| x.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
-            _ => Err(ValueError::Malformed("a currency is a three-letter ISO 4217 code")),
-        }
-    }
-
-    /// The code as text, e.g. `EUR`.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn languages_and_currencies() {
+    fn languages() {
         assert_eq!(LanguageTag::parse("en-US").unwrap().as_str(), "en_US");
         assert!(LanguageTag::parse("english").is_err());
-        assert_eq!(CurrencyCode::parse("eur").unwrap().as_str(), "EUR");
-        assert!(CurrencyCode::parse("EURO").is_err());
     }
 }

@@ -52,6 +52,7 @@ pub async fn tenant(store: &Store, name: &str) -> Tenant {
         name: TenantName::parse(name).unwrap(),
         customer_number_pattern: CustomerNumberPattern::parse("C{seq:6}").unwrap(),
         double_opt_in: false,
+        time_zone: clientele_domain::tenants::Tz::UTC,
     };
     store.insert(new, now()).await.unwrap()
 }

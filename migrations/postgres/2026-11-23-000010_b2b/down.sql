@@ -1,0 +1,12 @@
+DROP TABLE spendings;
+DROP TABLE cost_center_buyers;
+DROP INDEX cost_centers_customer_code_key;
+CREATE INDEX cost_centers_customer_idx ON cost_centers (tenant_id, customer_id, code);
+ALTER TABLE cost_centers DROP COLUMN budget_period;
+ALTER TABLE cost_centers DROP COLUMN currency;
+ALTER TABLE cost_centers DROP COLUMN budget;
+ALTER TABLE users DROP COLUMN budget_period;
+ALTER TABLE users DROP COLUMN budget;
+ALTER TABLE users DROP COLUMN order_spent_limit;
+ALTER TABLE users DROP COLUMN budget_currency;
+ALTER TABLE tenants DROP COLUMN time_zone;
