@@ -91,6 +91,8 @@ pub struct SecuritySettings {
     pub auth_attempts_per_minute: u32,
     pub password_history: usize,
     pub password_reset_ttl_secs: u64,
+    /// How long the link in a new company user's invitation mail works.
+    pub invitation_ttl_secs: u64,
     pub opt_in_ttl_secs: u64,
     pub email_change_ttl_secs: u64,
 }

@@ -10,6 +10,7 @@ use clientele_blocking::BlockingPool;
 use clientele_crypto::{Argon2idHasher, RandomIds};
 use clientele_domain::addresses::{AddressBook, AddressLimits};
 use clientele_domain::clock::{Clock, SystemClock};
+use clientele_domain::cost_centers::{CostCenterService, SpendingService};
 use clientele_domain::customers::ProfileService;
 use clientele_domain::housekeeping::HousekeepingService;
 use clientele_domain::identity::{
@@ -145,6 +146,19 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             refresh_ttl: chrono::Duration::seconds(settings.security.refresh_token_ttl_secs as i64),
         },
     };
+    let organization = OrganizationService {
+        users: repo.clone(),
+        sessions: repo.clone(),
+        centers: repo.clone(),
+        ids: ids.clone(),
+        secrets: ids.clone(),
+        clock: clock.clone(),
+        invitation: code_mail(
+            CodePurpose::PasswordReset,
+            settings.security.invitation_ttl_secs,
+            &settings.mail.password_reset_path,
+        ),
+    };
     let services = Services {
         tenants: tenant_service(store),
         sign_up: SignUpService {
@@ -201,7 +215,15 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             ),
         },
         profile: ProfileService::new(repo.clone(), repo.clone(), repo.clone(), clock.clone()),
-        organization: OrganizationService::new(repo.clone(), clock.clone()),
+        organization: organization.clone(),
+        cost_centers: CostCenterService::new(repo.clone(), organization, ids.clone(), clock.clone()),
+        spending: SpendingService {
+            customers: repo.clone(),
+            users: repo.clone(),
+            centers: repo.clone(),
+            spendings: repo.clone(),
+            clock: clock.clone(),
+        },
         addresses: AddressBook::new(
             repo,
             ids.clone(),

@@ -80,7 +80,9 @@ fn local_midnight(day: NaiveDate, zone: Tz) -> Option<DateTime<Utc>> {
     // time of the day that exists, trying each quarter hour.
     (0..96).find_map(|quarter| {
         let time = day.and_hms_opt(quarter / 4, (quarter % 4) * 15, 0)?;
-        zone.from_local_datetime(&time).earliest().map(|t| t.with_timezone(&Utc))
+        zone.from_local_datetime(&time)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
     })
 }
 
@@ -142,16 +144,34 @@ mod tests {
         // Thursday 2026-11-26 00:30 in Berlin is still Wednesday in UTC.
         let now = at("2026-11-25T23:30:00Z");
         let start = |p: BudgetPeriod| p.start(now, berlin).map(|t| t.to_rfc3339());
-        assert_eq!(start(BudgetPeriod::Weekly).as_deref(), Some("2026-11-22T23:00:00+00:00"));
-        assert_eq!(start(BudgetPeriod::Monthly).as_deref(), Some("2026-10-31T23:00:00+00:00"));
-        assert_eq!(start(BudgetPeriod::Quarterly).as_deref(), Some("2026-09-30T22:00:00+00:00"));
-        assert_eq!(start(BudgetPeriod::HalfYearly).as_deref(), Some("2026-06-30T22:00:00+00:00"));
-        assert_eq!(start(BudgetPeriod::Yearly).as_deref(), Some("2025-12-31T23:00:00+00:00"));
+        assert_eq!(
+            start(BudgetPeriod::Weekly).as_deref(),
+            Some("2026-11-22T23:00:00+00:00")
+        );
+        assert_eq!(
+            start(BudgetPeriod::Monthly).as_deref(),
+            Some("2026-10-31T23:00:00+00:00")
+        );
+        assert_eq!(
+            start(BudgetPeriod::Quarterly).as_deref(),
+            Some("2026-09-30T22:00:00+00:00")
+        );
+        assert_eq!(
+            start(BudgetPeriod::HalfYearly).as_deref(),
+            Some("2026-06-30T22:00:00+00:00")
+        );
+        assert_eq!(
+            start(BudgetPeriod::Yearly).as_deref(),
+            Some("2025-12-31T23:00:00+00:00")
+        );
         assert_eq!(start(BudgetPeriod::None), None);
         assert_eq!(start(BudgetPeriod::Fixed), None);
         // The same instant in UTC is still in November's week of the 23rd, month of November.
         assert_eq!(
-            BudgetPeriod::Weekly.start(now, Tz::UTC).map(|t| t.to_rfc3339()).as_deref(),
+            BudgetPeriod::Weekly
+                .start(now, Tz::UTC)
+                .map(|t| t.to_rfc3339())
+                .as_deref(),
             Some("2026-11-23T00:00:00+00:00")
         );
     }
@@ -177,7 +197,10 @@ mod tests {
     fn remaining_never_goes_below_zero() {
         let usd = CurrencyCode::parse("USD").unwrap();
         let money = |minor| Money { minor, currency: usd };
-        assert_eq!(Spent::against(Some(money(1000)), money(300)).remaining, Some(money(700)));
+        assert_eq!(
+            Spent::against(Some(money(1000)), money(300)).remaining,
+            Some(money(700))
+        );
         assert_eq!(Spent::against(Some(money(1000)), money(1300)).remaining, Some(money(0)));
         assert_eq!(Spent::against(None, money(5)).remaining, None);
     }

@@ -153,6 +153,12 @@ pub trait CustomerRepository: Send + Sync {
     ) -> Result<Account, StoreError>;
     /// The customer with this key.
     async fn by_id(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError>;
+    /// The customer with this number (deleted ones included).
+    async fn by_number(
+        &self,
+        tenant: TenantId,
+        number: &crate::values::CustomerNumber,
+    ) -> Result<Option<Customer>, StoreError>;
     /// Writes a profile change if the customer still has version `expected` (else
     /// `false`): the customer's and the user's fields and the preferred addresses, in
     /// one transaction; the customer's version goes up by one.

@@ -21,6 +21,14 @@ pub enum UniqueRule {
     CustomerNumber,
     UserLogin,
     PublicId,
+    /// A company's cost-center id (`costCenterId`).
+    CostCenterCode,
+    /// A user is a buyer of a cost center once.
+    CostCenterBuyer,
+    /// An idempotency key of a spending report.
+    IdempotencyKey,
+    /// An order is placed once and cancelled once.
+    SpendingOrder,
     Other,
 }
 
@@ -31,6 +39,10 @@ impl std::fmt::Display for UniqueRule {
             UniqueRule::CustomerNumber => "customer number",
             UniqueRule::UserLogin => "login",
             UniqueRule::PublicId => "public id",
+            UniqueRule::CostCenterCode => "cost center id",
+            UniqueRule::CostCenterBuyer => "cost center buyer",
+            UniqueRule::IdempotencyKey => "idempotency key",
+            UniqueRule::SpendingOrder => "order event",
             UniqueRule::Other => "unique key",
         })
     }

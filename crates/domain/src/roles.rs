@@ -9,12 +9,17 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 
+use crate::budgets::{Spent, UserBudget};
+use crate::cost_centers::{CostCenterRepository, SpendScope};
 use crate::customers::OwnAccount;
 use crate::error::StoreError;
+use crate::error::UniqueRule;
+use crate::identity::{CodeMail, IdGenerator, Secrets, SessionRepository};
 use crate::ids::PublicId;
+use crate::ids::UserId;
 use crate::tenants::Tenant;
-use crate::users::{User, UserPage, UserQuery, UserRepository};
-use crate::values::Login;
+use crate::users::{Consents, EmailVerification, NewUser, PersonData, User, UserPage, UserQuery, UserRepository};
+use crate::values::{Email, Login, Money};
 
 /// Permission ids, as the Intershop PWA checks them.
 pub mod permission {
@@ -133,6 +138,20 @@ pub fn has_permission(tenant: &Tenant, user: &User, permission: &str) -> bool {
         .any(|r| r.permissions.iter().any(|p| p.id == permission))
 }
 
+/// The catalogue's ids of `role_ids`, each once, without the fixed ones (every user has
+/// those); the first unknown id is the error.
+fn known_roles(tenant: &Tenant, role_ids: &[String]) -> Result<Vec<String>, String> {
+    let known = catalogue(tenant);
+    let mut roles: Vec<String> = Vec::new();
+    for id in role_ids {
+        let role = known.iter().find(|r| r.id == id.trim()).ok_or_else(|| id.clone())?;
+        if !role.fixed && !roles.iter().any(|r| r == role.id) {
+            roles.push(role.id.to_owned());
+        }
+    }
+    Ok(roles)
+}
+
 /// Why a user of a company could not be reached.
 #[derive(Debug, thiserror::Error)]
 pub enum OrganizationError {
@@ -151,20 +170,239 @@ pub enum OrganizationError {
     /// The change would leave the company without an active account administrator.
     #[error("the company must keep an active account administrator")]
     LastAdministrator,
+    /// A field is missing or wrong; names the field as the dialects call it.
+    #[error("{field} {reason}")]
+    Invalid { field: &'static str, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A user to add to a company, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember {
+    pub login: Login,
+    pub email: Email,
+    pub person: PersonData,
+    pub active: bool,
+    /// Role ids; the fixed ones are added anyway.
+    pub roles: Vec<String>,
+}
+
+/// Why one user of a bulk creation was not created (the others were).
+#[derive(Debug, thiserror::Error)]
+pub enum AddUserError {
+    #[error("the login is already taken")]
+    LoginTaken,
+    #[error("unknown role {0}")]
+    UnknownRole(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl OrganizationError {
+    fn invalid(field: &'static str, reason: impl ToString) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// The users of a business customer, seen by one of them.
 #[derive(Clone)]
 pub struct OrganizationService {
-    users: Arc<dyn UserRepository>,
-    clock: Arc<dyn Clock>,
+    pub users: Arc<dyn UserRepository>,
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Spending against user budgets.
+    pub centers: Arc<dyn CostCenterRepository>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub secrets: Arc<dyn Secrets>,
+    pub clock: Arc<dyn Clock>,
+    /// The code in invitation mails (a password-reset code, to choose a first password).
+    pub invitation: CodeMail,
 }
 
 impl OrganizationService {
-    pub fn new(users: Arc<dyn UserRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { users, clock }
+    /// Creates users of the company, each on its own (one failing leaves the others):
+    /// every user is written whole with its invitation mail, or not at all. Needs
+    /// `APP_B2B_MANAGE_USERS`.
+    pub async fn add_users(
+        &self,
+        tenant: &Tenant,
+        caller: &OwnAccount,
+        members: Vec<NewMember>,
+    ) -> Result<Vec<Result<User, AddUserError>>, OrganizationError> {
+        if !caller.customer.is_business() {
+            return Err(OrganizationError::NotFound);
+        }
+        if !has_permission(tenant, &caller.user, permission::MANAGE_USERS) {
+            return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
+        }
+        let mut out = Vec::with_capacity(members.len());
+        for member in members {
+            out.push(self.add_user(tenant, caller, member).await);
+        }
+        Ok(out)
+    }
+
+    async fn add_user(&self, tenant: &Tenant, caller: &OwnAccount, member: NewMember) -> Result<User, AddUserError> {
+        let roles = known_roles(tenant, &member.roles).map_err(AddUserError::UnknownRole)?;
+        let now = self.clock.now();
+        let public_id = self.ids.public_id();
+        let invitation = self.invitation.prepare_invitation(
+            &*self.secrets,
+            (public_id.as_str(), &member.person),
+            &member.email,
+            now,
+        );
+        let user = NewUser {
+            public_id,
+            login: member.login,
+            email: member.email,
+            password_hash: None,
+            person: member.person,
+            roles,
+            active: member.active,
+            email_verification: EmailVerification::Unverified,
+            consents: Consents::default(),
+        };
+        let added = self
+            .users
+            .add_member(tenant.id, caller.customer.id, user, Some(invitation), now)
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate(UniqueRule::UserLogin) => AddUserError::LoginTaken,
+                other => AddUserError::Store(other),
+            })?;
+        tracing::info!(
+            event = "user_added",
+            tenant = tenant.id.get(),
+            user = added.id.get(),
+            by = caller.user.id.get(),
+            "company user added and invited"
+        );
+        Ok(added)
+    }
+
+    /// Activates or deactivates a user of the company (needs `APP_B2B_MANAGE_USERS`); a
+    /// deactivated user's sessions end at once. The company keeps an active administrator.
+    pub async fn set_active(
+        &self,
+        tenant: &Tenant,
+        caller: &OwnAccount,
+        user: &User,
+        active: bool,
+    ) -> Result<(), OrganizationError> {
+        if user.active == active {
+            return Ok(());
+        }
+        if !has_permission(tenant, &caller.user, permission::MANAGE_USERS) {
+            return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
+        }
+        let now = self.clock.now();
+        if !self
+            .users
+            .set_active(tenant.id, caller.customer.id, user.id, active, ACCOUNT_OWNER, now)
+            .await?
+        {
+            return Err(OrganizationError::LastAdministrator);
+        }
+        if !active {
+            self.sessions.revoke_user(tenant.id, user.id, now).await?;
+        }
+        tracing::info!(
+            event = if active { "user_activated" } else { "user_deactivated" },
+            tenant = tenant.id.get(),
+            user = user.id.get(),
+            by = caller.user.id.get(),
+            "company user (de)activated"
+        );
+        Ok(())
+    }
+
+    /// A user's order limit and budget, with what they spent in the budget's current
+    /// period (`None` without a budget). The user themself, or an administrator.
+    pub async fn budget(
+        &self,
+        tenant: &Tenant,
+        caller: &OwnAccount,
+        key: &str,
+    ) -> Result<(UserBudget, Option<Spent>), OrganizationError> {
+        let user = self.member(tenant, caller, key).await?;
+        let budget = self.users.budget_of(tenant.id, user.id).await?;
+        Ok((budget, self.spent(tenant, user.id, &budget).await?))
+    }
+
+    /// Sets a user's order limit and budget (needs `APP_B2B_MANAGE_USERS`). Amounts are
+    /// non-negative and in one currency; nobody raises their own.
+    pub async fn set_budget(
+        &self,
+        tenant: &Tenant,
+        caller: &OwnAccount,
+        key: &str,
+        budget: UserBudget,
+    ) -> Result<(UserBudget, Option<Spent>), OrganizationError> {
+        let user = self.member(tenant, caller, key).await?;
+        if !has_permission(tenant, &caller.user, permission::MANAGE_USERS) {
+            return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
+        }
+        for (field, amount) in [("orderSpentLimit", budget.order_spent_limit), ("budget", budget.budget)] {
+            if amount.is_some_and(|m| m.minor < 0) {
+                return Err(OrganizationError::invalid(field, "must not be negative"));
+            }
+        }
+        if let (Some(limit), Some(b)) = (budget.order_spent_limit, budget.budget) {
+            if limit.currency != b.currency {
+                return Err(OrganizationError::invalid(
+                    "orderSpentLimit.currency",
+                    "must be the currency of the budget",
+                ));
+            }
+        }
+        if user.id == caller.user.id {
+            let current = self.users.budget_of(tenant.id, user.id).await?;
+            let raises = |old: Option<Money>, new: Option<Money>| match (old, new) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(o), Some(n)) => o.currency != n.currency || n.minor > o.minor,
+            };
+            if raises(current.order_spent_limit, budget.order_spent_limit) || raises(current.budget, budget.budget) {
+                return Err(OrganizationError::OwnPermissions);
+            }
+        }
+        if !self
+            .users
+            .set_budget(tenant.id, user.id, budget, self.clock.now())
+            .await?
+        {
+            return Err(OrganizationError::NotFound);
+        }
+        tracing::info!(
+            event = "budget_changed",
+            tenant = tenant.id.get(),
+            user = user.id.get(),
+            by = caller.user.id.get(),
+            "user budget changed"
+        );
+        Ok((budget, self.spent(tenant, user.id, &budget).await?))
+    }
+
+    async fn spent(&self, tenant: &Tenant, user: UserId, budget: &UserBudget) -> Result<Option<Spent>, StoreError> {
+        let Some(amount) = budget.budget else {
+            return Ok(None);
+        };
+        let since = budget.period.and_then(|p| p.start(self.clock.now(), tenant.time_zone));
+        let total = self
+            .centers
+            .spent(tenant.id, SpendScope::User(user), amount.currency, since)
+            .await?;
+        Ok(Some(Spent::against(
+            Some(amount),
+            Money {
+                minor: total.minor,
+                currency: amount.currency,
+            },
+        )))
     }
 
     /// Removes a user of the company (needs `APP_B2B_MANAGE_USERS`, also for oneself):
@@ -205,17 +443,7 @@ impl OrganizationService {
         if !has_permission(tenant, &caller.user, permission::MANAGE_USERS) {
             return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
         }
-        let known = catalogue(tenant);
-        let mut roles: Vec<String> = Vec::new();
-        for id in role_ids {
-            let role = known
-                .iter()
-                .find(|r| r.id == id.trim())
-                .ok_or_else(|| OrganizationError::UnknownRole(id.clone()))?;
-            if !role.fixed && !roles.iter().any(|r| r == role.id) {
-                roles.push(role.id.to_owned());
-            }
-        }
+        let roles = known_roles(tenant, role_ids).map_err(OrganizationError::UnknownRole)?;
         if user.id == caller.user.id && roles.iter().any(|r| !user.roles.contains(r)) {
             return Err(OrganizationError::OwnPermissions);
         }
@@ -286,6 +514,23 @@ impl OrganizationService {
         if !has_permission(tenant, me, permission::MANAGE_USERS) {
             return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
         }
+        self.find_member(tenant, caller, key)
+            .await?
+            .ok_or(OrganizationError::NotFound)
+    }
+
+    /// A user of the caller's company by login or public id (the login is tried first:
+    /// ICM resolves both), without a permission check: for use cases that name users
+    /// (cost-center buyers and owners) under permissions of their own.
+    pub async fn find_member(
+        &self,
+        tenant: &Tenant,
+        caller: &OwnAccount,
+        key: &str,
+    ) -> Result<Option<User>, StoreError> {
+        if key == "-" {
+            return Ok(Some(caller.user.clone()));
+        }
         let by_login = match Login::parse(key) {
             Ok(login) => self.users.by_login(tenant.id, &login).await?,
             Err(_) => None,
@@ -295,8 +540,11 @@ impl OrganizationService {
             (None, Some(id)) => self.users.by_public_id(tenant.id, &id).await?,
             (None, None) => None,
         };
-        found
-            .filter(|u| u.customer_id == caller.customer.id)
-            .ok_or(OrganizationError::NotFound)
+        Ok(found.filter(|u| u.customer_id == caller.customer.id))
+    }
+
+    /// A user of the tenant by key (owners of cost centers).
+    pub async fn user_by_id(&self, tenant: &Tenant, id: crate::ids::UserId) -> Result<Option<User>, StoreError> {
+        self.users.by_id(tenant.id, id).await
     }
 }

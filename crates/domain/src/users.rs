@@ -223,6 +223,38 @@ pub trait UserRepository: Send + Sync {
         kept_role: &'static str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Adds a user to a business customer; with `invitation`, its code is stored and its
+    /// mail queued in the same transaction. A taken login is `Duplicate(UserLogin)` and
+    /// writes nothing.
+    async fn add_member(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: NewUser,
+        invitation: Option<(crate::identity::NewCode, crate::mail::OutgoingMail)>,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError>;
+    /// Activates or deactivates a user of `customer`, unless afterwards no active user
+    /// would hold `kept_role` (then `false` and nothing changes).
+    async fn set_active(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        active: bool,
+        kept_role: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// The user's order limit and budget.
+    async fn budget_of(&self, tenant: TenantId, user: UserId) -> Result<crate::budgets::UserBudget, StoreError>;
+    /// Sets the user's order limit and budget; false if there is no such user.
+    async fn set_budget(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        budget: crate::budgets::UserBudget,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Refuses logins of the user until `until`.
     async fn lock(&self, tenant: TenantId, id: UserId, until: DateTime<Utc>) -> Result<(), StoreError>;
 }

@@ -34,7 +34,7 @@ fn caller(roles: &[&str], business: bool) -> OwnAccount {
 fn service(found: Option<User>) -> OrganizationService {
     let mut users = MockUserRepository::new();
     users.expect_by_login().returning(move |_, _| Ok(found.clone()));
-    OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock))
+    support::organization(users)
 }
 
 #[test]
@@ -113,7 +113,7 @@ async fn only_user_managers_list_users_and_pages_are_bounded() {
     };
     let mut users = MockUserRepository::new();
     users.expect_page_for_customer().never();
-    let err = OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock))
+    let err = support::organization(users)
         .users(&tenant, &caller(&["APP_B2B_BUYER"], true), query.clone())
         .await
         .unwrap_err();
@@ -134,7 +134,7 @@ async fn only_user_managers_list_users_and_pages_are_bounded() {
                 total: 0,
             })
         });
-    OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock))
+    support::organization(users)
         .users(&tenant, &caller(&["APP_B2B_ACCOUNT_OWNER"], true), query)
         .await
         .unwrap();
@@ -147,7 +147,7 @@ async fn nobody_adds_roles_to_themself_and_unknown_roles_are_refused() {
     let ids = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let mut users = MockUserRepository::new();
     users.expect_set_roles().never();
-    let service = OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock));
+    let service = support::organization(users);
     let err = service
         .set_roles(
             &tenant,
@@ -173,7 +173,7 @@ async fn nobody_adds_roles_to_themself_and_unknown_roles_are_refused() {
         .expect_set_roles()
         .withf(|_, _, u, roles, kept, _| u.get() == 3 && roles.is_empty() && kept == "APP_B2B_ACCOUNT_OWNER")
         .returning(|_, _, _, _, _, _| Ok(false));
-    let service = OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock));
+    let service = support::organization(users);
     let err = service
         .set_roles(&tenant, &admin, "-", &ids(&["APP_B2B_BUYER"]))
         .await
@@ -187,10 +187,14 @@ async fn removing_users_needs_manage_users_and_keeps_an_administrator() {
     let clock = || Arc::new(clientele_domain::clock::SystemClock);
     let mut users = MockUserRepository::new();
     users.expect_remove_member().never();
-    let err = OrganizationService::new(Arc::new(users), clock())
-        .remove_user(&tenant, &caller(&["APP_B2B_BUYER"], true), "-")
-        .await
-        .unwrap_err();
+    let err = support::organization_with(
+        users,
+        clientele_domain::cost_centers::MockCostCenterRepository::new(),
+        clock(),
+    )
+    .remove_user(&tenant, &caller(&["APP_B2B_BUYER"], true), "-")
+    .await
+    .unwrap_err();
     assert!(matches!(err, OrganizationError::Forbidden(permission::MANAGE_USERS)));
 
     let mut users = MockUserRepository::new();
@@ -198,10 +202,14 @@ async fn removing_users_needs_manage_users_and_keeps_an_administrator() {
         .expect_remove_member()
         .withf(|_, c, u, kept, _| c.get() == 7 && u.get() == 3 && kept == "APP_B2B_ACCOUNT_OWNER")
         .returning(|_, _, _, _, _| Ok(false));
-    let err = OrganizationService::new(Arc::new(users), clock())
-        .remove_user(&tenant, &caller(&["APP_B2B_ACCOUNT_OWNER"], true), "-")
-        .await
-        .unwrap_err();
+    let err = support::organization_with(
+        users,
+        clientele_domain::cost_centers::MockCostCenterRepository::new(),
+        clock(),
+    )
+    .remove_user(&tenant, &caller(&["APP_B2B_ACCOUNT_OWNER"], true), "-")
+    .await
+    .unwrap_err();
     assert!(matches!(err, OrganizationError::LastAdministrator));
 }
 
@@ -217,6 +225,6 @@ async fn a_user_is_found_by_login_or_by_public_id() {
         .expect_by_public_id()
         .withf(|_, id| id.as_str() == "u4")
         .returning(move |_, _| Ok(Some(found.clone())));
-    let service = OrganizationService::new(Arc::new(users), Arc::new(clientele_domain::clock::SystemClock));
+    let service = support::organization(users);
     assert_eq!(service.member(&tenant, &admin, "u4").await.unwrap().id.get(), 4);
 }

@@ -19,6 +19,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App};
 use clientele_domain::addresses::AddressBook;
+use clientele_domain::cost_centers::{CostCenterService, SpendingService};
 use clientele_domain::customers::ProfileService;
 use clientele_domain::identity::{
     ActivationService, CredentialsService, EmailChangeService, IdGenerator, PasswordResetService, SessionService,
@@ -44,6 +45,8 @@ pub struct Services {
     pub profile: ProfileService,
     pub addresses: AddressBook,
     pub organization: OrganizationService,
+    pub cost_centers: CostCenterService,
+    pub spending: SpendingService,
 }
 
 /// Limits and policies applied at the edge.

@@ -8,6 +8,8 @@ use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use clientele_domain::addresses::{AddressBook, AddressLimits, MockAddressRepository};
 use clientele_domain::clock::SystemClock;
+use clientele_domain::cost_centers::spending::MockSpendingRepository;
+use clientele_domain::cost_centers::{CostCenterService, MockCostCenterRepository, SpendingService};
 use clientele_domain::customers::*;
 use clientele_domain::error::{StoreError, UniqueRule};
 use clientele_domain::identity::*;
@@ -100,6 +102,15 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         clock: clock.clone(),
         policy: SessionPolicy::default(),
     };
+    let organization = clientele_domain::roles::OrganizationService {
+        users: Arc::new(MockUserRepository::new()),
+        sessions: Arc::new(MockSessionRepository::new()),
+        centers: Arc::new(MockCostCenterRepository::new()),
+        ids: ids.clone(),
+        secrets: Arc::new(MockSecrets::new()),
+        clock: clock.clone(),
+        invitation: code_mail(CodePurpose::PasswordReset),
+    };
     AppState {
         services: Services {
             tenants: TenantService::new(tenants.clone(), clock.clone()),
@@ -149,10 +160,20 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 mail: code_mail(CodePurpose::PasswordReset),
             },
             profile: ProfileService::new(customers, users, Arc::new(MockAddressRepository::new()), clock.clone()),
-            organization: clientele_domain::roles::OrganizationService::new(
-                Arc::new(MockUserRepository::new()),
+            organization: organization.clone(),
+            cost_centers: CostCenterService::new(
+                Arc::new(MockCostCenterRepository::new()),
+                organization,
+                ids.clone(),
                 clock.clone(),
             ),
+            spending: SpendingService {
+                customers: Arc::new(MockCustomerRepository::new()),
+                users: Arc::new(MockUserRepository::new()),
+                centers: Arc::new(MockCostCenterRepository::new()),
+                spendings: Arc::new(MockSpendingRepository::new()),
+                clock: clock.clone(),
+            },
             addresses: AddressBook::new(
                 Arc::new(MockAddressRepository::new()),
                 ids.clone(),

@@ -1,15 +1,24 @@
-//! Cost centers of business customers (read side only until the B2B issue).
+//! Cost centers of business customers, their buyers, and the spending against them.
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
-use clientele_domain::cost_centers::{CostCenter, CostCenterRepository};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use clientele_domain::budgets::{Budget, BudgetPeriod};
+use clientele_domain::cost_centers::{
+    Buyer, CostCenter, CostCenterData, CostCenterRepository, NewSpending, SpendScope, SpendTotal, Spending,
+    SpendingRepository,
+};
 use clientele_domain::ids::{CostCenterId, CustomerId, PublicId, TenantId, UserId};
+use clientele_domain::users::User;
+use clientele_domain::values::{CurrencyCode, Money};
 use clientele_domain::StoreError;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
-use crate::encoding::utc;
+use crate::encoding::{db_time, utc};
 use crate::errors::{DbError, RowCheck};
-use crate::schema::cost_centers;
+use crate::schema::{cost_center_buyers, cost_centers, spendings, users};
+use crate::users::UserRow;
 use crate::Store;
 
 #[derive(Queryable, Selectable)]
@@ -23,9 +32,23 @@ struct CostCenterRow {
     name: String,
     owner_user_id: Option<i64>,
     active: bool,
+    budget: i64,
+    currency: String,
+    budget_period: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i64,
+}
+
+fn money(check: &RowCheck, minor: i64, currency: &str) -> Result<Money, DbError> {
+    Ok(Money {
+        minor,
+        currency: check.field("currency", CurrencyCode::parse(currency))?,
+    })
+}
+
+fn period(check: &RowCheck, code: &str) -> Result<BudgetPeriod, DbError> {
+    check.field("budget_period", BudgetPeriod::parse(code).ok_or("unknown period"))
 }
 
 impl TryFrom<CostCenterRow> for CostCenter {
@@ -45,10 +68,41 @@ impl TryFrom<CostCenterRow> for CostCenter {
             name: row.name,
             owner: row.owner_user_id.map(UserId::new),
             active: row.active,
+            budget: Budget {
+                amount: money(&check, row.budget, &row.currency)?,
+                period: period(&check, &row.budget_period)?,
+            },
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
         })
+    }
+}
+
+/// The written fields of a cost center.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = cost_centers)]
+struct CostCenterFields {
+    code: String,
+    name: String,
+    owner_user_id: Option<i64>,
+    active: bool,
+    budget: i64,
+    currency: String,
+    budget_period: String,
+}
+
+impl From<CostCenterData> for CostCenterFields {
+    fn from(d: CostCenterData) -> Self {
+        Self {
+            code: d.code,
+            name: d.name,
+            owner_user_id: Some(d.owner.get()),
+            active: d.active,
+            budget: d.budget.amount.minor,
+            currency: d.budget.amount.currency.as_str().to_owned(),
+            budget_period: d.budget.period.code().to_owned(),
+        }
     }
 }
 
@@ -63,6 +117,360 @@ impl CostCenterRepository for Store {
                 .select(CostCenterRow::as_select())
                 .load(c))?;
             rows.into_iter().map(CostCenter::try_from).collect()
+        })
+        .await
+    }
+
+    async fn cost_center_by_key(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        key: String,
+    ) -> Result<Option<CostCenter>, StoreError> {
+        self.run("cost center by key", move |conn| {
+            let rows: Vec<CostCenterRow> = with_conn!(conn, |c| cost_centers::table
+                .filter(cost_centers::tenant_id.eq(tenant.get()))
+                .filter(cost_centers::customer_id.eq(customer.get()))
+                .filter(cost_centers::public_id.eq(&key).or(cost_centers::code.eq(&key)))
+                .select(CostCenterRow::as_select())
+                .load(c))?;
+            // The id wins over another cost center's cost-center id.
+            let mut rows = rows;
+            rows.sort_by_key(|r| r.public_id != key);
+            rows.into_iter().next().map(CostCenter::try_from).transpose()
+        })
+        .await
+    }
+
+    async fn add_cost_center(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        public_id: PublicId,
+        data: CostCenterData,
+        now: DateTime<Utc>,
+    ) -> Result<CostCenter, StoreError> {
+        let (fields, now) = (CostCenterFields::from(data), db_time(now));
+        self.run("add cost center", move |conn| {
+            let row: CostCenterRow = with_conn!(conn, |c| diesel::insert_into(cost_centers::table)
+                .values((
+                    cost_centers::public_id.eq(public_id.as_str()),
+                    cost_centers::tenant_id.eq(tenant.get()),
+                    cost_centers::customer_id.eq(customer.get()),
+                    &fields,
+                    cost_centers::created_at.eq(now),
+                    cost_centers::updated_at.eq(now),
+                ))
+                .returning(CostCenterRow::as_returning())
+                .get_result(c))?;
+            row.try_into()
+        })
+        .await
+    }
+
+    async fn update_cost_center(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        id: CostCenterId,
+        data: CostCenterData,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CostCenter>, StoreError> {
+        let (fields, now) = (CostCenterFields::from(data), db_time(now));
+        self.run("update cost center", move |conn| {
+            let row: Option<CostCenterRow> = with_conn!(conn, |c| diesel::update(cost_centers::table)
+                .filter(cost_centers::tenant_id.eq(tenant.get()))
+                .filter(cost_centers::customer_id.eq(customer.get()))
+                .filter(cost_centers::id.eq(id.get()))
+                .set((
+                    &fields,
+                    cost_centers::updated_at.eq(now),
+                    cost_centers::version.eq(cost_centers::version + 1),
+                ))
+                .returning(CostCenterRow::as_returning())
+                .get_result(c)
+                .optional())?;
+            row.map(CostCenter::try_from).transpose()
+        })
+        .await
+    }
+
+    async fn delete_cost_center(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        id: CostCenterId,
+    ) -> Result<bool, StoreError> {
+        self.run("delete cost center", move |conn| {
+            let deleted = with_conn!(conn, |c| diesel::delete(cost_centers::table)
+                .filter(cost_centers::tenant_id.eq(tenant.get()))
+                .filter(cost_centers::customer_id.eq(customer.get()))
+                .filter(cost_centers::id.eq(id.get()))
+                .execute(c))?;
+            Ok(deleted == 1)
+        })
+        .await
+    }
+
+    async fn buyers_of(&self, tenant: TenantId, center: CostCenterId) -> Result<Vec<Buyer>, StoreError> {
+        self.run("cost center buyers", move |conn| {
+            let rows: Vec<(i64, Option<i64>, String, String, UserRow)> =
+                with_conn!(conn, |c| cost_center_buyers::table
+                    .inner_join(users::table)
+                    .inner_join(cost_centers::table)
+                    .filter(cost_center_buyers::tenant_id.eq(tenant.get()))
+                    .filter(cost_center_buyers::cost_center_id.eq(center.get()))
+                    .order(users::login_key)
+                    .select((
+                        cost_center_buyers::id,
+                        cost_center_buyers::budget,
+                        cost_center_buyers::budget_period,
+                        cost_centers::currency,
+                        UserRow::as_select(),
+                    ))
+                    .load(c))?;
+            rows.into_iter()
+                .map(|(id, budget, budget_period, currency, user)| {
+                    let check = RowCheck {
+                        table: "cost_center_buyers",
+                        id,
+                    };
+                    Ok(Buyer {
+                        user: User::try_from(user)?,
+                        budget: budget.map(|b| money(&check, b, &currency)).transpose()?,
+                        period: period(&check, &budget_period)?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn put_buyer(
+        &self,
+        tenant: TenantId,
+        center: CostCenterId,
+        user: UserId,
+        budget: Option<i64>,
+        period: BudgetPeriod,
+        replace: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let now = db_time(now);
+        self.run("put cost center buyer", move |conn| {
+            with_conn!(conn, |c| if replace {
+                diesel::update(cost_center_buyers::table)
+                    .filter(cost_center_buyers::tenant_id.eq(tenant.get()))
+                    .filter(cost_center_buyers::cost_center_id.eq(center.get()))
+                    .filter(cost_center_buyers::user_id.eq(user.get()))
+                    .set((
+                        cost_center_buyers::budget.eq(budget),
+                        cost_center_buyers::budget_period.eq(period.code()),
+                        cost_center_buyers::updated_at.eq(now),
+                    ))
+                    .execute(c)
+            } else {
+                diesel::insert_into(cost_center_buyers::table)
+                    .values((
+                        cost_center_buyers::tenant_id.eq(tenant.get()),
+                        cost_center_buyers::cost_center_id.eq(center.get()),
+                        cost_center_buyers::user_id.eq(user.get()),
+                        cost_center_buyers::budget.eq(budget),
+                        cost_center_buyers::budget_period.eq(period.code()),
+                        cost_center_buyers::created_at.eq(now),
+                        cost_center_buyers::updated_at.eq(now),
+                    ))
+                    .execute(c)
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove_buyer(&self, tenant: TenantId, center: CostCenterId, user: UserId) -> Result<bool, StoreError> {
+        self.run("remove cost center buyer", move |conn| {
+            let deleted = with_conn!(conn, |c| diesel::delete(cost_center_buyers::table)
+                .filter(cost_center_buyers::tenant_id.eq(tenant.get()))
+                .filter(cost_center_buyers::cost_center_id.eq(center.get()))
+                .filter(cost_center_buyers::user_id.eq(user.get()))
+                .execute(c))?;
+            Ok(deleted == 1)
+        })
+        .await
+    }
+
+    async fn cost_centers_of_user(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+    ) -> Result<Vec<CostCenter>, StoreError> {
+        self.run("cost centers of user", move |conn| {
+            let rows: Vec<CostCenterRow> = with_conn!(conn, |c| {
+                let bought = cost_center_buyers::table
+                    .filter(cost_center_buyers::user_id.eq(user.get()))
+                    .select(cost_center_buyers::cost_center_id);
+                cost_centers::table
+                    .filter(cost_centers::tenant_id.eq(tenant.get()))
+                    .filter(cost_centers::customer_id.eq(customer.get()))
+                    .filter(
+                        cost_centers::owner_user_id
+                            .eq(user.get())
+                            .or(cost_centers::id.eq_any(bought)),
+                    )
+                    .order((cost_centers::code, cost_centers::id))
+                    .select(CostCenterRow::as_select())
+                    .load(c)
+            })?;
+            rows.into_iter().map(CostCenter::try_from).collect()
+        })
+        .await
+    }
+
+    async fn spent(
+        &self,
+        tenant: TenantId,
+        scope: SpendScope,
+        currency: CurrencyCode,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<SpendTotal, StoreError> {
+        let (currency, since) = (currency.as_str().to_owned(), since.map(db_time));
+        self.run("spent", move |conn| {
+            let (minor, orders): (i64, i64) = with_conn!(conn, |c| {
+                let mut q = spendings::table
+                    .filter(spendings::tenant_id.eq(tenant.get()))
+                    .filter(spendings::currency.eq(&currency))
+                    .into_boxed();
+                q = match scope {
+                    SpendScope::CostCenter(center) => q.filter(spendings::cost_center_id.eq(center.get())),
+                    SpendScope::Buyer(center, user) => q
+                        .filter(spendings::cost_center_id.eq(center.get()))
+                        .filter(spendings::user_id.eq(user.get())),
+                    SpendScope::User(user) => q.filter(spendings::user_id.eq(user.get())),
+                };
+                if let Some(since) = since {
+                    q = q.filter(spendings::placed_at.ge(since));
+                }
+                q.select((
+                    sql::<BigInt>("CAST(COALESCE(SUM(amount), 0) AS BIGINT)"),
+                    sql::<BigInt>("CAST(COALESCE(SUM(CASE WHEN event = 'placed' THEN 1 ELSE -1 END), 0) AS BIGINT)"),
+                ))
+                .get_result(c)
+            })?;
+            Ok(SpendTotal {
+                minor,
+                orders: u64::try_from(orders).unwrap_or(0),
+            })
+        })
+        .await
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = spendings, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+struct SpendingRow {
+    id: i64,
+    customer_id: i64,
+    request: String,
+    order_no: String,
+    event: String,
+    user_id: Option<i64>,
+    user_login: String,
+    cost_center_id: Option<i64>,
+    cost_center_code: Option<String>,
+    amount: i64,
+    currency: String,
+    placed_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+impl SpendingRow {
+    fn spending(self) -> Result<(Spending, String), DbError> {
+        let check = RowCheck {
+            table: "spendings",
+            id: self.id,
+        };
+        let event = match self.event.as_str() {
+            "placed" => "placed",
+            "cancelled" => "cancelled",
+            _ => return Err(check.field::<(), _>("event", Err("unknown event")).unwrap_err()),
+        };
+        Ok((
+            Spending {
+                customer: CustomerId::new(self.customer_id),
+                order_no: self.order_no,
+                event,
+                user: self.user_id.map(UserId::new),
+                user_login: self.user_login,
+                cost_center: self.cost_center_id.map(CostCenterId::new),
+                cost_center_code: self.cost_center_code,
+                amount: money(&check, self.amount, &self.currency)?,
+                placed_at: utc(self.placed_at),
+                recorded_at: utc(self.created_at),
+            },
+            self.request,
+        ))
+    }
+}
+
+#[async_trait]
+impl SpendingRepository for Store {
+    async fn spending_by_key(&self, tenant: TenantId, key: String) -> Result<Option<(Spending, String)>, StoreError> {
+        self.run("spending by key", move |conn| {
+            let row: Option<SpendingRow> = with_conn!(conn, |c| spendings::table
+                .filter(spendings::tenant_id.eq(tenant.get()))
+                .filter(spendings::idempotency_key.eq(&key))
+                .select(SpendingRow::as_select())
+                .get_result(c)
+                .optional())?;
+            row.map(SpendingRow::spending).transpose()
+        })
+        .await
+    }
+
+    async fn placed_order(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        order_no: String,
+    ) -> Result<Option<Spending>, StoreError> {
+        self.run("placed order", move |conn| {
+            let row: Option<SpendingRow> = with_conn!(conn, |c| spendings::table
+                .filter(spendings::tenant_id.eq(tenant.get()))
+                .filter(spendings::customer_id.eq(customer.get()))
+                .filter(spendings::order_no.eq(&order_no))
+                .filter(spendings::event.eq("placed"))
+                .select(SpendingRow::as_select())
+                .get_result(c)
+                .optional())?;
+            Ok(row.map(SpendingRow::spending).transpose()?.map(|(s, _)| s))
+        })
+        .await
+    }
+
+    async fn insert_spending(&self, tenant: TenantId, new: NewSpending) -> Result<Spending, StoreError> {
+        self.run("record spending", move |conn| {
+            let s = &new.spending;
+            let row: SpendingRow = with_conn!(conn, |c| diesel::insert_into(spendings::table)
+                .values((
+                    spendings::tenant_id.eq(tenant.get()),
+                    spendings::customer_id.eq(s.customer.get()),
+                    spendings::idempotency_key.eq(&new.idempotency_key),
+                    spendings::request.eq(&new.request),
+                    spendings::order_no.eq(&s.order_no),
+                    spendings::event.eq(s.event),
+                    spendings::user_id.eq(s.user.map(|u| u.get())),
+                    spendings::user_login.eq(&s.user_login),
+                    spendings::cost_center_id.eq(s.cost_center.map(|c| c.get())),
+                    spendings::cost_center_code.eq(&s.cost_center_code),
+                    spendings::amount.eq(s.amount.minor),
+                    spendings::currency.eq(s.amount.currency.as_str()),
+                    spendings::placed_at.eq(db_time(s.placed_at)),
+                    spendings::created_at.eq(db_time(s.recorded_at)),
+                ))
+                .returning(SpendingRow::as_returning())
+                .get_result(c))?;
+            Ok(row.spending()?.0)
         })
         .await
     }

@@ -141,6 +141,20 @@ impl CustomerRepository for Store {
         .await
     }
 
+    async fn by_number(&self, tenant: TenantId, number: &CustomerNumber) -> Result<Option<Customer>, StoreError> {
+        let number = number.as_str().to_owned();
+        self.run("customer by number", move |conn| {
+            let row: Option<CustomerRow> = with_conn!(conn, |c| customers::table
+                .filter(customers::tenant_id.eq(tenant.get()))
+                .filter(customers::number.eq(&number))
+                .select(CustomerRow::as_select())
+                .get_result(c)
+                .optional())?;
+            row.map(Customer::try_from).transpose()
+        })
+        .await
+    }
+
     async fn update_profile(
         &self,
         tenant: TenantId,

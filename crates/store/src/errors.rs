@@ -109,6 +109,26 @@ const RULES: &[(&str, &str, UniqueRule)] = &[
         "users.tenant_id, users.login_key",
         UniqueRule::UserLogin,
     ),
+    (
+        "cost_centers_customer_code_key",
+        "cost_centers.tenant_id, cost_centers.customer_id, cost_centers.code",
+        UniqueRule::CostCenterCode,
+    ),
+    (
+        "cost_center_buyers_key",
+        "cost_center_buyers.cost_center_id, cost_center_buyers.user_id",
+        UniqueRule::CostCenterBuyer,
+    ),
+    (
+        "spendings_idempotency_key",
+        "spendings.tenant_id, spendings.idempotency_key",
+        UniqueRule::IdempotencyKey,
+    ),
+    (
+        "spendings_order_event_key",
+        "spendings.tenant_id, spendings.customer_id, spendings.order_no, spendings.event",
+        UniqueRule::SpendingOrder,
+    ),
 ];
 
 fn unique_rule(constraint: Option<&str>, message: &str) -> UniqueRule {

@@ -2,22 +2,58 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use clientele_domain::budgets::{BudgetPeriod, UserBudget};
 use clientele_domain::customers::CustomerStatus;
+use clientele_domain::identity::NewCode;
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
+use clientele_domain::mail::OutgoingMail;
 use clientele_domain::users::{
     Consents, EmailVerification, NewUser, PersonData, User, UserPage, UserQuery, UserRepository, UserSort,
 };
-use clientele_domain::values::{CurrencyCode, Email, LanguageTag, Login, PasswordHash};
+use clientele_domain::values::{CurrencyCode, Email, LanguageTag, Login, Money, PasswordHash};
 use clientele_domain::StoreError;
 use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 
 use crate::addresses::AddressConnection;
+use crate::codes::CodeConnection;
 use crate::encoding::{db_time, parse_strings, strings_text, utc};
 use crate::errors::{DbError, RowCheck};
+use crate::outbox::enqueue_in_tx;
 use crate::schema::{customers, password_history, users};
 use crate::Store;
+
+/// A user's order limit and budget (kept out of [`UserRow`]: only the budget routes
+/// read them).
+#[derive(Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_null = true)]
+struct BudgetRow {
+    budget_currency: Option<String>,
+    order_spent_limit: Option<i64>,
+    budget: Option<i64>,
+    budget_period: Option<String>,
+}
+
+impl BudgetRow {
+    fn budget(self, id: i64) -> Result<UserBudget, DbError> {
+        let check = RowCheck { table: "users", id };
+        let currency = self
+            .budget_currency
+            .map(|c| check.field("budget_currency", CurrencyCode::parse(&c)))
+            .transpose()?;
+        let money = |minor: Option<i64>| minor.zip(currency).map(|(minor, currency)| Money { minor, currency });
+        Ok(UserBudget {
+            order_spent_limit: money(self.order_spent_limit),
+            budget: money(self.budget),
+            period: self
+                .budget_period
+                .map(|p| check.field("budget_period", BudgetPeriod::parse(&p).ok_or("unknown period")))
+                .transpose()?,
+        })
+    }
+}
 
 #[declare_sql_function]
 extern "SQL" {
@@ -563,6 +599,103 @@ impl UserRepository for Store {
                 c.record_deletion(tenant, "user", user.get(), customer.get(), now)?;
                 Ok(true)
             })
+        })
+        .await
+    }
+
+    async fn add_member(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: NewUser,
+        invitation: Option<(NewCode, OutgoingMail)>,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        self.run("add member", move |conn| {
+            let at = db_time(now);
+            write_tx!(conn, |c| {
+                let row: UserRow = diesel::insert_into(users::table)
+                    .values(&NewUserRow::new(tenant, customer.get(), &user, at))
+                    .returning(UserRow::as_returning())
+                    .get_result(c)?;
+                if let Some((code, mail)) = &invitation {
+                    c.insert_code(tenant, row.id, code, at)?;
+                    enqueue_in_tx(c, tenant, mail, now)?;
+                }
+                User::try_from(row)
+            })
+        })
+        .await
+    }
+
+    async fn set_active(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        active: bool,
+        kept_role: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let now = db_time(now);
+        self.run("set user active", move |conn| {
+            write_tx!(conn, |c| {
+                let (_, other_holders) = c.company_turn(tenant, customer, user, kept_role)?;
+                if !active && other_holders == 0 {
+                    return Ok(false);
+                }
+                let changed = diesel::update(
+                    users::table
+                        .filter(users::tenant_id.eq(tenant.get()))
+                        .filter(users::customer_id.eq(customer.get()))
+                        .filter(users::id.eq(user.get())),
+                )
+                .set((
+                    users::active.eq(active),
+                    users::updated_at.eq(now),
+                    users::version.eq(users::version + 1),
+                ))
+                .execute(c)?;
+                Ok(changed == 1)
+            })
+        })
+        .await
+    }
+
+    async fn budget_of(&self, tenant: TenantId, user: UserId) -> Result<UserBudget, StoreError> {
+        self.run("user budget", move |conn| {
+            let row: Option<BudgetRow> = with_conn!(conn, |c| users::table
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::id.eq(user.get()))
+                .select(BudgetRow::as_select())
+                .get_result(c)
+                .optional())?;
+            row.map_or(Ok(UserBudget::default()), |r| r.budget(user.get()))
+        })
+        .await
+    }
+
+    async fn set_budget(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        budget: UserBudget,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let now = db_time(now);
+        let row = BudgetRow {
+            budget_currency: budget.currency().map(|c| c.as_str().to_owned()),
+            order_spent_limit: budget.order_spent_limit.map(|m| m.minor),
+            budget: budget.budget.map(|m| m.minor),
+            budget_period: budget.period.map(|p| p.code().to_owned()),
+        };
+        self.run("set user budget", move |conn| {
+            let changed = with_conn!(conn, |c| diesel::update(users::table)
+                .filter(users::tenant_id.eq(tenant.get()))
+                .filter(users::id.eq(user.get()))
+                .set((&row, users::updated_at.eq(now), users::version.eq(users::version + 1),))
+                .execute(c))?;
+            Ok(changed == 1)
         })
         .await
     }

@@ -169,10 +169,6 @@ async fn double_opt_in_and_time_zone_are_tenant_settings() {
             b.name
         );
         let missing = TenantName::parse("nope").unwrap();
-        assert!(
-            b.store.change(&missing, change).await.unwrap().is_none(),
-            "{}",
-            b.name
-        );
+        assert!(b.store.change(&missing, change).await.unwrap().is_none(), "{}", b.name);
     }
 }

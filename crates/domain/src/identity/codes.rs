@@ -152,6 +152,20 @@ impl CodeMail {
         (code, mail)
     }
 
+    /// A code that lets a new user choose their first password, in an invitation mail
+    /// (the code works like a reset code, on the same storefront page).
+    pub(crate) fn prepare_invitation(
+        &self,
+        secrets: &dyn Secrets,
+        user: (&str, &crate::users::PersonData),
+        to: &Email,
+        now: DateTime<Utc>,
+    ) -> (NewCode, OutgoingMail) {
+        let (code, mut mail) = self.prepare(secrets, user, to, now);
+        mail.kind = MailKind::Invitation;
+        (code, mail)
+    }
+
     /// [`Self::prepare`] for a stored user, mailed to their address.
     pub(crate) fn prepare_for(
         &self,

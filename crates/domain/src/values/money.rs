@@ -37,10 +37,15 @@ impl CurrencyCode {
 
     fn lookup(self) -> Option<u32> {
         let code = self.as_str();
-        [(MINOR_UNITS_2, 2), (MINOR_UNITS_0, 0), (MINOR_UNITS_3, 3), (MINOR_UNITS_4, 4)]
-            .into_iter()
-            .find(|(list, _)| list.split_ascii_whitespace().any(|c| c == code))
-            .map(|(_, units)| units)
+        [
+            (MINOR_UNITS_2, 2),
+            (MINOR_UNITS_0, 0),
+            (MINOR_UNITS_3, 3),
+            (MINOR_UNITS_4, 4),
+        ]
+        .into_iter()
+        .find(|(list, _)| list.split_ascii_whitespace().any(|c| c == code))
+        .map(|(_, units)| units)
     }
 
     /// Digits after the decimal point (2 for EUR, 0 for JPY, 3 for KWD).
@@ -123,10 +128,7 @@ impl Money {
             let cut = (-shift) as usize;
             let (kept, dropped) = digits.split_at(digits.len().saturating_sub(cut));
             if dropped.bytes().any(|b| b != b'0') {
-                return Err(MoneyError::TooPrecise {
-                    currency,
-                    units,
-                });
+                return Err(MoneyError::TooPrecise { currency, units });
             }
             if kept.len() > 18 {
                 return Err(MoneyError::TooLarge);
@@ -173,8 +175,14 @@ mod tests {
         assert_eq!(cur("JPY").minor_units(), 0);
         assert_eq!(cur("KWD").minor_units(), 3);
         assert_eq!(cur("USD").minor_units(), 2);
-        assert_eq!(CurrencyCode::parse("EURO"), Err(ValueError::Malformed("a currency is a three-letter ISO 4217 code")));
-        assert_eq!(CurrencyCode::parse("XYZ"), Err(ValueError::Unknown("ISO 4217 currency")));
+        assert_eq!(
+            CurrencyCode::parse("EURO"),
+            Err(ValueError::Malformed("a currency is a three-letter ISO 4217 code"))
+        );
+        assert_eq!(
+            CurrencyCode::parse("XYZ"),
+            Err(ValueError::Unknown("ISO 4217 currency"))
+        );
         assert_eq!(CurrencyCode::parse(" "), Err(ValueError::Missing));
     }
 
@@ -190,7 +198,13 @@ mod tests {
         assert_eq!(m("12.500"), Ok(1250));
         assert_eq!(m(".5"), Ok(50));
         assert_eq!(m("0"), Ok(0));
-        assert_eq!(m("10.999"), Err(MoneyError::TooPrecise { currency: usd, units: 2 }));
+        assert_eq!(
+            m("10.999"),
+            Err(MoneyError::TooPrecise {
+                currency: usd,
+                units: 2
+            })
+        );
         assert_eq!(m("abc"), Err(MoneyError::NotANumber));
         assert_eq!(m("1.2.3"), Err(MoneyError::NotANumber));
         assert_eq!(m(""), Err(MoneyError::NotANumber));
@@ -203,9 +217,37 @@ mod tests {
     #[test]
     fn amounts_print_with_the_currency_decimals() {
         let usd = cur("USD");
-        assert_eq!(Money { minor: 1099, currency: usd }.decimal(), "10.99");
-        assert_eq!(Money { minor: -5, currency: usd }.decimal(), "-0.05");
-        assert_eq!(Money { minor: 7, currency: cur("JPY") }.decimal(), "7");
-        assert_eq!(Money { minor: 1234, currency: cur("KWD") }.decimal(), "1.234");
+        assert_eq!(
+            Money {
+                minor: 1099,
+                currency: usd
+            }
+            .decimal(),
+            "10.99"
+        );
+        assert_eq!(
+            Money {
+                minor: -5,
+                currency: usd
+            }
+            .decimal(),
+            "-0.05"
+        );
+        assert_eq!(
+            Money {
+                minor: 7,
+                currency: cur("JPY")
+            }
+            .decimal(),
+            "7"
+        );
+        assert_eq!(
+            Money {
+                minor: 1234,
+                currency: cur("KWD")
+            }
+            .decimal(),
+            "1.234"
+        );
     }
 }

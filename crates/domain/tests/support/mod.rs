@@ -91,3 +91,37 @@ pub fn customer(business: bool) -> clientele_domain::customers::Customer {
         version: 1,
     }
 }
+
+/// The organization service over `users` and `centers`; other ports are strict mocks.
+#[allow(dead_code)]
+pub fn organization_with(
+    users: clientele_domain::users::MockUserRepository,
+    centers: clientele_domain::cost_centers::MockCostCenterRepository,
+    clock: std::sync::Arc<dyn clientele_domain::clock::Clock>,
+) -> clientele_domain::roles::OrganizationService {
+    use std::sync::Arc;
+    let mut ids = clientele_domain::identity::MockIdGenerator::new();
+    ids.expect_public_id()
+        .returning(|| clientele_domain::ids::PublicId::parse("generated-id-0001").unwrap());
+    clientele_domain::roles::OrganizationService {
+        users: Arc::new(users),
+        sessions: Arc::new(clientele_domain::identity::MockSessionRepository::new()),
+        centers: Arc::new(centers),
+        ids: Arc::new(ids),
+        secrets: secrets(),
+        clock,
+        invitation: code_mail(clientele_domain::identity::CodePurpose::PasswordReset),
+    }
+}
+
+/// [`organization_with`] without cost centers, on the system clock.
+#[allow(dead_code)]
+pub fn organization(
+    users: clientele_domain::users::MockUserRepository,
+) -> clientele_domain::roles::OrganizationService {
+    organization_with(
+        users,
+        clientele_domain::cost_centers::MockCostCenterRepository::new(),
+        std::sync::Arc::new(clientele_domain::clock::SystemClock),
+    )
+}

@@ -7,7 +7,7 @@ use clientele_domain::addresses::{Address, AddressData, AddressUsage};
 use clientele_domain::customers::{Company, CustomerKind, OwnAccount, ProfileChange, ProfileError};
 use clientele_domain::identity::{SignUp, SignUpError};
 use clientele_domain::ids::AddressId;
-use clientele_domain::users::{Consents, PersonData, User};
+use clientele_domain::users::{Consents, PersonData};
 use clientele_domain::values::{
     optional_text, required_text, CountryCode, CustomerNumber, Email, LanguageTag, Login, Password, TextLimit,
     ValueError,
@@ -406,7 +406,7 @@ async fn update(
 
 /// The person fields and e-mail of a user as a `PUT` body replaces them (a private
 /// customer's profile, or a company user's `SMBCustomerUserRO`).
-pub fn parse_person(dto: &CustomerUpdateRo, current: &User) -> Result<(PersonData, Email), IcmError> {
+pub fn parse_person(dto: &CustomerUpdateRo, current: &PersonData) -> Result<(PersonData, Email), IcmError> {
     let text = |field: &str, v: &Option<String>| {
         optional_text(v.as_deref(), TextLimit::SHORT).map_err(|e| IcmError::field(INVALID, field, e))
     };
@@ -416,7 +416,7 @@ pub fn parse_person(dto: &CustomerUpdateRo, current: &User) -> Result<(PersonDat
     };
     let person = PersonData {
         title: text("title", &dto.title)?,
-        salutation: current.person.salutation.clone(),
+        salutation: current.salutation.clone(),
         first_name: Some(required("firstName", &dto.first_name)?),
         last_name: Some(required("lastName", &dto.last_name)?),
         phone_home: text("phoneHome", &dto.phone_home)?,
@@ -435,7 +435,7 @@ pub fn parse_person(dto: &CustomerUpdateRo, current: &User) -> Result<(PersonDat
             .filter(|s| !s.trim().is_empty())
             .map(|s| LanguageTag::parse(s).map_err(|e| IcmError::field(INVALID, "preferredLanguage", e)))
             .transpose()?,
-        preferred_currency: current.person.preferred_currency,
+        preferred_currency: current.preferred_currency,
     };
     let email = Email::parse(dto.email.as_deref().unwrap_or_default())
         .map_err(|e| IcmError::field(if e == ValueError::Missing { MISSING } else { INVALID }, "email", e))?;
@@ -463,7 +463,7 @@ fn parse_profile(dto: &CustomerUpdateRo, current: &OwnAccount, business: bool) -
         };
         (current.user.person.clone(), current.user.email.clone(), Some(company))
     } else {
-        let (person, email) = parse_person(dto, &current.user)?;
+        let (person, email) = parse_person(dto, &current.user.person)?;
         (person, email, None)
     };
     let pick = |field: &str, r: &Option<AddressRefRo>| -> Result<Option<AddressId>, IcmError> {

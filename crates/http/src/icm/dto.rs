@@ -1,7 +1,10 @@
 //! ICM 7.10 resource objects (the `…RO` schemas of the reference), request and response.
 
+use clientele_domain::values::{CurrencyCode, Money};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use super::errors::IcmError;
 
 /// `CredentialsRO`: login and password of a new customer.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -251,4 +254,66 @@ pub struct CustomerUpdateRo {
     pub description: Option<String>,
     pub preferred_invoice_to_address: Option<AddressRefRo>,
     pub preferred_ship_to_address: Option<AddressRefRo>,
+    /// Company users: whether the user may log in (changing it needs APP_B2B_MANAGE_USERS).
+    pub active: Option<bool>,
+    /// New company users: the login; the e-mail address when missing.
+    pub login: Option<String>,
+    /// New company users: role ids (as the PWA sends them; roles are set with PUT …/roles).
+    #[serde(rename = "roleIDs")]
+    pub role_ids: Option<Vec<String>>,
+}
+
+/// `MoneyRO`: `{"type": "Money", "value": 10.99, "currency": "USD"}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MoneyRo {
+    #[serde(rename = "type")]
+    #[schema(example = "Money")]
+    pub type_: &'static str,
+    #[schema(value_type = f64, example = 10.99)]
+    pub value: serde_json::Number,
+    #[schema(example = "USD")]
+    pub currency: String,
+}
+
+impl From<Money> for MoneyRo {
+    fn from(m: Money) -> Self {
+        Self {
+            type_: "Money",
+            // Exact decimal text, printed as a JSON number.
+            value: m.decimal().parse().unwrap_or_else(|_| serde_json::Number::from(0)),
+            currency: m.currency.as_str().to_owned(),
+        }
+    }
+}
+
+/// A money amount in a request; `type` is ignored, and an object without `value`
+/// (the PWA's `{"type": "Money"}`) means no amount.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct MoneyInRo {
+    /// A decimal number (or a string holding one) with at most the currency's decimals.
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<serde_json::Value>,
+    /// ISO 4217.
+    pub currency: Option<String>,
+}
+
+/// Parses an optional amount (error key `key`, field `field`).
+pub fn parse_money(key: &'static str, field: &str, money: Option<&MoneyInRo>) -> Result<Option<Money>, IcmError> {
+    let Some(m) = money else { return Ok(None) };
+    let value = match &m.value {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(_) => {
+            return Err(IcmError::bad(
+                key,
+                format!("The field '{field}.value' must be a number."),
+            ))
+        }
+    };
+    let currency = CurrencyCode::parse(m.currency.as_deref().unwrap_or_default())
+        .map_err(|e| IcmError::field(key, &format!("{field}.currency"), e))?;
+    Money::parse_decimal(&value, currency)
+        .map(Some)
+        .map_err(|e| IcmError::bad(key, format!("The field '{field}.value' {e}.")))
 }

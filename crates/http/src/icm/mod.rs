@@ -4,6 +4,8 @@
 
 mod addresses;
 mod auth;
+mod budgets;
+mod cost_centers;
 mod credentials;
 mod customers;
 pub mod dto;
@@ -73,6 +75,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/customers/{customer}/users")
                     .route(web::get().to(organization::users))
+                    .route(web::post().to(organization::add_users))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
@@ -86,6 +89,48 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::resource("/customers/{customer}/users/{user}/roles")
                     .route(web::get().to(organization::user_roles))
                     .route(web::put().to(organization::set_user_roles))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/users/{user}/budgets")
+                    .route(web::get().to(budgets::budget))
+                    .route(web::put().to(budgets::set_budget))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/users/{user}/costcenters")
+                    .route(web::get().to(cost_centers::of_user))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/users/{user}/costcenters/{costcenter}")
+                    .route(web::get().to(cost_centers::of_user_one))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/costcenters")
+                    .route(web::get().to(cost_centers::list))
+                    .route(web::post().to(cost_centers::create))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/costcenters/{costcenter}")
+                    .route(web::get().to(cost_centers::get))
+                    .route(web::patch().to(cost_centers::update))
+                    .route(web::delete().to(cost_centers::delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/costcenters/{costcenter}/buyers")
+                    .route(web::get().to(cost_centers::buyers))
+                    .route(web::post().to(cost_centers::add_buyer))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/customers/{customer}/costcenters/{costcenter}/buyers/{buyer}")
+                    .route(web::get().to(cost_centers::buyer))
+                    .route(web::patch().to(cost_centers::update_buyer))
+                    .route(web::delete().to(cost_centers::remove_buyer))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
@@ -156,9 +201,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
           customers::get_private_customer, customers::update_customer, customers::update_private_customer,
           addresses::list, addresses::create, addresses::get, addresses::update, addresses::delete,
           organization::roles, organization::users, organization::user, organization::user_roles,
-          organization::set_user_roles, organization::remove_user, organization::update_user),
+          organization::set_user_roles, organization::remove_user, organization::update_user, organization::add_users,
+          budgets::budget, budgets::set_budget,
+          cost_centers::list, cost_centers::create, cost_centers::get, cost_centers::update, cost_centers::delete,
+          cost_centers::buyers, cost_centers::add_buyer, cost_centers::buyer, cost_centers::update_buyer,
+          cost_centers::remove_buyer, cost_centers::of_user, cost_centers::of_user_one),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
-                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, organization::UserLinksRo, organization::UserLinkRo, organization::AttributeRo, organization::SetUserRolesRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
+                       dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, organization::UserLinksRo, organization::UserLinkRo, organization::AttributeRo, organization::SetUserRolesRo, organization::NewUsersRo, dto::MoneyRo, dto::MoneyInRo,
+                       budgets::UserBudgetRo, budgets::UserBudgetInRo, cost_centers::CostCenterRo, cost_centers::CostCenterUserRo,
+                       cost_centers::CostCenterLinkRo, cost_centers::CostCenterPageRo, cost_centers::PageInfoRo,
+                       cost_centers::CostCenterInRo, cost_centers::OwnerRefRo, cost_centers::BuyerInRo,
+                       cost_centers::UserCostCenterRo, cost_centers::UserCostCentersRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
     modifiers(&BasicAuth),
 )]
 pub struct IcmApi;

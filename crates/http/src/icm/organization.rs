@@ -4,8 +4,11 @@
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use clientele_domain::customers::OwnAccount;
-use clientele_domain::roles::{catalogue, roles_of, OrganizationError, OrganizationService, Role};
+use clientele_domain::roles::{
+    catalogue, roles_of, AddUserError, NewMember, OrganizationError, OrganizationService, Role,
+};
 use clientele_domain::users::{User, UserQuery, UserSort};
+use clientele_domain::values::Login;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -129,7 +132,10 @@ fn user_ro(user: &User, account: &OwnAccount) -> SmbCustomerUserRo {
 
 /// The tenant, the caller and their account, if `{customer}` names their business
 /// customer.
-async fn company_caller(req: &HttpRequest, state: &AppState) -> Result<(Tenant, Caller, OwnAccount), IcmError> {
+pub(super) async fn company_caller(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<(Tenant, Caller, OwnAccount), IcmError> {
     let tenant = super::site_tenant(state, req).await?;
     let (caller, account) = caller_with_account(state, req, &tenant).await?;
     if !own_customer_key(req, &account) || !account.customer.is_business() {
@@ -141,12 +147,12 @@ async fn company_caller(req: &HttpRequest, state: &AppState) -> Result<(Tenant, 
 /// The `{user}` path key: `-` or a login, which the PWA may encode twice (its
 /// `legacyEncoding` for ICM 7.10 sends `max%2540example.com`; actix-router keeps `%25`
 /// encoded), so it is decoded up to twice.
-fn user_key(req: &HttpRequest) -> String {
+pub(super) fn user_key(req: &HttpRequest) -> String {
     let once = percent_decoded(req.match_info().get("user").unwrap_or_default());
     percent_decoded(&once)
 }
 
-fn percent_decoded(raw: &str) -> String {
+pub(super) fn percent_decoded(raw: &str) -> String {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -181,29 +187,47 @@ async fn member(req: &HttpRequest, state: &AppState) -> Result<(Tenant, Caller, 
     Ok((tenant, caller, account, user))
 }
 
-fn organization_error(e: OrganizationError) -> IcmError {
+/// `error-key`s of the B2B user routes (clientele's own where ICM documents none; see
+/// docs/compat.md).
+pub(super) mod keys {
+    pub const USER_NOT_FOUND: &str = "customer.user.not_found.error";
+    pub const FORBIDDEN: &str = "customer.user.permission_missing.error";
+    pub const UNKNOWN_ROLE: &str = "customer.user.role.unknown.error";
+    pub const OWN_PERMISSIONS: &str = "customer.user.own_permissions.error";
+    pub const LAST_ADMIN: &str = "customer.user.last_administrator.error";
+    pub const INVALID: &str = "customer.user.invalid_fields.error";
+    pub const LOGIN_TAKEN: &str = "customer.user.login.exists.error";
+}
+
+pub(super) fn organization_error(e: OrganizationError) -> IcmError {
     match e {
-        OrganizationError::NotFound => IcmError::new(StatusCode::NOT_FOUND, None, "The user was not found."),
+        OrganizationError::NotFound => IcmError::new(
+            StatusCode::NOT_FOUND,
+            Some(keys::USER_NOT_FOUND),
+            "The user was not found.",
+        ),
         OrganizationError::Forbidden(permission) => IcmError::new(
             StatusCode::FORBIDDEN,
-            None,
+            Some(keys::FORBIDDEN),
             format!("Requires the permission {permission}."),
         ),
-        OrganizationError::UnknownRole(id) => IcmError::new(
-            StatusCode::BAD_REQUEST,
-            None,
+        OrganizationError::UnknownRole(id) => IcmError::bad(
+            keys::UNKNOWN_ROLE,
             format!("The role '{id}' is not one the company can give."),
         ),
         OrganizationError::OwnPermissions => IcmError::new(
             StatusCode::FORBIDDEN,
-            None,
-            "Users cannot give themselves roles they do not hold.",
+            Some(keys::OWN_PERMISSIONS),
+            "Users cannot raise their own roles, limits or budgets.",
         ),
         OrganizationError::LastAdministrator => IcmError::new(
             StatusCode::CONFLICT,
-            None,
+            Some(keys::LAST_ADMIN),
             "The company must keep at least one active account administrator (APP_B2B_ACCOUNT_OWNER).",
         ),
+        OrganizationError::Invalid { field, reason } => {
+            IcmError::bad(keys::INVALID, format!("The field '{field}' {reason}."))
+        }
         OrganizationError::Store(e) => internal(e),
     }
 }
@@ -222,15 +246,25 @@ fn organization_error(e: OrganizationError) -> IcmError {
     security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
 pub async fn update_user(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
-        let (_, caller, account, user) = member(&req, &state).await?;
+        let (tenant, caller, account, user) = member(&req, &state).await?;
         let dto: CustomerUpdateRo = crate::body::json(&req, payload, state.limits.max_body_bytes).await?;
+        // Refuse a bad body before anything changes.
+        parse_person(&dto, &user.person)?;
+        if let Some(active) = dto.active {
+            state
+                .services
+                .organization
+                .set_active(&tenant, &account, &user, active)
+                .await
+                .map_err(organization_error)?;
+        }
         let whose = Principal {
             tenant: account.customer.tenant_id,
             customer: account.customer.id,
             user: user.id,
         };
         let edit = |current: &OwnAccount| -> Result<ProfileChange, IcmError> {
-            let (person, email) = parse_person(&dto, &current.user)?;
+            let (person, email) = parse_person(&dto, &current.user.person)?;
             Ok(ProfileChange {
                 person,
                 email,
@@ -403,54 +437,8 @@ pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::
             )
             .await
             .map_err(organization_error)?;
-        let m = req.match_info();
-        let base = format!(
-            "{}/{}/customers/{}/users",
-            m.get("site").unwrap_or_default(),
-            m.get("app").unwrap_or("-").split(';').next().unwrap_or("-"),
-            m.get("customer").unwrap_or("-")
-        );
-        let elements: Vec<_> = page
-            .users
-            .iter()
-            .map(|u| {
-                let p = &u.person;
-                let name = [p.first_name.as_deref(), p.last_name.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>();
-                let roles: Vec<_> = roles_of(&tenant, u).iter().map(|r| r.id).collect();
-                UserLinkRo {
-                    type_: "Link",
-                    uri: format!("{base}/{}", u.login.as_str()),
-                    title: name.join(" "),
-                    login: u.login.as_str().to_owned(),
-                    item_id: u.login.as_str().to_owned(),
-                    attributes: vec![
-                        AttributeRo {
-                            name: "firstName",
-                            type_: "ResourceAttribute",
-                            value: p.first_name.clone().into(),
-                        },
-                        AttributeRo {
-                            name: "lastName",
-                            type_: "ResourceAttribute",
-                            value: p.last_name.clone().into(),
-                        },
-                        AttributeRo {
-                            name: "roleIDs",
-                            type_: "ResourceAttribute",
-                            value: roles.into(),
-                        },
-                        AttributeRo {
-                            name: "active",
-                            type_: "ResourceAttribute",
-                            value: u.active.into(),
-                        },
-                    ],
-                }
-            })
-            .collect();
+        let base = users_base(&req);
+        let elements: Vec<_> = page.users.iter().map(|u| user_link(&tenant, &base, u)).collect();
         Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(UserLinksRo {
             type_: "ResourceCollection",
             name: "users",
@@ -463,6 +451,183 @@ pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::
         })))
     };
     run.await.unwrap_or_else(IcmError::into_response)
+}
+
+/// `{site}/{app}/customers/{customer}/users`: where the links of a user list point.
+fn users_base(req: &HttpRequest) -> String {
+    let m = req.match_info();
+    format!(
+        "{}/{}/customers/{}/users",
+        m.get("site").unwrap_or_default(),
+        m.get("app").unwrap_or("-").split(';').next().unwrap_or("-"),
+        m.get("customer").unwrap_or("-")
+    )
+}
+
+fn attribute(name: &'static str, value: impl Into<serde_json::Value>) -> AttributeRo {
+    AttributeRo {
+        name,
+        type_: "ResourceAttribute",
+        value: value.into(),
+    }
+}
+
+/// A user of the list: a link with the login and the attributes the PWA reads.
+fn user_link(tenant: &Tenant, base: &str, u: &User) -> UserLinkRo {
+    let p = &u.person;
+    let name = [p.first_name.as_deref(), p.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    let roles: Vec<_> = roles_of(tenant, u).iter().map(|r| r.id).collect();
+    UserLinkRo {
+        type_: "Link",
+        uri: format!("{base}/{}", u.login.as_str()),
+        title: name.join(" "),
+        login: u.login.as_str().to_owned(),
+        item_id: u.login.as_str().to_owned(),
+        attributes: vec![
+            attribute("firstName", p.first_name.clone()),
+            attribute("lastName", p.last_name.clone()),
+            attribute("roleIDs", roles),
+            attribute("active", u.active),
+        ],
+    }
+}
+
+/// Most users one `POST …/users` creates.
+pub const MAX_NEW_USERS: usize = 100;
+
+/// `SMBCustomerUserROCollection`: the users to create.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUsersRo {
+    pub elements: Vec<CustomerUpdateRo>,
+}
+
+/// Creates users of the company in one request (needs `APP_B2B_MANAGE_USERS`). Each user
+/// is created whole, with an invitation mail whose link lets them choose a password, or
+/// not at all; the others are created anyway. The login is the e-mail address unless
+/// `login` is given.
+#[utoipa::path(post, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/users",
+    tag = "organization", request_body = NewUsersRo,
+    responses((status = 201, description = "All created: links to them", body = UserLinksRo),
+              (status = 207, description = "Some created (links in the body); header `not-created-users` lists the \
+                 others as `login=reason` pairs, comma-separated (logins percent-encoded; reasons `login_exists`, \
+                 `invalid_fields`, `unknown_role`, `internal_error`)", body = UserLinksRo),
+              (status = 400, description = "Malformed body, no or too many elements, or no user valid \
+                 (`not-created-users` says why)"),
+              (status = 401, description = "Not logged in"),
+              (status = 403, description = "Without APP_B2B_MANAGE_USERS"),
+              (status = 404, description = "Not the caller's business customer"),
+              (status = 409, description = "No user created: every login exists already")),
+    security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
+pub async fn add_users(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let run = async {
+        let (tenant, caller, account) = company_caller(&req, &state).await?;
+        let value: serde_json::Value = crate::body::json(&req, payload, state.limits.max_body_bytes).await?;
+        // The reference's collection, or a bare array.
+        let dto: NewUsersRo = match value {
+            serde_json::Value::Array(items) => crate::body::from_value(serde_json::json!({ "elements": items }))?,
+            other => crate::body::from_value(other)?,
+        };
+        if dto.elements.is_empty() || dto.elements.len() > MAX_NEW_USERS {
+            return Err(IcmError::bad(
+                keys::INVALID,
+                format!("'elements' must hold 1 to {MAX_NEW_USERS} users."),
+            ));
+        }
+        // Parse every element; the ones that fail are reported, not created.
+        let mut failed: Vec<(String, &'static str)> = Vec::new();
+        let mut members = Vec::new();
+        for item in &dto.elements {
+            let named = item.login.clone().or_else(|| item.email.clone()).unwrap_or_default();
+            let parsed = parse_person(item, &Default::default()).and_then(|(person, email)| {
+                let login = match item.login.as_deref().filter(|l| !l.trim().is_empty()) {
+                    Some(l) => Login::parse(l).map_err(|e| IcmError::field(keys::INVALID, "login", e))?,
+                    None => Login::from_email(&email),
+                };
+                Ok(NewMember {
+                    login,
+                    email,
+                    person,
+                    active: item.active.unwrap_or(true),
+                    roles: item.role_ids.clone().unwrap_or_default(),
+                })
+            });
+            match parsed {
+                Ok(m) => members.push(m),
+                Err(_) => failed.push((named, "invalid_fields")),
+            }
+        }
+        let results = state
+            .services
+            .organization
+            .add_users(&tenant, &account, members.clone())
+            .await
+            .map_err(organization_error)?;
+        let base = users_base(&req);
+        let mut created = Vec::new();
+        for (member, result) in members.iter().zip(results) {
+            match result {
+                Ok(user) => created.push(user_link(&tenant, &base, &user)),
+                Err(AddUserError::LoginTaken) => failed.push((member.login.as_str().to_owned(), "login_exists")),
+                Err(AddUserError::UnknownRole(_)) => failed.push((member.login.as_str().to_owned(), "unknown_role")),
+                Err(AddUserError::Store(e)) => {
+                    tracing::error!(error = %e, "company user not created");
+                    failed.push((member.login.as_str().to_owned(), "internal_error"))
+                }
+            }
+        }
+        let status = match (created.is_empty(), failed.is_empty()) {
+            (false, true) => StatusCode::CREATED,
+            (false, false) => StatusCode::MULTI_STATUS,
+            (true, _) if failed.iter().all(|(_, why)| *why == "login_exists") => StatusCode::CONFLICT,
+            (true, _) => StatusCode::BAD_REQUEST,
+        };
+        let mut res = HttpResponse::build(status);
+        if !failed.is_empty() {
+            let listed: Vec<String> = failed
+                .iter()
+                .map(|(login, why)| format!("{}={why}", header_safe(login)))
+                .collect();
+            res.insert_header(("not-created-users", listed.join(", ")));
+        }
+        if created.is_empty() {
+            let key = if status == StatusCode::CONFLICT {
+                keys::LOGIN_TAKEN
+            } else {
+                keys::INVALID
+            };
+            res.insert_header(("error-key", key));
+            return Ok(caller.stamp(
+                res.content_type("text/plain; charset=utf-8")
+                    .body("No user was created."),
+            ));
+        }
+        Ok::<_, IcmError>(caller.stamp(res.json(UserLinksRo {
+            type_: "ResourceCollection",
+            name: "users",
+            offset: 0,
+            limit: MAX_NEW_USERS as u64,
+            amount: created.len(),
+            total: created.len() as u64,
+            sort_keys: ["name", "login", "firstName", "lastName"],
+            elements: created,
+        })))
+    };
+    run.await.unwrap_or_else(IcmError::into_response)
+}
+
+/// A login in a header list: percent-encoded where it could break the list or the header.
+fn header_safe(login: &str) -> String {
+    let mut out = String::with_capacity(login.len());
+    for b in login.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'@' | b'.' | b'-' | b'_' | b'+' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// The roles the company can give its users.
@@ -482,18 +647,52 @@ pub async fn roles(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
 /// A user of the company (`-` = the caller, or a login). Other users need
 /// `APP_B2B_MANAGE_USERS` (403 without).
 #[utoipa::path(get, path = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/users/{CustomerItemUserKey}",
-    tag = "organization",
+    tag = "organization", params(IncludeQuery),
     responses((status = 200, description = "The user", body = SmbCustomerUserRo),
+              (status = 400, description = "`include` names an unknown relation"),
               (status = 401, description = "Not logged in"),
               (status = 403, description = "Another user, without APP_B2B_MANAGE_USERS"),
               (status = 404, description = "No such user of the caller's business customer")),
     security(("authToken" = []), ("bearerAuth" = []), ("basicAuth" = [])))]
-pub async fn user(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn user(req: HttpRequest, query: web::Query<IncludeQuery>, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
         let (_, caller, account, user) = member(&req, &state).await?;
-        Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(user_ro(&user, &account))))
+        let mut ro = user_ro(&user, &account);
+        if let Some(include) = query.include.as_deref() {
+            let names: Vec<&str> = include.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+            if let Some(bad) = names.iter().find(|n| !INCLUDABLE.contains(n)) {
+                return Err(IcmError::bad(
+                    keys::INVALID,
+                    format!(
+                        "'include' names an unknown relation '{bad}'; known: {}.",
+                        INCLUDABLE.join(", ")
+                    ),
+                ));
+            }
+            if !names.contains(&"preferredInvoiceToAddress") {
+                ro.preferred_invoice_to_address = None;
+            }
+            if !names.contains(&"preferredShipToAddress") {
+                ro.preferred_ship_to_address = None;
+            }
+        }
+        Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(ro)))
     };
     run.await.unwrap_or_else(IcmError::into_response)
+}
+
+/// Relations `include` may name.
+const INCLUDABLE: [&str; 3] = [
+    "preferredInvoiceToAddress",
+    "preferredShipToAddress",
+    "preferredPaymentInstrument",
+];
+
+/// `?include=`: the relations to embed (all when missing).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct IncludeQuery {
+    /// Comma-separated: preferredInvoiceToAddress, preferredShipToAddress, preferredPaymentInstrument.
+    pub include: Option<String>,
 }
 
 /// A user's roles with their permissions (the PWA reads the caller's own after login).
