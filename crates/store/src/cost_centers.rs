@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::budgets::{Budget, BudgetPeriod};
 use clientele_domain::cost_centers::{
-    Buyer, CostCenter, CostCenterData, CostCenterRepository, NewSpending, SpendScope, SpendTotal, Spending,
+    Buyer, BuyerTerms, CostCenter, CostCenterData, CostCenterRepository, NewSpending, SpendScope, SpendTotal, Spending,
     SpendingRepository,
 };
 use clientele_domain::ids::{CostCenterId, CustomerId, PublicId, TenantId, UserId};
@@ -251,12 +251,11 @@ impl CostCenterRepository for Store {
         tenant: TenantId,
         center: CostCenterId,
         user: UserId,
-        budget: Option<i64>,
-        period: BudgetPeriod,
+        terms: BuyerTerms,
         replace: bool,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let now = db_time(now);
+        let (now, budget, period) = (db_time(now), terms.budget, terms.period);
         self.run("put cost center buyer", move |conn| {
             with_conn!(conn, |c| if replace {
                 diesel::update(cost_center_buyers::table)

@@ -65,6 +65,13 @@ pub struct Buyer {
     pub period: BudgetPeriod,
 }
 
+/// A buyer's budget as stored: minor units of the cost center's currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuyerTerms {
+    pub budget: Option<i64>,
+    pub period: BudgetPeriod,
+}
+
 /// Whose spending to add up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpendScope {
@@ -134,8 +141,7 @@ pub trait CostCenterRepository: Send + Sync {
         tenant: TenantId,
         center: CostCenterId,
         user: UserId,
-        budget: Option<i64>,
-        period: BudgetPeriod,
+        terms: BuyerTerms,
         replace: bool,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;

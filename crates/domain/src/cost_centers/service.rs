@@ -23,7 +23,7 @@ use crate::tenants::Tenant;
 use crate::users::User;
 use crate::values::{required_text, Money, TextLimit, ValueError};
 
-use super::{Buyer, CostCenter, CostCenterData, CostCenterRepository, SpendScope};
+use super::{Buyer, BuyerTerms, CostCenter, CostCenterData, CostCenterRepository, SpendScope};
 
 /// Longest cost-center id.
 pub const MAX_CODE_LEN: usize = 64;
@@ -306,8 +306,10 @@ impl CostCenterService {
                 tenant.id,
                 center.id,
                 user.id,
-                budget.map(|b| b.minor),
-                period,
+                BuyerTerms {
+                    budget: budget.map(|b| b.minor),
+                    period,
+                },
                 replace,
                 self.clock.now(),
             )
