@@ -238,6 +238,24 @@ impl TestServer {
         .await
     }
 
+    /// Creates an API client of `tenant` with `scopes` in the server's store; its client id
+    /// and secret.
+    pub async fn api_client(&self, tenant: &str, scopes: &[&str]) -> (String, String) {
+        use clientele_domain::tenants::{TenantName, TenantRepository};
+        let t = self
+            .store
+            .by_name(&TenantName::parse(tenant).expect("tenant name"))
+            .await
+            .expect("store")
+            .expect("tenant exists");
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        let (client, secret) = clientele::api_client_service(&self.store)
+            .create(&t, "test client", &scopes)
+            .await
+            .expect("client created");
+        (client.client_id.as_str().to_owned(), secret)
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(self) {
         self.handle.stop(true).await;
@@ -353,6 +371,16 @@ pub fn basic(login: &str, password: &str) -> String {
 
 /// The ICM storefront base path of the `demo` tenant, with matrix parameters as the PWA sends them.
 pub const ICM: &str = "/INTERSHOP/rest/WFS/demo/-;loc=en_US;cur=USD";
+
+/// A valid ICM `SMBCustomer` registration body: company `number` with its first user
+/// (the administrator) `login`.
+pub fn icm_company(number: &str, login: &str) -> Value {
+    serde_json::json!({
+        "type": "SMBCustomer", "customerNo": number, "companyName": "Müller GmbH",
+        "user": {"firstName": "Max", "lastName": "Müller", "email": login},
+        "credentials": {"login": login, "password": "correct horse battery"}
+    })
+}
 
 /// A valid ICM `PrivateCustomer` registration body.
 pub fn icm_private_customer(login: &str, customer_no: &str) -> Value {

@@ -2,16 +2,8 @@
 //! company's role catalogue, the user (`users/-` or by login) and the user's roles with
 //! their permissions. On every backend.
 
-use clientele_tests::{databases, TestServer, ICM};
+use clientele_tests::{databases, icm_company as company, TestServer, ICM};
 use serde_json::{json, Value};
-
-fn company(number: &str, login: &str) -> Value {
-    json!({
-        "type": "SMBCustomer", "customerNo": number, "companyName": "Müller GmbH",
-        "user": {"firstName": "Max", "lastName": "Müller", "email": login},
-        "credentials": {"login": login, "password": "correct horse battery"}
-    })
-}
 
 #[actix_web::test]
 async fn a_business_user_reads_its_company_roles_and_its_own_user() {

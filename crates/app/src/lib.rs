@@ -6,7 +6,7 @@ pub mod settings;
 mod wiring;
 
 pub use settings::Settings;
-pub use wiring::{new_tenant, open_store, start, tenant_service, time_zone, Running};
+pub use wiring::{api_client_service, new_tenant, open_store, start, tenant_service, time_zone, Running};
 
 /// Sets up logging as configured (pretty or JSON), once per process.
 pub fn init_logging(settings: &Settings) {
@@ -15,7 +15,10 @@ pub fn init_logging(settings: &Settings) {
         .ok()
         .and_then(|f| f.parse::<EnvFilter>().ok())
         .unwrap_or_else(|| EnvFilter::new(&settings.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr: stdout is the CLI's output (`--json` for scripts).
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match settings.log.format {
         settings::LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
         settings::LogFormat::Pretty => builder.compact().try_init(),

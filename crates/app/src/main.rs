@@ -26,6 +26,12 @@ enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Manage API clients: machine principals of a tenant with scopes (order systems,
+    /// back offices). Secrets are shown once and stored only as a digest.
+    ApiClient {
+        #[command(subcommand)]
+        command: ApiClientCommand,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -60,6 +66,42 @@ enum TenantCommand {
     },
     /// List tenants.
     List,
+}
+
+#[derive(Subcommand)]
+enum ApiClientCommand {
+    /// Create a client; prints its id and secret (the secret only now).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated, e.g. customer.spending_manage.
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// Print {"clientId", "secret"} as JSON (for scripts).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a tenant's clients (never their secrets).
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Disable a client for good.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        client_id: String,
+    },
+    /// Give a client a new secret; the old one stops working at once.
+    RotateSecret {
+        #[arg(long)]
+        tenant: String,
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,6 +146,74 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
             for m in applied {
                 println!("  {m}");
+            }
+        }
+        Command::ApiClient { command } => {
+            let store = clientele::open_store(&settings).await?;
+            let tenants = clientele::tenant_service(&store);
+            let clients = clientele::api_client_service(&store);
+            let tenant = |name: String| {
+                let tenants = tenants.clone();
+                async move {
+                    tenants
+                        .resolve(&name)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("tenant '{name}' does not exist"))
+                }
+            };
+            match command {
+                ApiClientCommand::Create {
+                    tenant: t,
+                    name,
+                    scopes,
+                    json,
+                } => {
+                    let t = tenant(t).await?;
+                    let (client, secret) = clients.create(&t, &name, &scopes).await?;
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::json!({ "clientId": client.client_id.as_str(), "secret": secret, "scopes": client.scopes })
+                        );
+                    } else {
+                        println!("client id: {}", client.client_id.as_str());
+                        println!("secret:    {secret}");
+                        println!("scopes:    {}", client.scopes.join(","));
+                        println!("(the secret is not shown again; rotate it if it is lost)");
+                    }
+                }
+                ApiClientCommand::List { tenant: t } => {
+                    let t = tenant(t).await?;
+                    println!("client_id\tname\tscopes\tenabled\tcreated_at");
+                    for c in clients.list(&t).await? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            c.client_id.as_str(),
+                            c.name,
+                            c.scopes.join(","),
+                            c.enabled,
+                            c.created_at
+                        );
+                    }
+                }
+                ApiClientCommand::Revoke { tenant: t, client_id } => {
+                    let t = tenant(t).await?;
+                    clients.revoke(&t, &client_id).await?;
+                    println!("revoked {client_id}");
+                }
+                ApiClientCommand::RotateSecret {
+                    tenant: t,
+                    client_id,
+                    json,
+                } => {
+                    let t = tenant(t).await?;
+                    let secret = clients.rotate_secret(&t, &client_id).await?;
+                    if json {
+                        println!("{}", serde_json::json!({ "clientId": client_id, "secret": secret }));
+                    } else {
+                        println!("new secret for {client_id}: {secret}");
+                    }
+                }
             }
         }
         Command::Tenant { command } => {

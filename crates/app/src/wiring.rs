@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use clientele_blocking::BlockingPool;
 use clientele_crypto::{Argon2idHasher, RandomIds};
 use clientele_domain::addresses::{AddressBook, AddressLimits};
+use clientele_domain::api_clients::ApiClientService;
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::cost_centers::{CostCenterService, SpendingService};
 use clientele_domain::customers::ProfileService;
@@ -56,6 +57,17 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 /// The tenant service over `store` (CLI and server share it).
 pub fn tenant_service(store: &Store) -> TenantService {
     TenantService::new(Arc::new(store.clone()), Arc::new(SystemClock))
+}
+
+/// The API-client service over `store` (CLI and server share it).
+pub fn api_client_service(store: &Store) -> ApiClientService {
+    let ids = Arc::new(RandomIds);
+    ApiClientService {
+        clients: Arc::new(store.clone()),
+        ids: ids.clone(),
+        secrets: ids,
+        clock: Arc::new(SystemClock),
+    }
 }
 
 /// A tenant to create with the configured numbering pattern.
@@ -217,6 +229,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         profile: ProfileService::new(repo.clone(), repo.clone(), repo.clone(), clock.clone()),
         organization: organization.clone(),
         cost_centers: CostCenterService::new(repo.clone(), organization, ids.clone(), clock.clone()),
+        api_clients: api_client_service(store),
         spending: SpendingService {
             customers: repo.clone(),
             users: repo.clone(),

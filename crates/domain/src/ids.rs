@@ -43,6 +43,8 @@ key!(/// Store key of a custom attribute.
     CustomAttributeId);
 key!(/// Store key of a session (one issued access/refresh token pair).
     SessionId);
+key!(/// Store key of an API client.
+    ApiClientKey);
 key!(/// Store key of a mail in the outbox.
     MailId);
 

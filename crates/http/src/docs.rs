@@ -46,11 +46,12 @@ pub fn document(dialect: &str) -> Option<utoipa::openapi::OpenApi> {
     match dialect {
         "icm" => Some(crate::icm::IcmApi::openapi()),
         "emporix" => Some(crate::emporix::EmporixApi::openapi()),
+        "service" => Some(crate::service::ServiceApi::openapi()),
         _ => None,
     }
 }
 
-pub const DIALECTS: &[&str] = &["icm", "emporix"];
+pub const DIALECTS: &[&str] = &["icm", "emporix", "service"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi/{dialect}.json", web::get().to(openapi))

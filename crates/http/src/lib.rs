@@ -11,6 +11,7 @@ mod metrics;
 mod observe;
 pub mod problem;
 pub mod rate_limit;
+mod service;
 pub mod versions;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App};
 use clientele_domain::addresses::AddressBook;
+use clientele_domain::api_clients::ApiClientService;
 use clientele_domain::cost_centers::{CostCenterService, SpendingService};
 use clientele_domain::customers::ProfileService;
 use clientele_domain::identity::{
@@ -47,6 +49,7 @@ pub struct Services {
     pub organization: OrganizationService,
     pub cost_centers: CostCenterService,
     pub spending: SpendingService,
+    pub api_clients: ApiClientService,
 }
 
 /// Limits and policies applied at the edge.
@@ -99,6 +102,7 @@ pub fn app(
         .configure(docs::routes)
         .configure(icm::routes)
         .configure(emporix::routes)
+        .configure(service::routes)
         .default_service(web::to(problem::unknown_route))
         .wrap(middleware::from_fn(observe::observe))
 }

@@ -167,6 +167,12 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 ids.clone(),
                 clock.clone(),
             ),
+            api_clients: clientele_domain::api_clients::ApiClientService {
+                clients: Arc::new(clientele_domain::api_clients::MockApiClientRepository::new()),
+                ids: ids.clone(),
+                secrets: Arc::new(MockSecrets::new()),
+                clock: clock.clone(),
+            },
             spending: SpendingService {
                 customers: Arc::new(MockCustomerRepository::new()),
                 users: Arc::new(MockUserRepository::new()),

@@ -13,6 +13,7 @@
 mod connection;
 mod accounts;
 mod addresses;
+mod api_clients;
 mod codes;
 mod cost_centers;
 mod custom_attributes;

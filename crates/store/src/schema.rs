@@ -264,6 +264,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_clients (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        client_id -> Text,
+        name -> Text,
+        secret_digest -> Text,
+        scopes -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(customers -> tenants (tenant_id));
 diesel::joinable!(users -> customers (customer_id));
 diesel::joinable!(addresses -> customers (customer_id));
@@ -280,6 +294,7 @@ diesel::joinable!(mail_outbox -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
+    api_clients,
     customers,
     users,
     addresses,

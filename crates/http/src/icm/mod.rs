@@ -3,7 +3,7 @@
 //! segment may carry matrix parameters (`-;loc=en_US;cur=USD`).
 
 mod addresses;
-mod auth;
+pub(crate) mod auth;
 mod budgets;
 mod cost_centers;
 mod credentials;
