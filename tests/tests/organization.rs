@@ -3,7 +3,7 @@
 //! their permissions. On every backend.
 
 use clientele_tests::{databases, icm_company as company, TestServer, ICM};
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[actix_web::test]
 async fn a_business_user_reads_its_company_roles_and_its_own_user() {
