@@ -640,8 +640,13 @@ impl UserRepository for Store {
         let now = db_time(now);
         self.run("set user active", move |conn| {
             write_tx!(conn, |c| {
-                let (_, other_holders) = c.company_turn(tenant, customer, user, kept_role)?;
-                if !active && other_holders == 0 {
+                let (was_active, other_holders) = c.company_turn(tenant, customer, user, kept_role)?;
+                let holds: i64 = users::table
+                    .filter(users::id.eq(user.get()))
+                    .filter(users::roles.like(format!("%\"{kept_role}\"%")))
+                    .count()
+                    .get_result(c)?;
+                if !active && was_active && holds > 0 && other_holders == 0 {
                     return Ok(false);
                 }
                 let changed = diesel::update(

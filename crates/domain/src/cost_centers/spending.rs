@@ -227,13 +227,14 @@ impl SpendingService {
                 );
                 Ok((recorded, true))
             }
-            // A concurrent retry with the same key won the race.
-            Err(StoreError::Duplicate(UniqueRule::IdempotencyKey)) => self
-                .replay(tenant, &key, &request)
-                .await?
-                .map(|done| (done, false))
-                .ok_or(SpendingError::KeyReused),
-            Err(StoreError::Duplicate(UniqueRule::SpendingOrder)) => Err(SpendingError::AlreadyRecorded),
+            // A concurrent retry with the same key won the race (a database may report the
+            // order's constraint first), or the event was recorded under another key.
+            Err(StoreError::Duplicate(UniqueRule::IdempotencyKey | UniqueRule::SpendingOrder)) => {
+                match self.replay(tenant, &key, &request).await? {
+                    Some(done) => Ok((done, false)),
+                    None => Err(SpendingError::AlreadyRecorded),
+                }
+            }
             Err(e) => Err(e.into()),
         }
     }
