@@ -246,6 +246,7 @@ for BACKEND in "${BACKENDS[@]}"; do
             CLIENTELE__SERVER__PORT="$PRODUCT_PORT" \
             CLIENTELE__DATABASE__URL="$PRODUCT_URL" \
             CLIENTELE__LOG__LEVEL=warn \
+            CLIENTELE__MAIL__DIR="$WORK/mail-$BACKEND" \
             CLIENTELE__SECURITY__AUTH_ATTEMPTS_PER_MINUTE=100000000 \
             "$PRODUCT_BIN" serve >"$PRODUCT_LOG" 2>&1 &
         PRODUCT_PID=$!
@@ -283,6 +284,7 @@ for BACKEND in "${BACKENDS[@]}"; do
     PROFILE_RPS=null SIGNUP_RPS=null PROFILE_ERRORS=null SIGNUP_ERRORS=null PRODUCT_HWM_KIB=""
     TOKEN_RPS=null TOKEN_ERRORS=null LOGIN_RPS=null TOKEN_P99_IDLE=null TOKEN_P99_STORM=null
     LIST_RPS=null LIST_ERRORS=null UPDATE_RPS=null UPDATE_ERRORS=null
+    FIRST_PAGE_RPS=null FIRST_PAGE_P99=null FIRST_PAGE_ERRORS=null LAST_PAGE_RPS=null LAST_PAGE_P99=null LAST_PAGE_ERRORS=null
     if [ "$BENCH_FLOOR_ONLY" != 1 ]; then
         run_wrk product_profile_read_token "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/customers/-" \
             -H "authentication-token: $TOKEN"
@@ -334,6 +336,33 @@ for BACKEND in "${BACKENDS[@]}"; do
             -H "Authorization: Bearer $TOKEN" -s "$ROOT/benches/wrk/patch_address.lua"
         UPDATE_RPS=$OK_RPS
         UPDATE_ERRORS=$((NON2XX + SOCKERR))
+        # B2B: a company with 10 000 users (100 bulk calls of 100); the first and the last
+        # page of its user list must cost about the same.
+        ICM_BASE=$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-
+        code=$(curl -s -o "$WORK/company.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+            --data '{"type":"SMBCustomer","customerNo":"B2B-1","companyName":"Bench AG","user":{"firstName":"Ada","lastName":"Admin","email":"b2b-admin@example.com"},"credentials":{"login":"b2b-admin@example.com","password":"correct horse battery staple"}}' \
+            "$ICM_BASE/customers")
+        [ "$code" = 201 ] || die "registering the company answered $code: $(head -c 500 "$WORK/company.out")"
+        B2B_TOKEN=$(curl -s -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+            --data-urlencode grant_type=password --data-urlencode "username=b2b-admin@example.com" \
+            --data-urlencode "password=correct horse battery staple" "$ICM_BASE/token" |
+            sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+        [ -n "$B2B_TOKEN" ] || die "the company administrator got no token"
+        log "seeding 10000 company users"
+        for batch in $(seq 0 99); do
+            awk -v b="$batch" 'BEGIN { printf "{\"elements\":["; for (i = 0; i < 100; i++) { n = b * 100 + i;
+                printf "%s{\"firstName\":\"First%05d\",\"lastName\":\"Last%05d\",\"email\":\"user%05d@b2b.example\"}", (i ? "," : ""), n, n, n }
+                printf "]}" }' >"$WORK/users.json"
+            code=$(curl -s -o "$WORK/users.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+                -H "authentication-token: $B2B_TOKEN" --data @"$WORK/users.json" "$ICM_BASE/customers/B2B-1/users")
+            [ "$code" = 201 ] || die "adding users (batch $batch) answered $code: $(head -c 300 "$WORK/users.out")"
+        done
+        run_wrk product_users_first_page "$ICM_BASE/customers/B2B-1/users?offset=0&limit=50" \
+            -H "authentication-token: $B2B_TOKEN"
+        FIRST_PAGE_RPS=$OK_RPS FIRST_PAGE_P99=$P99 FIRST_PAGE_ERRORS=$((NON2XX + SOCKERR))
+        run_wrk product_users_last_page "$ICM_BASE/customers/B2B-1/users?offset=9951&limit=50" \
+            -H "authentication-token: $B2B_TOKEN"
+        LAST_PAGE_RPS=$OK_RPS LAST_PAGE_P99=$P99 LAST_PAGE_ERRORS=$((NON2XX + SOCKERR))
         PRODUCT_HWM_KIB=$(vm_kib "$PRODUCT_PID" VmHWM)
         stop "$PRODUCT_PID"
     fi
@@ -359,6 +388,10 @@ for BACKEND in "${BACKENDS[@]}"; do
     UPDATE_VS_HELLO=$(ratio "$UPDATE_RPS" "$HELLO_RPS")
     printf '{"backend":"%s","target":"summary_addresses","list_10_addresses_vs_hello":%s,"update_address_vs_hello":%s,"list_10_addresses_rps":%s,"update_address_rps":%s,"list_errors":%s,"update_errors":%s}\n' \
         "$BACKEND" "$LIST_VS_HELLO" "$UPDATE_VS_HELLO" "$LIST_RPS" "$UPDATE_RPS" "$LIST_ERRORS" "$UPDATE_ERRORS" >>"$RESULTS"
+    printf '{"backend":"%s","target":"summary_b2b_users_10000","last_page_vs_first_page_rps":%s,"last_page_vs_first_page_p99":%s,"first_page_vs_hello":%s,"first_page_rps":%s,"last_page_rps":%s,"first_page_p99_ms":%s,"last_page_p99_ms":%s,"errors":%s}\n' \
+        "$BACKEND" "$(ratio "$LAST_PAGE_RPS" "$FIRST_PAGE_RPS")" "$(ratio "$LAST_PAGE_P99" "$FIRST_PAGE_P99")" \
+        "$(ratio "$FIRST_PAGE_RPS" "$HELLO_RPS")" "$FIRST_PAGE_RPS" "$LAST_PAGE_RPS" "$FIRST_PAGE_P99" "$LAST_PAGE_P99" \
+        "$([ "$FIRST_PAGE_ERRORS" = null ] && echo null || echo $((FIRST_PAGE_ERRORS + LAST_PAGE_ERRORS)))" >>"$RESULTS"
     printf '{"backend":"%s","target":"summary_token","token_profile_read_vs_pk_floor":%s,"token_profile_read_vs_hello":%s,"token_profile_read_rps":%s,"token_profile_read_errors":%s,"logins_vs_raw_argon2_verify":%s,"token_read_p99_storm_vs_idle":%s}\n' \
         "$BACKEND" "$TOKEN_VS_PK" "$TOKEN_VS_HELLO" "$TOKEN_RPS" "$TOKEN_ERRORS" "$LOGINS_VS_VERIFY" "$STORM_P99_RATIO" >>"$RESULTS"
     printf '{"backend":"%s","target":"summary","profile_read_vs_pk_floor":%s,"profile_read_vs_hello":%s,"signups_vs_raw_argon2":%s,"profile_read_vs_raw_argon2_verify":%s,"peak_rss_mib":%s,"floor_peak_rss_mib":%s,"profile_read_rps":%s,"signups_per_sec":%s,"floor_pk_rps":%s,"floor_hello_rps":%s,"raw_argon2_hashes_per_sec":%s,"raw_argon2_verifies_per_sec":%s,"profile_read_errors":%s,"signup_errors":%s,"product_measured":%s,"commit":"%s","cores":%s,"loadavg_before":"%s"}\n' \
