@@ -111,6 +111,17 @@ async fn a_company_invites_users_sets_budgets_runs_cost_centers_and_records_spen
             "{backend}"
         );
 
+        // The user list shows the budget.
+        let r = s.get(&format!("{users}?filter=anna"), &as_admin).await;
+        let attributes = r.json()["elements"][0]["attributes"].clone();
+        let budget = attributes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "budget")
+            .unwrap();
+        assert_eq!(budget["value"], money(1000.0, "EUR"), "{backend}");
+
         // Two cost centers; the first owned by Bob, with Anna as buyer.
         let centers = format!("{ICM}/customers/B-1/costcenters");
         for (id, owner, budget) in [("CC-1", "bob@example.com", 5000.0), ("CC-2", "max@example.com", 300.0)] {

@@ -58,6 +58,22 @@ async fn openapi_documents_and_docs_page_are_served_without_internet() {
     ] {
         assert!(emporix["paths"][path][method].is_object(), "Emporix {method} {path}");
     }
+    let b2b = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}";
+    for (path, method) in [
+        ("/users", "post"),
+        ("/users/{CustomerItemUserKey}/budgets", "put"),
+        ("/users/{CustomerItemUserKey}/costcenters/{UserCostCenterKey}", "get"),
+        ("/costcenters", "post"),
+        ("/costcenters/{CostCenterKey}", "patch"),
+        ("/costcenters/{CostCenterKey}/buyers/{CostCenterBuyerKey}", "delete"),
+    ] {
+        assert!(
+            icm["paths"][format!("{b2b}{path}")][method].is_object(),
+            "ICM {method} {path}"
+        );
+    }
+    let service = s.get("/openapi/service.json", &[]).await.json();
+    assert!(service["paths"]["/service/{tenant}/spending"]["post"].is_object());
     assert_eq!(s.get("/openapi/nothing.json", &[]).await.status, 404);
     let page = s.get("/docs", &[]).await;
     assert_eq!(page.status, 200);

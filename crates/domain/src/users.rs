@@ -145,6 +145,8 @@ pub struct UserQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserPage {
     pub users: Vec<User>,
+    /// Each user's order limit and budget, in the order of `users`.
+    pub budgets: Vec<crate::budgets::UserBudget>,
     pub total: u64,
 }
 

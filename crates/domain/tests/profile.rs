@@ -42,6 +42,7 @@ fn service(business: bool, other_admin: bool, users: u64, erases: bool) -> Profi
     people.expect_page_for_customer().returning(move |_, _, _| {
         Ok(UserPage {
             users: vec![],
+            budgets: vec![],
             total: users,
         })
     });

@@ -131,6 +131,7 @@ async fn only_user_managers_list_users_and_pages_are_bounded() {
         .returning(|_, _, _| {
             Ok(UserPage {
                 users: vec![],
+                budgets: vec![],
                 total: 0,
             })
         });

@@ -515,10 +515,10 @@ impl UserRepository for Store {
                     q
                 }};
             }
-            let (total, rows): (i64, Vec<UserRow>) = with_conn!(conn, |c| {
+            let (total, rows): (i64, Vec<(UserRow, BudgetRow)>) = with_conn!(conn, |c| {
                 let total = matching!().count().get_result(c)?;
                 let (first, last) = (coalesce(users::first_name, ""), coalesce(users::last_name, ""));
-                let q = matching!().select(UserRow::as_select());
+                let q = matching!().select((UserRow::as_select(), BudgetRow::as_select()));
                 let q = match (query.sort, query.descending) {
                     (UserSort::Name, false) => q.order((last.asc(), first.asc(), users::login_key.asc())),
                     (UserSort::Name, true) => q.order((last.desc(), first.desc(), users::login_key.desc())),
@@ -531,10 +531,16 @@ impl UserRepository for Store {
                 };
                 (total, q.offset(offset).limit(limit).load(c)?)
             });
-            Ok(UserPage {
-                users: rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?,
+            let mut page = UserPage {
+                users: Vec::with_capacity(rows.len()),
+                budgets: Vec::with_capacity(rows.len()),
                 total: u64::try_from(total).unwrap_or(0),
-            })
+            };
+            for (user, budget) in rows {
+                page.budgets.push(budget.budget(user.id)?);
+                page.users.push(User::try_from(user)?);
+            }
+            Ok(page)
         })
         .await
     }

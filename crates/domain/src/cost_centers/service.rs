@@ -62,16 +62,6 @@ impl CostCenterError {
     }
 }
 
-impl From<OrganizationError> for CostCenterError {
-    fn from(e: OrganizationError) -> Self {
-        match e {
-            OrganizationError::Forbidden(p) => Self::Forbidden(p),
-            OrganizationError::Store(e) => Self::Store(e),
-            other => Self::UserNotFound(other.to_string()),
-        }
-    }
-}
-
 /// A new cost center as a client sends it (ICM `NewCostCenterRO`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CostCenterInput {
@@ -364,7 +354,15 @@ impl CostCenterService {
         caller: &OwnAccount,
         user_key: &str,
     ) -> Result<Vec<(CostCenter, Vec<&'static str>)>, CostCenterError> {
-        let user = self.organization.member(tenant, caller, user_key).await?;
+        let user = self
+            .organization
+            .member(tenant, caller, user_key)
+            .await
+            .map_err(|e| match e {
+                OrganizationError::Forbidden(p) => CostCenterError::Forbidden(p),
+                OrganizationError::Store(e) => CostCenterError::Store(e),
+                _ => CostCenterError::UserNotFound(user_key.to_owned()),
+            })?;
         let centers = self
             .centers
             .cost_centers_of_user(tenant.id, caller.customer.id, user.id)
@@ -459,8 +457,8 @@ impl CostCenterService {
         Ok(spent.orders > 0 || spent.minor != 0 || budgets)
     }
 
-    /// The cost center with its spending in the current period and, with `buyers`, its
-    /// owner and buyers with theirs.
+    /// The cost center with its owner and its spending in the current period and, with
+    /// `buyers`, its buyers with theirs.
     async fn view(&self, tenant: &Tenant, center: CostCenter, buyers: bool) -> Result<CostCenterView, CostCenterError> {
         let now = self.clock.now();
         let currency = center.currency();
@@ -473,11 +471,13 @@ impl CostCenterService {
                 center.budget.period.start(now, tenant.time_zone),
             )
             .await?;
-        let mut views = Vec::new();
-        for buyer in self.centers.buyers_of(tenant.id, center.id).await? {
-            if !buyers {
-                break;
-            }
+        let listed = if buyers {
+            self.centers.buyers_of(tenant.id, center.id).await?
+        } else {
+            Vec::new()
+        };
+        let mut views = Vec::with_capacity(listed.len());
+        for buyer in listed {
             let spent = self
                 .centers
                 .spent(

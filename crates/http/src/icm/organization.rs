@@ -3,12 +3,13 @@
 //! and `…/users/{CustomerItemUserKey}/roles`) and the company's user list.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use clientele_domain::budgets::UserBudget;
 use clientele_domain::customers::OwnAccount;
 use clientele_domain::roles::{
     catalogue, roles_of, AddUserError, NewMember, OrganizationError, OrganizationService, Role,
 };
 use clientele_domain::users::{User, UserQuery, UserSort};
-use clientele_domain::values::Login;
+use clientele_domain::values::{Login, Money};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -17,7 +18,7 @@ use clientele_domain::customers::ProfileChange;
 use clientele_domain::identity::Principal;
 
 use super::customers::{parse_person, preferred};
-use super::dto::{AddressRo, CustomerUpdateRo};
+use super::dto::{AddressRo, CustomerUpdateRo, MoneyRo};
 use super::errors::IcmError;
 use crate::AppState;
 use clientele_domain::tenants::Tenant;
@@ -438,7 +439,16 @@ pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::
             .await
             .map_err(organization_error)?;
         let base = users_base(&req);
-        let elements: Vec<_> = page.users.iter().map(|u| user_link(&tenant, &base, u)).collect();
+        let elements: Vec<_> = page
+            .users
+            .iter()
+            .zip(&page.budgets)
+            .map(|(u, b)| {
+                let mut link = user_link(&tenant, &base, u);
+                link.attributes.extend(budget_attributes(b));
+                link
+            })
+            .collect();
         Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(UserLinksRo {
             type_: "ResourceCollection",
             name: "users",
@@ -493,6 +503,23 @@ fn user_link(tenant: &Tenant, base: &str, u: &User) -> UserLinkRo {
             attribute("active", u.active),
         ],
     }
+}
+
+/// The budget attributes of a user in the list (those set): `orderSpentLimit`,
+/// `budget` (Money objects) and `budgetPeriod`.
+fn budget_attributes(b: &UserBudget) -> Vec<AttributeRo> {
+    let money = |m: Money| serde_json::to_value(MoneyRo::from(m)).unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some(m) = b.order_spent_limit {
+        out.push(attribute("orderSpentLimit", money(m)));
+    }
+    if let Some(m) = b.budget {
+        out.push(attribute("budget", money(m)));
+    }
+    if let Some(p) = b.period {
+        out.push(attribute("budgetPeriod", p.code()));
+    }
+    out
 }
 
 /// Most users one `POST …/users` creates.
