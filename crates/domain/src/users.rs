@@ -108,7 +108,9 @@ pub enum UserSort {
     /// Last name, then first name, then login (ICM's default `name`).
     Name,
     Login,
+    /// First name, then last name, then login.
     FirstName,
+    /// As `Name`.
     LastName,
 }
 

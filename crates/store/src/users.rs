@@ -12,6 +12,7 @@ use clientele_domain::users::{
 };
 use clientele_domain::values::{CurrencyCode, Email, LanguageTag, Login, Money, PasswordHash};
 use clientele_domain::StoreError;
+use diesel::dsl::sql;
 use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
@@ -59,7 +60,23 @@ impl BudgetRow {
 extern "SQL" {
     /// `lower(x)`: ASCII case folding on SQLite, full Unicode on PostgreSQL.
     fn lower(x: Nullable<Text>) -> Nullable<Text>;
-    fn coalesce(x: Nullable<Text>, y: Text) -> Text;
+}
+
+/// The `ORDER BY` of a company's user list, matching the `users_customer_*` indexes
+/// (ties broken by the login, which is unique).
+fn order_by(sort: UserSort, descending: bool) -> &'static str {
+    match (sort, descending) {
+        (UserSort::Name | UserSort::LastName, false) => {
+            "last_name ASC NULLS FIRST, first_name ASC NULLS FIRST, login_key ASC"
+        }
+        (UserSort::Name | UserSort::LastName, true) => {
+            "last_name DESC NULLS LAST, first_name DESC NULLS LAST, login_key DESC"
+        }
+        (UserSort::FirstName, false) => "first_name ASC NULLS FIRST, last_name ASC NULLS FIRST, login_key ASC",
+        (UserSort::FirstName, true) => "first_name DESC NULLS LAST, last_name DESC NULLS LAST, login_key DESC",
+        (UserSort::Login, false) => "login_key ASC",
+        (UserSort::Login, true) => "login_key DESC",
+    }
 }
 
 /// A `LIKE` pattern that matches `needle` anywhere (`%`, `_` and `\` taken literally).
@@ -515,21 +532,23 @@ impl UserRepository for Store {
                     q
                 }};
             }
+            // The page is found on the index alone (ids in index order, `offset` skipped
+            // there), then only its rows are read: a deep page costs about what the
+            // first one does. NULL names sort first, as "" would, on both backends.
+            let order = sql::<Text>(order_by(query.sort, query.descending));
             let (total, rows): (i64, Vec<(UserRow, BudgetRow)>) = with_conn!(conn, |c| {
                 let total = matching!().count().get_result(c)?;
-                let (first, last) = (coalesce(users::first_name, ""), coalesce(users::last_name, ""));
-                let q = matching!().select((UserRow::as_select(), BudgetRow::as_select()));
-                let q = match (query.sort, query.descending) {
-                    (UserSort::Name, false) => q.order((last.asc(), first.asc(), users::login_key.asc())),
-                    (UserSort::Name, true) => q.order((last.desc(), first.desc(), users::login_key.desc())),
-                    (UserSort::Login, false) => q.order(users::login_key.asc()),
-                    (UserSort::Login, true) => q.order(users::login_key.desc()),
-                    (UserSort::FirstName, false) => q.order((first.asc(), users::login_key.asc())),
-                    (UserSort::FirstName, true) => q.order((first.desc(), users::login_key.desc())),
-                    (UserSort::LastName, false) => q.order((last.asc(), users::login_key.asc())),
-                    (UserSort::LastName, true) => q.order((last.desc(), users::login_key.desc())),
-                };
-                (total, q.offset(offset).limit(limit).load(c)?)
+                let page = matching!()
+                    .select(users::id)
+                    .order(order.clone())
+                    .offset(offset)
+                    .limit(limit);
+                let rows = users::table
+                    .filter(users::id.eq_any(page))
+                    .order(order.clone())
+                    .select((UserRow::as_select(), BudgetRow::as_select()))
+                    .load(c)?;
+                (total, rows)
             });
             let mut page = UserPage {
                 users: Vec::with_capacity(rows.len()),

@@ -1,0 +1,2 @@
+DROP INDEX users_customer_login_idx;
+DROP INDEX users_customer_first_name_idx;
