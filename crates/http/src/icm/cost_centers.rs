@@ -14,7 +14,7 @@ use super::auth::internal;
 use super::budgets::parse_period;
 use super::dto::{parse_money, MoneyInRo, MoneyRo};
 use super::errors::IcmError;
-use super::organization::{company_caller, percent_decoded, user_key, AttributeRo};
+use super::organization::{attribute, company_caller, company_uri, percent_decoded, user_key, AttributeRo};
 use crate::AppState;
 
 /// `error-key`s of the cost-center routes (clientele's own; see docs/compat.md).
@@ -190,39 +190,24 @@ pub struct CostCenterLinkRo {
     pub attributes: Vec<AttributeRo>,
 }
 
-fn cost_centers_base(req: &HttpRequest) -> String {
-    let m = req.match_info();
-    format!(
-        "{}/{}/customers/{}/costcenters",
-        m.get("site").unwrap_or_default(),
-        m.get("app").unwrap_or("-").split(';').next().unwrap_or("-"),
-        m.get("customer").unwrap_or("-")
-    )
-}
-
 fn link(base: &str, v: &CostCenterView) -> CostCenterLinkRo {
     let ro = cost_center_ro(v);
-    let attr = |name: &'static str, value: serde_json::Value| AttributeRo {
-        name,
-        type_: "ResourceAttribute",
-        value,
-    };
     CostCenterLinkRo {
         type_: "Link",
         uri: format!("{base}/{}", ro.id),
         title: ro.name.clone(),
         item_id: ro.id.clone(),
         attributes: vec![
-            attr("costCenterId", ro.cost_center_id.clone().into()),
-            attr("name", ro.name.clone().into()),
-            attr("active", ro.active.into()),
-            attr("costCenterOwner", json(&ro.cost_center_owner)),
-            attr("budget", json(&ro.budget)),
-            attr("budgetPeriod", ro.budget_period.into()),
-            attr("spentBudget", json(&ro.spent_budget)),
-            attr("remainingBudget", json(&ro.remaining_budget)),
-            attr("pendingOrders", ro.pending_orders.into()),
-            attr("approvedOrders", ro.approved_orders.into()),
+            attribute("costCenterId", ro.cost_center_id.clone()),
+            attribute("name", ro.name.clone()),
+            attribute("active", ro.active),
+            attribute("costCenterOwner", json(&ro.cost_center_owner)),
+            attribute("budget", json(&ro.budget)),
+            attribute("budgetPeriod", ro.budget_period),
+            attribute("spentBudget", json(&ro.spent_budget)),
+            attribute("remainingBudget", json(&ro.remaining_budget)),
+            attribute("pendingOrders", ro.pending_orders),
+            attribute("approvedOrders", ro.approved_orders),
         ],
     }
 }
@@ -297,7 +282,7 @@ pub async fn list(req: HttpRequest, query: web::Query<CostCentersQuery>, state: 
             .list(&tenant, &account)
             .await
             .map_err(|e| error(e, false))?;
-        let base = cost_centers_base(&req);
+        let base = company_uri(&req, "costcenters");
         if !v2 {
             let links: Vec<_> = views.iter().map(|v| link(&base, v)).collect();
             return Ok(caller.stamp(HttpResponse::Ok().json(links)));
@@ -405,7 +390,11 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
             .create(&tenant, &account, input)
             .await
             .map_err(|e| error(e, false))?;
-        let location = format!("{}/{}", cost_centers_base(&req), view.center.public_id.as_str());
+        let location = format!(
+            "{}/{}",
+            company_uri(&req, "costcenters"),
+            view.center.public_id.as_str()
+        );
         Ok::<_, IcmError>(
             caller.stamp(
                 HttpResponse::Created()

@@ -1,6 +1,7 @@
-//! ICM B2B organization reads: the ones the Intershop PWA makes when a business user logs
-//! in (`customers/{CustomerKey}/roles`, `customers/{CustomerKey}/users/{CustomerItemUserKey}`
-//! and `…/users/{CustomerItemUserKey}/roles`) and the company's user list.
+//! ICM B2B organization: the company's role catalogue (`customers/{CustomerKey}/roles`),
+//! its users (`…/users`: list and bulk creation; `…/users/{CustomerItemUserKey}`: read,
+//! update, remove) and their roles (`…/users/{CustomerItemUserKey}/roles`). Budgets and
+//! cost centers are in `budgets.rs` and `cost_centers.rs`.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use clientele_domain::budgets::UserBudget;
@@ -438,7 +439,7 @@ pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::
             )
             .await
             .map_err(organization_error)?;
-        let base = users_base(&req);
+        let base = company_uri(&req, "users");
         let elements: Vec<_> = page
             .users
             .iter()
@@ -463,18 +464,19 @@ pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::
     run.await.unwrap_or_else(IcmError::into_response)
 }
 
-/// `{site}/{app}/customers/{customer}/users`: where the links of a user list point.
-fn users_base(req: &HttpRequest) -> String {
+/// `{site}/{app}/customers/{customer}/{collection}`: where the links of a company's
+/// list (`users`, `costcenters`) point, relative as ICM writes them.
+pub(super) fn company_uri(req: &HttpRequest, collection: &str) -> String {
     let m = req.match_info();
     format!(
-        "{}/{}/customers/{}/users",
+        "{}/{}/customers/{}/{collection}",
         m.get("site").unwrap_or_default(),
         m.get("app").unwrap_or("-").split(';').next().unwrap_or("-"),
         m.get("customer").unwrap_or("-")
     )
 }
 
-fn attribute(name: &'static str, value: impl Into<serde_json::Value>) -> AttributeRo {
+pub(super) fn attribute(name: &'static str, value: impl Into<serde_json::Value>) -> AttributeRo {
     AttributeRo {
         name,
         type_: "ResourceAttribute",
@@ -592,7 +594,7 @@ pub async fn add_users(req: HttpRequest, payload: web::Payload, state: web::Data
             .add_users(&tenant, &account, members.clone())
             .await
             .map_err(organization_error)?;
-        let base = users_base(&req);
+        let base = company_uri(&req, "users");
         let mut created = Vec::new();
         for (member, result) in members.iter().zip(results) {
             match result {
