@@ -1,0 +1,126 @@
+//! The operator CLI as an operator runs it: tenants with a time zone, and API clients
+//! whose secret is printed once (`--json` on stdout, logs on stderr).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A throw-away folder with an empty config folder and a SQLite database.
+struct Workspace(PathBuf);
+
+impl Workspace {
+    fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("clientele-cli-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(dir.join("config")).expect("temp dir");
+        Self(dir)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_clientele"))
+            .args(args)
+            .env("CLIENTELE_CONFIG_DIR", self.0.join("config"))
+            .env(
+                "CLIENTELE__DATABASE__URL",
+                format!("sqlite://{}", self.0.join("c.db").display()),
+            )
+            .env("CLIENTELE__MAIL__DIR", self.0.join("mail"))
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("the binary runs")
+    }
+
+    /// Runs and expects success; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn tenants_carry_a_time_zone_and_api_clients_show_their_secret_once() {
+    let w = Workspace::new("clients");
+    w.ok(&["migrate"]);
+    w.ok(&["tenant", "create", "shop", "--time-zone", "Europe/Berlin"]);
+    assert!(w
+        .ok(&["tenant", "list"])
+        .contains("shop\t{seq:8}\tfalse\tEurope/Berlin\t"));
+    let bad = w.run(&["tenant", "set", "shop", "--time-zone", "Mars/Base"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("time zone 'Mars/Base' is not a known IANA time zone"));
+
+    let created: serde_json::Value = serde_json::from_str(&w.ok(&[
+        "api-client",
+        "create",
+        "--tenant",
+        "shop",
+        "--name",
+        "orders",
+        "--scopes",
+        "customer.spending_manage,customer.customer_read",
+        "--json",
+    ]))
+    .expect("stdout is one JSON object");
+    let id = created["clientId"].as_str().expect("client id").to_owned();
+    let secret = created["secret"].as_str().expect("secret");
+    assert!(secret.len() >= 32);
+    assert_eq!(
+        created["scopes"],
+        serde_json::json!(["customer.spending_manage", "customer.customer_read"])
+    );
+    let listed = w.ok(&["api-client", "list", "--tenant", "shop"]);
+    assert!(listed.contains(&format!(
+        "{id}\torders\tcustomer.spending_manage,customer.customer_read\ttrue\t"
+    )));
+    assert!(!listed.contains(secret), "the secret is never listed");
+
+    let rotated: serde_json::Value =
+        serde_json::from_str(&w.ok(&["api-client", "rotate-secret", "--tenant", "shop", &id, "--json"])).unwrap();
+    assert_ne!(rotated["secret"].as_str(), Some(secret));
+    w.ok(&["api-client", "revoke", "--tenant", "shop", &id]);
+    assert!(w.ok(&["api-client", "list", "--tenant", "shop"]).contains("\tfalse\t"));
+
+    for (args, message) in [
+        (
+            vec![
+                "api-client",
+                "create",
+                "--tenant",
+                "shop",
+                "--name",
+                "x",
+                "--scopes",
+                "everything",
+            ],
+            "unknown scope everything",
+        ),
+        (
+            vec!["api-client", "create", "--tenant", "nope", "--name", "x"],
+            "tenant 'nope' does not exist",
+        ),
+        (
+            vec!["api-client", "revoke", "--tenant", "shop", "unknown-client"],
+            "no such API client",
+        ),
+    ] {
+        let out = w.run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(message),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
