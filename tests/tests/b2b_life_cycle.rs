@@ -408,3 +408,71 @@ async fn bad_budgets_and_cost_centers_are_refused_with_the_field_named() {
         s.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn api_clients_exchange_credentials_for_a_bearer_token_that_dies_with_the_client() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        s.post_json(&format!("{ICM}/customers"), &icm_company("B-1", "max@example.com"))
+            .await;
+        let (client, secret) = s.api_client("demo", &["customer.spending_manage"]).await;
+        let form =
+            |id: &str, secret: &str| format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
+        let token = |body: String| {
+            let s = &s;
+            async move {
+                s.send(
+                    "POST",
+                    "/oauth/token",
+                    &[("content-type", "application/x-www-form-urlencoded")],
+                    Some(body.as_bytes()),
+                )
+                .await
+            }
+        };
+        let r = token(form(&client, &secret)).await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        assert_eq!(r.json()["token_type"], "Bearer");
+        assert_eq!(r.json()["expires_in"], 3600);
+        assert_eq!(r.json()["scope"], "customer.spending_manage");
+        let bearer = format!("Bearer {}", r.json()["access_token"].as_str().unwrap());
+        let placed = json!({"event": "placed", "customerNo": "B-1", "orderNo": "O-1", "buyer": "max@example.com",
+                            "amount": {"value": 10, "currency": "EUR"}});
+        assert_eq!(spend(&s, &bearer, "k-1", &placed).await.status, 201, "{backend}");
+        // Wrong secret, unknown client, another grant: refused in the Emporix error shape.
+        let r = token(form(&client, "wrong")).await;
+        assert_eq!(
+            (r.status, &r.json()["type"]),
+            (401, &json!("invalid_client")),
+            "{backend}"
+        );
+        assert_eq!(token(form("nobody", &secret)).await.status, 401);
+        assert_eq!(token("grant_type=password".into()).await.status, 400);
+        // The token is of tenant demo only, and dies when its client is revoked.
+        s.store_tenant("other").await;
+        let r = s
+            .send_json(
+                "POST",
+                "/service/other/spending",
+                &placed,
+                &[("authorization", bearer.as_str()), ("idempotency-key", "k-2")],
+            )
+            .await;
+        assert_eq!(r.status, 401, "{backend}: {}", r.text());
+        let t = {
+            use clientele_domain::tenants::{TenantName, TenantRepository};
+            s.store
+                .by_name(&TenantName::parse("demo").unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        clientele::api_client_service(&s.store)
+            .revoke(&t, &client)
+            .await
+            .unwrap();
+        assert_eq!(spend(&s, &bearer, "k-3", &placed).await.status, 401, "{backend}");
+        assert_eq!(spend(&s, "Bearer not-a-token", "k-4", &placed).await.status, 401);
+        s.stop().await;
+    }
+}

@@ -67,8 +67,12 @@ pub fn api_client_service(store: &Store) -> ApiClientService {
         ids: ids.clone(),
         secrets: ids,
         clock: Arc::new(SystemClock),
+        token_ttl: chrono::Duration::seconds(API_TOKEN_TTL_SECS),
     }
 }
+
+/// Lifetime of the bearer tokens API clients get for their credentials.
+const API_TOKEN_TTL_SECS: i64 = 3600;
 
 /// A tenant to create with the configured numbering pattern.
 pub fn new_tenant(settings: &Settings, name: &str, pattern: Option<&str>) -> anyhow::Result<NewTenant> {

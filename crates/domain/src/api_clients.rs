@@ -76,6 +76,20 @@ pub trait ApiClientRepository: Send + Sync {
         client_id: &PublicId,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Stores the digest of a bearer token of `client`, valid until `expires_at`.
+    async fn insert_api_token(
+        &self,
+        client: ApiClientKey,
+        digest: TokenDigest,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The client a live (unexpired) token digest belongs to.
+    async fn api_client_by_token(
+        &self,
+        digest: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ApiClient>, StoreError>;
     /// Replaces a client's secret; false if the tenant has no such client.
     async fn set_api_client_secret(
         &self,
@@ -84,6 +98,14 @@ pub trait ApiClientRepository: Send + Sync {
         digest: TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+}
+
+/// A bearer token issued for client credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub client: ApiClient,
 }
 
 /// Why an API-client use case failed.
@@ -111,9 +133,53 @@ pub struct ApiClientService {
     pub ids: Arc<dyn IdGenerator>,
     pub secrets: Arc<dyn Secrets>,
     pub clock: Arc<dyn Clock>,
+    /// Lifetime of bearer tokens issued for client credentials.
+    pub token_ttl: chrono::Duration,
 }
 
 impl ApiClientService {
+    /// Exchanges a client's credentials for a short-lived bearer token (OAuth 2 client
+    /// credentials grant). The client id names the tenant.
+    pub async fn issue_token(&self, client_id: &str, secret: &str) -> Result<ApiToken, ApiClientError> {
+        let id = PublicId::parse(client_id).ok_or(ApiClientError::Unauthorized)?;
+        let client = self
+            .clients
+            .api_client(&id)
+            .await?
+            .filter(|c| c.enabled && c.secret_digest == self.secrets.digest(secret))
+            .ok_or(ApiClientError::Unauthorized)?;
+        let token = self.secrets.token();
+        let now = self.clock.now();
+        self.clients
+            .insert_api_token(client.key, self.secrets.digest(&token), now + self.token_ttl, now)
+            .await?;
+        tracing::info!(event = "api_token_issued", tenant = client.tenant_id.get(), client = %client.client_id, "API client token issued");
+        Ok(ApiToken {
+            access_token: token,
+            expires_in: self.token_ttl.num_seconds(),
+            client,
+        })
+    }
+
+    /// The enabled client of `tenant` a live bearer token was issued to, if it holds `needed`.
+    pub async fn authenticate_token(
+        &self,
+        tenant: &Tenant,
+        token: &str,
+        needed: &'static str,
+    ) -> Result<ApiClient, ApiClientError> {
+        let client = self
+            .clients
+            .api_client_by_token(&self.secrets.digest(token), self.clock.now())
+            .await?
+            .filter(|c| c.enabled && c.tenant_id == tenant.id)
+            .ok_or(ApiClientError::Unauthorized)?;
+        if !client.scopes.iter().any(|s| s == needed) {
+            return Err(ApiClientError::MissingScope(needed));
+        }
+        Ok(client)
+    }
+
     /// Creates a client; returns it with its secret, which exists nowhere else.
     pub async fn create(
         &self,

@@ -1,6 +1,7 @@
 //! clientele's own API for other systems (not a dialect): order systems report
 //! spending against B2B budgets at `POST /service/{tenant}/spending`, authenticated as
-//! an API client (HTTP Basic, client id and secret) holding `customer.spending_manage`.
+//! an API client holding `customer.spending_manage` (HTTP Basic with its client id and
+//! secret, or a bearer token from `POST /oauth/token`).
 //! Errors are `{"status": …, "message": …}`.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
@@ -34,7 +35,7 @@ impl ServiceError {
     fn into_response(self) -> HttpResponse {
         let mut res = HttpResponse::build(self.0);
         if self.0 == StatusCode::UNAUTHORIZED {
-            res.insert_header(("WWW-Authenticate", "Basic realm=\"clientele\""));
+            res.insert_header(("WWW-Authenticate", "Basic realm=\"clientele\", Bearer"));
         }
         res.json(serde_json::json!({ "status": self.0.as_u16(), "message": self.1 }))
     }
@@ -157,27 +158,37 @@ fn report(key: String, dto: SpendingRo) -> Result<SpendingReport, ServiceError> 
               (status = 404, description = "Unknown customer, buyer, cost center, or (cancelled) order"),
               (status = 409, description = "This event of the order was recorded under another key"),
               (status = 422, description = "The key was used for a different report")),
-    security(("basicAuth" = [])))]
+    security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn record_spending(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
         let tenant = crate::tenant_named(&state, req.match_info().get("tenant").unwrap_or_default()).await?;
-        let (id, secret) = crate::icm::auth::basic_credentials(&req)
-            .ok_or_else(|| ServiceError(StatusCode::UNAUTHORIZED, "API-client credentials are required.".into()))?;
-        state
-            .services
-            .api_clients
-            .authenticate(&tenant, &id, &secret, scope::SPENDING_MANAGE)
-            .await
-            .map_err(|e| match e {
-                ApiClientError::MissingScope(s) => {
-                    ServiceError(StatusCode::FORBIDDEN, format!("The client lacks the scope {s}."))
-                }
-                ApiClientError::Store(e) => {
-                    tracing::error!(error = %e, "API client lookup failed");
-                    ServiceError(StatusCode::SERVICE_UNAVAILABLE, "Try again later.".into())
-                }
-                _ => ServiceError(StatusCode::UNAUTHORIZED, "Invalid API-client credentials.".into()),
-            })?;
+        let clients = &state.services.api_clients;
+        let checked = match (
+            crate::icm::auth::basic_credentials(&req),
+            crate::icm::auth::bearer_token(&req),
+        ) {
+            (Some((id, secret)), _) => {
+                clients
+                    .authenticate(&tenant, &id, &secret, scope::SPENDING_MANAGE)
+                    .await
+            }
+            (None, Some(token)) => {
+                clients
+                    .authenticate_token(&tenant, &token, scope::SPENDING_MANAGE)
+                    .await
+            }
+            (None, None) => Err(ApiClientError::Unauthorized),
+        };
+        checked.map_err(|e| match e {
+            ApiClientError::MissingScope(s) => {
+                ServiceError(StatusCode::FORBIDDEN, format!("The client lacks the scope {s}."))
+            }
+            ApiClientError::Store(e) => {
+                tracing::error!(error = %e, "API client lookup failed");
+                ServiceError(StatusCode::SERVICE_UNAVAILABLE, "Try again later.".into())
+            }
+            _ => ServiceError(StatusCode::UNAUTHORIZED, "Invalid API-client credentials.".into()),
+        })?;
         let key = req
             .headers()
             .get("idempotency-key")

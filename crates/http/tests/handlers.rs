@@ -172,6 +172,7 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 ids: ids.clone(),
                 secrets: Arc::new(MockSecrets::new()),
                 clock: clock.clone(),
+                token_ttl: chrono::Duration::hours(1),
             },
             spending: SpendingService {
                 customers: Arc::new(MockCustomerRepository::new()),

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use crate::encoding::{db_time, parse_strings, strings_text, utc};
 use crate::errors::{DbError, RowCheck};
-use crate::schema::api_clients;
+use crate::schema::{api_client_tokens, api_clients};
 use crate::Store;
 
 #[derive(Queryable, Selectable)]
@@ -114,6 +114,47 @@ impl ApiClientRepository for Store {
                 .set((api_clients::enabled.eq(false), api_clients::updated_at.eq(now)))
                 .execute(c))?;
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn insert_api_token(
+        &self,
+        client: ApiClientKey,
+        digest: TokenDigest,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (expires_at, now) = (db_time(expires_at), db_time(now));
+        self.run("insert API token", move |conn| {
+            with_conn!(conn, |c| diesel::insert_into(api_client_tokens::table)
+                .values((
+                    api_client_tokens::client_id.eq(client.get()),
+                    api_client_tokens::digest.eq(digest.as_str()),
+                    api_client_tokens::expires_at.eq(expires_at),
+                    api_client_tokens::created_at.eq(now),
+                ))
+                .execute(c))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn api_client_by_token(
+        &self,
+        digest: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ApiClient>, StoreError> {
+        let (digest, now) = (digest.as_str().to_owned(), db_time(now));
+        self.run("API client by token", move |conn| {
+            let row: Option<ApiClientRow> = with_conn!(conn, |c| api_client_tokens::table
+                .inner_join(api_clients::table)
+                .filter(api_client_tokens::digest.eq(&digest))
+                .filter(api_client_tokens::expires_at.gt(now))
+                .select(ApiClientRow::as_select())
+                .get_result(c)
+                .optional())?;
+            row.map(ApiClient::try_from).transpose()
         })
         .await
     }

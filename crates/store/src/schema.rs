@@ -278,6 +278,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_client_tokens (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        digest -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(api_client_tokens -> api_clients (client_id));
 diesel::joinable!(customers -> tenants (tenant_id));
 diesel::joinable!(users -> customers (customer_id));
 diesel::joinable!(addresses -> customers (customer_id));
@@ -295,6 +306,7 @@ diesel::joinable!(mail_outbox -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     api_clients,
+    api_client_tokens,
     customers,
     users,
     addresses,

@@ -293,6 +293,28 @@ async fn members_budgets_activation_and_api_clients_on_both_backends() {
         assert!(client.enabled);
         let found = b.store.api_client(&client.client_id).await.unwrap().unwrap();
         assert_eq!(found, client, "{}", b.name);
+        // Bearer tokens: found while live, by digest only.
+        b.store
+            .insert_api_token(
+                client.key,
+                TokenDigest::new("t1".into()),
+                now() + Duration::hours(1),
+                now(),
+            )
+            .await
+            .unwrap();
+        let by_token = |digest: &str, at| {
+            let (store, digest) = (&b.store, TokenDigest::new(digest.into()));
+            async move { store.api_client_by_token(&digest, at).await.unwrap().map(|c| c.key) }
+        };
+        assert_eq!(by_token("t1", now()).await, Some(client.key), "{}", b.name);
+        assert_eq!(
+            by_token("t1", now() + Duration::hours(2)).await,
+            None,
+            "{}: expired",
+            b.name
+        );
+        assert_eq!(by_token("t2", now()).await, None);
         assert!(b
             .store
             .set_api_client_secret(t, &client.client_id, TokenDigest::new("d2".into()), now())

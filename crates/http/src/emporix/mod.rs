@@ -5,6 +5,7 @@ pub mod auth;
 mod email;
 pub mod errors;
 mod me;
+mod oauth;
 mod optin;
 mod password;
 mod reset;
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/customer/{tenant}/signup/optin/{token}",
             web::get().to(optin::activate),
         ),
+        ("/oauth/token", web::post().to(oauth::token)),
         (
             "/customer/{tenant}/me/accounts/internal/email/change",
             web::post().to(email::change),
@@ -107,8 +109,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
           auth::validate, password::change, reset::request, reset::update, optin::activate, optin::resend,
           email::change, email::confirm, me::get, me::patch, me::delete, addresses::list, addresses::create,
           addresses::get, addresses::put, addresses::patch, addresses::delete, addresses::add_tags,
-          addresses::remove_tags),
+          addresses::remove_tags, oauth::token),
     components(schemas(
+        oauth::ClientCredentialsRequest,
+        oauth::ServiceTokenRo,
         signup::CustomerSignup,
         signup::CustomerDetails,
         addresses::EmporixAddress,
