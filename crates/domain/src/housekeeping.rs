@@ -15,6 +15,8 @@ pub struct Purged {
     pub sessions: u64,
     pub codes: u64,
     pub mails: u64,
+    /// Bearer tokens of API clients.
+    pub api_tokens: u64,
 }
 
 /// Removal of ended rows, across all tenants.
@@ -22,8 +24,8 @@ pub struct Purged {
 #[async_trait]
 pub trait Housekeeping: Send + Sync {
     /// Removes sessions whose refresh token expired or that were revoked before `before`,
-    /// mailed codes that expired before it, and mails sent before it. Mails that were
-    /// given up stay for inspection.
+    /// mailed codes and API-client tokens that expired before it, and mails sent before
+    /// it. Mails that were given up stay for inspection.
     async fn purge(&self, before: DateTime<Utc>) -> Result<Purged, StoreError>;
 }
 
@@ -45,6 +47,7 @@ impl HousekeepingService {
                 sessions = purged.sessions,
                 codes = purged.codes,
                 mails = purged.mails,
+                api_tokens = purged.api_tokens,
                 "housekeeping removed ended rows"
             );
         }

@@ -22,6 +22,7 @@ async fn a_round_purges_what_ended_before_the_retention_time() {
                 sessions: 3,
                 codes: 1,
                 mails: 0,
+                api_tokens: 0,
             })
         });
     let service = HousekeepingService {

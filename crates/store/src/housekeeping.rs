@@ -1,4 +1,4 @@
-//! Removal of ended sessions, codes and sent mail.
+//! Removal of ended sessions, codes, API-client tokens and sent mail.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -7,7 +7,7 @@ use clientele_domain::StoreError;
 use diesel::prelude::*;
 
 use crate::encoding::db_time;
-use crate::schema::{mail_outbox, mailed_codes, sessions};
+use crate::schema::{api_client_tokens, mail_outbox, mailed_codes, sessions};
 use crate::Store;
 
 #[async_trait]
@@ -29,10 +29,14 @@ impl Housekeeping for Store {
                 let codes =
                     diesel::delete(mailed_codes::table.filter(mailed_codes::expires_at.lt(before))).execute(c)?;
                 let mails = diesel::delete(mail_outbox::table.filter(mail_outbox::sent_at.lt(before))).execute(c)?;
+                let api_tokens =
+                    diesel::delete(api_client_tokens::table.filter(api_client_tokens::expires_at.lt(before)))
+                        .execute(c)?;
                 Ok(Purged {
                     sessions: sessions as u64,
                     codes: codes as u64,
                     mails: mails as u64,
+                    api_tokens: api_tokens as u64,
                 })
             })
         })

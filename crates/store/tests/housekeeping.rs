@@ -4,6 +4,7 @@
 mod support;
 
 use chrono::Duration;
+use clientele_domain::api_clients::{ApiClientRepository, NewApiClient};
 use clientele_domain::customers::CustomerRepository;
 use clientele_domain::housekeeping::{Housekeeping, Purged};
 use clientele_domain::identity::{CodePurpose, CodeRepository, NewCode, NewSession, SessionRepository};
@@ -64,19 +65,48 @@ async fn only_rows_that_ended_before_the_cut_off_are_removed() {
             b.name
         );
 
+        // API-client tokens: one ended before the cut-off, one after.
+        let client = b
+            .store
+            .insert_api_client(
+                t.id,
+                NewApiClient {
+                    client_id: public_id(),
+                    name: "erp".into(),
+                    secret_digest: TokenDigest::new("d".into()),
+                    scopes: vec![],
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        for (digest, days) in [("old", 1), ("live", 3)] {
+            b.store
+                .insert_api_token(
+                    client.key,
+                    TokenDigest::new(digest.into()),
+                    now() + Duration::days(days),
+                    now(),
+                )
+                .await
+                .unwrap();
+        }
+
         let purged = b.store.purge(now() + Duration::days(2)).await.unwrap();
         assert_eq!(
             purged,
             Purged {
                 sessions: 2,
                 codes: 1,
-                mails: 1
+                mails: 1,
+                api_tokens: 1,
             },
             "{}",
             b.name
         );
         assert_eq!(count(&b.db, "sessions"), 1, "{}: the live one stays", b.name);
         assert_eq!(count(&b.db, "mailed_codes"), 1, "{}", b.name);
+        assert_eq!(count(&b.db, "api_client_tokens"), 1, "{}: the live token stays", b.name);
         assert_eq!(count(&b.db, "mail_outbox"), 2, "{}: unsent mail stays", b.name);
         let again = b.store.purge(now() + Duration::days(2)).await.unwrap();
         assert_eq!(again, Purged::default(), "{}", b.name);
