@@ -254,10 +254,10 @@ impl CostCenterRepository for Store {
         terms: BuyerTerms,
         replace: bool,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let (now, budget, period) = (db_time(now), terms.budget, terms.period);
         self.run("put cost center buyer", move |conn| {
-            with_conn!(conn, |c| if replace {
+            let written = with_conn!(conn, |c| if replace {
                 diesel::update(cost_center_buyers::table)
                     .filter(cost_center_buyers::tenant_id.eq(tenant.get()))
                     .filter(cost_center_buyers::cost_center_id.eq(center.get()))
@@ -281,7 +281,7 @@ impl CostCenterRepository for Store {
                     ))
                     .execute(c)
             })?;
-            Ok(())
+            Ok(written == 1)
         })
         .await
     }
@@ -303,25 +303,33 @@ impl CostCenterRepository for Store {
         tenant: TenantId,
         customer: CustomerId,
         user: UserId,
-    ) -> Result<Vec<CostCenter>, StoreError> {
+    ) -> Result<Vec<(CostCenter, bool)>, StoreError> {
         self.run("cost centers of user", move |conn| {
-            let rows: Vec<CostCenterRow> = with_conn!(conn, |c| {
-                let bought = cost_center_buyers::table
+            let (bought, rows): (Vec<i64>, Vec<CostCenterRow>) = with_conn!(conn, |c| {
+                let bought: Vec<i64> = cost_center_buyers::table
+                    .filter(cost_center_buyers::tenant_id.eq(tenant.get()))
                     .filter(cost_center_buyers::user_id.eq(user.get()))
-                    .select(cost_center_buyers::cost_center_id);
-                cost_centers::table
+                    .select(cost_center_buyers::cost_center_id)
+                    .load(c)?;
+                let rows = cost_centers::table
                     .filter(cost_centers::tenant_id.eq(tenant.get()))
                     .filter(cost_centers::customer_id.eq(customer.get()))
                     .filter(
                         cost_centers::owner_user_id
                             .eq(user.get())
-                            .or(cost_centers::id.eq_any(bought)),
+                            .or(cost_centers::id.eq_any(&bought)),
                     )
                     .order((cost_centers::code, cost_centers::id))
                     .select(CostCenterRow::as_select())
-                    .load(c)
-            })?;
-            rows.into_iter().map(CostCenter::try_from).collect()
+                    .load(c)?;
+                (bought, rows)
+            });
+            rows.into_iter()
+                .map(|row| {
+                    let buys = bought.contains(&row.id);
+                    Ok((CostCenter::try_from(row)?, buys))
+                })
+                .collect()
         })
         .await
     }

@@ -92,7 +92,12 @@ async fn cost_centers_buyers_and_spending_on_both_backends() {
             budget: Some(100_000),
             period: BudgetPeriod::Weekly,
         };
-        b.store.put_buyer(t, cc.id, buyer, terms, false, now()).await.unwrap();
+        assert!(b.store.put_buyer(t, cc.id, buyer, terms, false, now()).await.unwrap());
+        assert!(
+            !b.store.put_buyer(t, cc.id, owner, terms, true, now()).await.unwrap(),
+            "{}: replacing a non-buyer writes nothing",
+            b.name
+        );
         let again = b.store.put_buyer(t, cc.id, buyer, terms, false, now()).await;
         assert_eq!(
             again.unwrap_err(),
@@ -101,7 +106,7 @@ async fn cost_centers_buyers_and_spending_on_both_backends() {
             b.name
         );
         let changed = BuyerTerms { budget: None, ..terms };
-        b.store.put_buyer(t, cc.id, buyer, changed, true, now()).await.unwrap();
+        assert!(b.store.put_buyer(t, cc.id, buyer, changed, true, now()).await.unwrap());
         let buyers = b.store.buyers_of(t, cc.id).await.unwrap();
         assert_eq!(buyers.len(), 1);
         assert_eq!(
@@ -109,9 +114,17 @@ async fn cost_centers_buyers_and_spending_on_both_backends() {
             (buyer, None, BudgetPeriod::Weekly)
         );
         let mine = b.store.cost_centers_of_user(t, c, buyer).await.unwrap();
-        assert_eq!(mine.iter().map(|m| m.id).collect::<Vec<_>>(), [cc.id]);
+        assert_eq!(
+            mine.iter().map(|(m, buys)| (m.id, *buys)).collect::<Vec<_>>(),
+            [(cc.id, true)]
+        );
         let owned = b.store.cost_centers_of_user(t, c, owner).await.unwrap();
-        assert_eq!(owned.len(), 2, "{}: the owner of both", b.name);
+        assert_eq!(
+            owned.iter().map(|(_, buys)| *buys).collect::<Vec<_>>(),
+            [false, false],
+            "{}: the owner of both, buyer of none",
+            b.name
+        );
 
         // Spending: a key once, an order placed once and cancelled once.
         let mut placed = spending(c, "O-1", "placed", 12_345);

@@ -134,8 +134,8 @@ pub trait CostCenterRepository: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// The cost center's buyers, by login.
     async fn buyers_of(&self, tenant: TenantId, center: CostCenterId) -> Result<Vec<Buyer>, StoreError>;
-    /// Adds a buyer, or with `replace` changes an existing one's budget; adding one
-    /// that exists is `Duplicate(CostCenterBuyer)`.
+    /// Adds a buyer, or with `replace` changes an existing one's budget (false if the
+    /// user is no buyer); adding one that exists is `Duplicate(CostCenterBuyer)`.
     async fn put_buyer(
         &self,
         tenant: TenantId,
@@ -144,16 +144,17 @@ pub trait CostCenterRepository: Send + Sync {
         terms: BuyerTerms,
         replace: bool,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     /// Removes a buyer from a cost center; false if they were none.
     async fn remove_buyer(&self, tenant: TenantId, center: CostCenterId, user: UserId) -> Result<bool, StoreError>;
-    /// The customer's cost centers the user buys for or owns, by code.
+    /// The customer's cost centers the user buys for or owns, by code, each with whether
+    /// the user buys for it.
     async fn cost_centers_of_user(
         &self,
         tenant: TenantId,
         customer: CustomerId,
         user: UserId,
-    ) -> Result<Vec<CostCenter>, StoreError>;
+    ) -> Result<Vec<(CostCenter, bool)>, StoreError>;
     /// Spending in `currency` of `scope` since `since` (everything when `None`).
     async fn spent(
         &self,

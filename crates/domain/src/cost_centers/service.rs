@@ -17,7 +17,6 @@ use crate::clock::Clock;
 use crate::customers::OwnAccount;
 use crate::error::{StoreError, UniqueRule};
 use crate::identity::IdGenerator;
-use crate::ids::UserId;
 use crate::roles::{has_permission, permission, OrganizationError, OrganizationService};
 use crate::tenants::Tenant;
 use crate::users::User;
@@ -277,9 +276,6 @@ impl CostCenterService {
     ) -> Result<CostCenterView, CostCenterError> {
         let center = self.manageable(tenant, caller, key).await?;
         let user = self.company_user(tenant, caller, login).await?;
-        if replace && !self.is_buyer(tenant, &center, user.id).await? {
-            return Err(CostCenterError::UserNotFound(login.to_owned()));
-        }
         if let Some(b) = budget {
             if b.currency != center.currency() {
                 return Err(CostCenterError::invalid(
@@ -291,7 +287,8 @@ impl CostCenterService {
                 return Err(CostCenterError::invalid("budget.value", "must not be negative"));
             }
         }
-        self.centers
+        let written = self
+            .centers
             .put_buyer(
                 tenant.id,
                 center.id,
@@ -308,6 +305,9 @@ impl CostCenterService {
                 StoreError::Duplicate(UniqueRule::CostCenterBuyer) => CostCenterError::AlreadyBuyer,
                 other => other.into(),
             })?;
+        if !written {
+            return Err(CostCenterError::UserNotFound(login.to_owned()));
+        }
         log(tenant, caller, &center, "cost_center_buyers_changed");
         self.view(tenant, center, true).await
     }
@@ -367,52 +367,49 @@ impl CostCenterService {
             .centers
             .cost_centers_of_user(tenant.id, caller.customer.id, user.id)
             .await?;
-        let mut out = Vec::with_capacity(centers.len());
-        for center in centers {
-            let mut roles = Vec::new();
-            if self.is_buyer(tenant, &center, user.id).await? {
-                roles.push("Buyer");
-            }
-            if center.owner == Some(user.id) {
-                roles.push("Approver");
-            }
-            out.push((center, roles));
-        }
-        Ok(out)
-    }
-
-    async fn is_buyer(&self, tenant: &Tenant, center: &CostCenter, user: UserId) -> Result<bool, StoreError> {
-        Ok(self
-            .centers
-            .buyers_of(tenant.id, center.id)
-            .await?
-            .iter()
-            .any(|b| b.user.id == user))
+        Ok(centers
+            .into_iter()
+            .map(|(center, buys)| {
+                let mut roles = Vec::new();
+                if buys {
+                    roles.push("Buyer");
+                }
+                if center.owner == Some(user.id) {
+                    roles.push("Approver");
+                }
+                (center, roles)
+            })
+            .collect())
     }
 
     async fn readable(&self, tenant: &Tenant, caller: &OwnAccount, key: &str) -> Result<CostCenter, CostCenterError> {
-        company(caller)?;
-        require(tenant, &caller.user, permission::VIEW_COSTCENTER)?;
-        self.centers
-            .cost_center_by_key(tenant.id, caller.customer.id, key.to_owned())
-            .await?
-            .ok_or(CostCenterError::NotFound)
+        self.find(tenant, caller, key, permission::VIEW_COSTCENTER).await
     }
 
     /// A cost center the caller may change: its owner or an administrator, holding
     /// `APP_B2B_MANAGE_COSTCENTER`.
     async fn manageable(&self, tenant: &Tenant, caller: &OwnAccount, key: &str) -> Result<CostCenter, CostCenterError> {
-        company(caller)?;
-        require(tenant, &caller.user, permission::MANAGE_COSTCENTER)?;
-        let center = self
-            .centers
-            .cost_center_by_key(tenant.id, caller.customer.id, key.to_owned())
-            .await?
-            .ok_or(CostCenterError::NotFound)?;
+        let center = self.find(tenant, caller, key, permission::MANAGE_COSTCENTER).await?;
         if center.owner != Some(caller.user.id) {
             require(tenant, &caller.user, permission::MANAGE_USERS)?;
         }
         Ok(center)
+    }
+
+    /// The company's cost center `key`, for a caller holding `needed`.
+    async fn find(
+        &self,
+        tenant: &Tenant,
+        caller: &OwnAccount,
+        key: &str,
+        needed: &'static str,
+    ) -> Result<CostCenter, CostCenterError> {
+        company(caller)?;
+        require(tenant, &caller.user, needed)?;
+        self.centers
+            .cost_center_by_key(tenant.id, caller.customer.id, key.to_owned())
+            .await?
+            .ok_or(CostCenterError::NotFound)
     }
 
     /// A user of the caller's company by login or id, whatever the caller's permissions

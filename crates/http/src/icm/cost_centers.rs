@@ -14,7 +14,7 @@ use super::auth::internal;
 use super::budgets::parse_period;
 use super::dto::{parse_money, MoneyInRo, MoneyRo};
 use super::errors::IcmError;
-use super::organization::{attribute, company_caller, company_uri, percent_decoded, user_key, AttributeRo};
+use super::organization::{attribute, company_caller, company_uri, page_bounds, path_key, user_key, AttributeRo};
 use crate::AppState;
 
 /// `error-key`s of the cost-center routes (clientele's own; see docs/compat.md).
@@ -243,15 +243,6 @@ pub struct PageInfoRo {
     pub total: u64,
 }
 
-fn number(raw: Option<&str>, default: u64, name: &str) -> Result<u64, IcmError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(default),
-        Some(v) => v
-            .parse()
-            .map_err(|_| IcmError::bad(keys::INVALID, format!("'{name}' must be a whole number from 0."))),
-    }
-}
-
 /// The company's cost centers. With `Accept: application/vnd.intershop.costcenter.v2+json`
 /// a `{data, info}` page (offset, limit, nameOrId), otherwise the ICM 7.10 bare array of
 /// links. Needs APP_B2B_VIEW_COSTCENTER.
@@ -271,11 +262,7 @@ pub async fn list(req: HttpRequest, query: web::Query<CostCentersQuery>, state: 
             .get("accept")
             .and_then(|a| a.to_str().ok())
             .is_some_and(|a| a.contains(V2));
-        let offset = number(query.offset.as_deref(), 0, "offset")?;
-        let limit = number(query.limit.as_deref(), 25, "limit")?;
-        if limit == 0 {
-            return Err(IcmError::bad(keys::INVALID, "'limit' must be at least 1."));
-        }
+        let (offset, limit) = page_bounds(query.offset.as_deref(), query.limit.as_deref(), 25, Some(keys::INVALID))?;
         let views = state
             .services
             .cost_centers
@@ -350,11 +337,11 @@ fn patch_of(dto: &CostCenterInRo) -> Result<CostCenterPatch, IcmError> {
 }
 
 fn cost_center_key(req: &HttpRequest) -> String {
-    percent_decoded(&percent_decoded(req.match_info().get("costcenter").unwrap_or_default()))
+    path_key(req, "costcenter")
 }
 
 fn buyer_key(req: &HttpRequest) -> String {
-    percent_decoded(&percent_decoded(req.match_info().get("buyer").unwrap_or_default()))
+    path_key(req, "buyer")
 }
 
 /// Creates a cost center (needs APP_B2B_MANAGE_COSTCENTER; only administrators name

@@ -85,10 +85,11 @@ pub struct AddressRo {
     pub ship_to_address: Option<bool>,
 }
 
-/// `SMBCustomerUserRO`: the first user of a new business customer.
+/// The `user` of a `NewCustomerRO`: the first user of a new business customer (the
+/// answer's `SMBCustomerUserRO` is `organization::SmbCustomerUserRo`).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SmbCustomerUserRo {
+pub struct NewCustomerUserRo {
     pub title: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -131,7 +132,7 @@ pub struct NewCustomerRo {
     pub description: Option<String>,
     pub credentials: Option<CredentialsRo>,
     pub address: Option<AddressRo>,
-    pub user: Option<SmbCustomerUserRo>,
+    pub user: Option<NewCustomerUserRo>,
 }
 
 /// `PrivateCustomerRO`: the profile of a private customer.

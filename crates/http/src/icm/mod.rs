@@ -206,7 +206,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
           cost_centers::list, cost_centers::create, cost_centers::get, cost_centers::update, cost_centers::delete,
           cost_centers::buyers, cost_centers::add_buyer, cost_centers::buyer, cost_centers::update_buyer,
           cost_centers::remove_buyer, cost_centers::of_user, cost_centers::of_user_one),
-    components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::SmbCustomerUserRo,
+    components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::NewCustomerUserRo,
                        dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, organization::UserLinksRo, organization::UserLinkRo, organization::AttributeRo, organization::SetUserRolesRo, organization::NewUsersRo, dto::MoneyRo, dto::MoneyInRo,
                        budgets::UserBudgetRo, budgets::UserBudgetInRo, cost_centers::CostCenterRo, cost_centers::CostCenterUserRo,
                        cost_centers::CostCenterLinkRo, cost_centers::CostCenterPageRo, cost_centers::PageInfoRo,

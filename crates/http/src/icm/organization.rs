@@ -146,15 +146,12 @@ pub(super) async fn company_caller(
     Ok((tenant, caller, account))
 }
 
-/// The `{user}` path key: `-` or a login, which the PWA may encode twice (its
-/// `legacyEncoding` for ICM 7.10 sends `max%2540example.com`; actix-router keeps `%25`
-/// encoded), so it is decoded up to twice.
+/// The `{user}` path key: `-`, a login or an id (see [`path_key`]).
 pub(super) fn user_key(req: &HttpRequest) -> String {
-    let once = percent_decoded(req.match_info().get("user").unwrap_or_default());
-    percent_decoded(&once)
+    path_key(req, "user")
 }
 
-pub(super) fn percent_decoded(raw: &str) -> String {
+fn percent_decoded(raw: &str) -> String {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -410,17 +407,7 @@ pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::
     let run = async {
         let (tenant, caller, account) = company_caller(&req, &state).await?;
         let bad = |m: &str| IcmError::new(StatusCode::BAD_REQUEST, None, m.to_owned());
-        let number = |raw: &Option<String>, default: u64, name: &str| match raw.as_deref().map(str::trim) {
-            None | Some("") => Ok(default),
-            Some(v) => v
-                .parse::<u64>()
-                .map_err(|_| bad(&format!("'{name}' must be a whole number from 0."))),
-        };
-        let offset = number(&query.offset, 0, "offset")?;
-        let limit = number(&query.limit, 50, "limit")?;
-        if limit == 0 {
-            return Err(bad("'limit' must be at least 1."));
-        }
+        let (offset, limit) = page_bounds(query.offset.as_deref(), query.limit.as_deref(), 50, None)?;
         let (sort, descending) = UserSort::parse(query.sort.as_deref().unwrap_or("name"))
             .ok_or_else(|| bad("'sort' must be name, login, firstName or lastName, optionally with a leading '-'."))?;
         let page = state
@@ -462,6 +449,34 @@ pub async fn users(req: HttpRequest, query: web::Query<UsersQuery>, state: web::
         })))
     };
     run.await.unwrap_or_else(IcmError::into_response)
+}
+
+/// `?offset=&limit=` of a list: whole numbers, `limit` at least 1 (`default_limit` when
+/// missing); refusals carry `key` as `error-key` where the route has one.
+pub(super) fn page_bounds(
+    offset: Option<&str>,
+    limit: Option<&str>,
+    default_limit: u64,
+    key: Option<&'static str>,
+) -> Result<(u64, u64), IcmError> {
+    let bad = |m: String| IcmError::new(StatusCode::BAD_REQUEST, key, m);
+    let number = |raw: Option<&str>, default: u64, name: &str| match raw.map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(v) => v
+            .parse::<u64>()
+            .map_err(|_| bad(format!("'{name}' must be a whole number from 0."))),
+    };
+    let (offset, limit) = (number(offset, 0, "offset")?, number(limit, default_limit, "limit")?);
+    if limit == 0 {
+        return Err(bad("'limit' must be at least 1.".into()));
+    }
+    Ok((offset, limit))
+}
+
+/// A path segment as the PWA sends keys for ICM 7.10: encoded up to twice (its
+/// `legacyEncoding` sends `max%2540example.com`; actix-router keeps `%25` encoded).
+pub(super) fn path_key(req: &HttpRequest, name: &str) -> String {
+    percent_decoded(&percent_decoded(req.match_info().get(name).unwrap_or_default()))
 }
 
 /// `{site}/{app}/customers/{customer}/{collection}`: where the links of a company's
