@@ -72,6 +72,25 @@ async fn openapi_documents_and_docs_page_are_served_without_internet() {
             "ICM {method} {path}"
         );
     }
+    let admin = s.get("/openapi/icm-admin.json", &[]).await.json();
+    let base = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers";
+    for (method, path) in [
+        ("post", ""),
+        ("get", "/{customerId}"),
+        ("patch", "/{customerId}"),
+        ("delete", "/{customerId}"),
+        ("post", "/{customerId}/addresses"),
+        ("patch", "/{customerId}/addresses/{addressId}"),
+        ("post", "/{customerId}/users"),
+        ("delete", "/{customerId}/users/{userId}"),
+        ("get", "/{customerId}/attributes"),
+        ("patch", "/{customerId}/attributes/{attributeId}"),
+    ] {
+        assert!(
+            admin["paths"][format!("{base}{path}")][method].is_object(),
+            "ICM 11 {method} {path}"
+        );
+    }
     let service = s.get("/openapi/service.json", &[]).await.json();
     assert!(service["paths"]["/service/{tenant}/spending"]["post"].is_object());
     assert_eq!(s.get("/openapi/nothing.json", &[]).await.status, 404);

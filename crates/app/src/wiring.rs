@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use clientele_blocking::BlockingPool;
 use clientele_crypto::{Argon2idHasher, RandomIds};
 use clientele_domain::addresses::{AddressBook, AddressLimits};
+use clientele_domain::administration::CustomerAdministration;
 use clientele_domain::api_clients::ApiClientService;
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::cost_centers::{CostCenterService, SpendingService};
@@ -175,6 +176,16 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             &settings.mail.password_reset_path,
         ),
     };
+    let address_book = AddressBook::new(
+        repo.clone(),
+        ids.clone(),
+        clock.clone(),
+        AddressLimits {
+            max_per_customer: settings.addresses.max_per_customer,
+            max_tags: settings.addresses.max_tags,
+            max_tag_len: settings.addresses.max_tag_len,
+        },
+    );
     let services = Services {
         tenants: tenant_service(store),
         sign_up: SignUpService {
@@ -232,7 +243,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         },
         profile: ProfileService::new(repo.clone(), repo.clone(), repo.clone(), clock.clone()),
         organization: organization.clone(),
-        cost_centers: CostCenterService::new(repo.clone(), organization, ids.clone(), clock.clone()),
+        cost_centers: CostCenterService::new(repo.clone(), organization.clone(), ids.clone(), clock.clone()),
         api_clients: api_client_service(store),
         spending: SpendingService {
             customers: repo.clone(),
@@ -241,16 +252,18 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             spendings: repo.clone(),
             clock: clock.clone(),
         },
-        addresses: AddressBook::new(
-            repo,
-            ids.clone(),
+        addresses: address_book.clone(),
+        admin: CustomerAdministration {
+            customers: repo.clone(),
+            users: repo.clone(),
+            attributes: repo.clone(),
+            sessions: repo.clone(),
+            tenants: repo,
+            addresses: address_book,
+            organization,
+            ids: ids.clone(),
             clock,
-            AddressLimits {
-                max_per_customer: settings.addresses.max_per_customer,
-                max_tags: settings.addresses.max_tags,
-                max_tag_len: settings.addresses.max_tag_len,
-            },
-        ),
+        },
     };
     Ok(AppState {
         services,

@@ -140,13 +140,19 @@ pub struct ApiClientService {
 impl ApiClientService {
     /// Exchanges a client's credentials for a short-lived bearer token (OAuth 2 client
     /// credentials grant). The client id names the tenant.
-    pub async fn issue_token(&self, client_id: &str, secret: &str) -> Result<ApiToken, ApiClientError> {
+    pub async fn issue_token(
+        &self,
+        tenant: Option<TenantId>,
+        client_id: &str,
+        secret: &str,
+    ) -> Result<ApiToken, ApiClientError> {
         let id = PublicId::parse(client_id).ok_or(ApiClientError::Unauthorized)?;
         let client = self
             .clients
             .api_client(&id)
             .await?
-            .filter(|c| c.enabled && c.secret_digest == self.secrets.digest(secret))
+            .filter(|c| c.enabled && tenant.is_none_or(|t| t == c.tenant_id))
+            .filter(|c| c.secret_digest == self.secrets.digest(secret))
             .ok_or(ApiClientError::Unauthorized)?;
         let token = self.secrets.token();
         let now = self.clock.now();

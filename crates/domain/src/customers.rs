@@ -53,6 +53,14 @@ impl CustomerStatus {
     }
 }
 
+/// The ids a customer or user has in an external system that feeds it (ICM 11
+/// `externalId`, `externalUrn`); kept as given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExternalRef {
+    pub id: Option<String>,
+    pub urn: Option<String>,
+}
+
 /// A customer as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
@@ -64,6 +72,7 @@ pub struct Customer {
     pub status: CustomerStatus,
     /// Free JSON object of client-defined fields (Emporix mixins, WEBSALE custom).
     pub custom: serde_json::Map<String, serde_json::Value>,
+    pub external: ExternalRef,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version; every write increments it.
@@ -83,7 +92,10 @@ pub struct NewCustomer {
     pub public_id: PublicId,
     pub number: CustomerNumber,
     pub kind: CustomerKind,
+    /// Active, or login-blocked (an administrator may create a blocked customer).
+    pub status: CustomerStatus,
     pub custom: serde_json::Map<String, serde_json::Value>,
+    pub external: ExternalRef,
 }
 
 use std::sync::Arc;
@@ -169,6 +181,26 @@ pub trait CustomerRepository: Send + Sync {
         user: UserId,
         expected: i64,
         change: ProfileChange,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Sets an administered customer's company data (business customers only; `None`
+    /// keeps it), status and external ids; `false` if there is no such live customer.
+    async fn administer_customer(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        company: Option<Company>,
+        status: CustomerStatus,
+        external: ExternalRef,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Erases a customer whole in one transaction: every user goes as in
+    /// [`CustomerRepository::erase_user`], then the customer as with its last user.
+    /// `false` if there is no such live customer.
+    async fn erase_customer(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
     /// Deletes a user's account in one transaction: its sessions and codes go, its

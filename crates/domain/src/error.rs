@@ -29,6 +29,8 @@ pub enum UniqueRule {
     IdempotencyKey,
     /// An order is placed once and cancelled once.
     SpendingOrder,
+    /// A custom attribute's name, per owner.
+    AttributeName,
     Other,
 }
 
@@ -43,6 +45,7 @@ impl std::fmt::Display for UniqueRule {
             UniqueRule::CostCenterBuyer => "cost center buyer",
             UniqueRule::IdempotencyKey => "idempotency key",
             UniqueRule::SpendingOrder => "order event",
+            UniqueRule::AttributeName => "attribute name",
             UniqueRule::Other => "unique key",
         })
     }

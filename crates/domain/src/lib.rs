@@ -3,6 +3,7 @@
 //! the ports (traits) those use cases need. No database, web or crypto crate here.
 
 pub mod addresses;
+pub mod administration;
 pub mod api_clients;
 pub mod budgets;
 pub mod clock;

@@ -140,7 +140,7 @@ pub fn has_permission(tenant: &Tenant, user: &User, permission: &str) -> bool {
 
 /// The catalogue's ids of `role_ids`, each once, without the fixed ones (every user has
 /// those); the first unknown id is the error.
-fn known_roles(tenant: &Tenant, role_ids: &[String]) -> Result<Vec<String>, String> {
+pub(crate) fn known_roles(tenant: &Tenant, role_ids: &[String]) -> Result<Vec<String>, String> {
     let known = catalogue(tenant);
     let mut roles: Vec<String> = Vec::new();
     for id in role_ids {
@@ -186,6 +186,7 @@ pub struct NewMember {
     pub active: bool,
     /// Role ids; the fixed ones are added anyway.
     pub roles: Vec<String>,
+    pub external: crate::customers::ExternalRef,
 }
 
 /// Why one user of a bulk creation was not created (the others were).
@@ -240,15 +241,28 @@ impl OrganizationService {
         }
         let mut out = Vec::with_capacity(members.len());
         for member in members {
-            out.push(self.add_user(tenant, caller, member).await);
+            out.push(
+                self.add_member(tenant, caller.customer.id, Some(caller.user.id), None, member)
+                    .await,
+            );
         }
         Ok(out)
     }
 
-    async fn add_user(&self, tenant: &Tenant, caller: &OwnAccount, member: NewMember) -> Result<User, AddUserError> {
+    /// Adds one user to the business customer `customer` and queues its invitation, in
+    /// one write; `by` is the user who asked (none: an API client). No permission check:
+    /// callers check their own.
+    pub async fn add_member(
+        &self,
+        tenant: &Tenant,
+        customer: crate::ids::CustomerId,
+        by: Option<UserId>,
+        public_id: Option<PublicId>,
+        member: NewMember,
+    ) -> Result<User, AddUserError> {
         let roles = known_roles(tenant, &member.roles).map_err(AddUserError::UnknownRole)?;
         let now = self.clock.now();
-        let public_id = self.ids.public_id();
+        let public_id = public_id.unwrap_or_else(|| self.ids.public_id());
         let invitation = self.invitation.prepare_invitation(
             &*self.secrets,
             (public_id.as_str(), &member.person),
@@ -265,10 +279,11 @@ impl OrganizationService {
             active: member.active,
             email_verification: EmailVerification::Unverified,
             consents: Consents::default(),
+            external: member.external,
         };
         let added = self
             .users
-            .add_member(tenant.id, caller.customer.id, user, Some(invitation), now)
+            .add_member(tenant.id, customer, user, Some(invitation), now)
             .await
             .map_err(|e| match e {
                 StoreError::Duplicate(UniqueRule::UserLogin) => AddUserError::LoginTaken,
@@ -278,7 +293,7 @@ impl OrganizationService {
             event = "user_added",
             tenant = tenant.id.get(),
             user = added.id.get(),
-            by = caller.user.id.get(),
+            by = ?by.map(UserId::get),
             "company user added and invited"
         );
         Ok(added)

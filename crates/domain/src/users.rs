@@ -79,6 +79,7 @@ pub struct User {
     pub failed_logins: i32,
     /// Logins are refused until then (lockout after repeated failures).
     pub locked_until: Option<DateTime<Utc>>,
+    pub external: crate::customers::ExternalRef,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -96,6 +97,7 @@ pub struct NewUser {
     pub active: bool,
     pub email_verification: EmailVerification,
     pub consents: Consents,
+    pub external: crate::customers::ExternalRef,
 }
 
 use async_trait::async_trait;
@@ -257,6 +259,18 @@ pub trait UserRepository: Send + Sync {
         tenant: TenantId,
         user: UserId,
         budget: crate::budgets::UserBudget,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Writes an administrator's edit of a user of `customer` (person data, e-mail,
+    /// activation, roles, external ids) in one transaction, unless afterwards no active
+    /// user would hold `kept_role` (then `false` and nothing changes).
+    async fn administer_user(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        edit: crate::administration::UserEdit,
+        kept_role: Option<&'static str>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
     /// Refuses logins of the user until `until`.

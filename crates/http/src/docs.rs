@@ -45,13 +45,14 @@ impl Modify for EmporixAuth {
 pub fn document(dialect: &str) -> Option<utoipa::openapi::OpenApi> {
     match dialect {
         "icm" => Some(crate::icm::IcmApi::openapi()),
+        "icm-admin" => Some(crate::icm_admin::IcmAdminApi::openapi()),
         "emporix" => Some(crate::emporix::EmporixApi::openapi()),
         "service" => Some(crate::service::ServiceApi::openapi()),
         _ => None,
     }
 }
 
-pub const DIALECTS: &[&str] = &["icm", "emporix", "service"];
+pub const DIALECTS: &[&str] = &["icm", "icm-admin", "emporix", "service"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi/{dialect}.json", web::get().to(openapi))

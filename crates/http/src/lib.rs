@@ -2,11 +2,13 @@
 //! One module per dialect, each doing translation only (DTOs, routes, error mapping);
 //! rules live in the domain crate.
 
+mod api_auth;
 pub mod body;
 mod docs;
 pub mod emporix;
 mod health;
 pub mod icm;
+mod icm_admin;
 mod metrics;
 mod observe;
 pub mod problem;
@@ -20,6 +22,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App};
 use clientele_domain::addresses::AddressBook;
+use clientele_domain::administration::CustomerAdministration;
 use clientele_domain::api_clients::ApiClientService;
 use clientele_domain::cost_centers::{CostCenterService, SpendingService};
 use clientele_domain::customers::ProfileService;
@@ -50,6 +53,7 @@ pub struct Services {
     pub cost_centers: CostCenterService,
     pub spending: SpendingService,
     pub api_clients: ApiClientService,
+    pub admin: CustomerAdministration,
 }
 
 /// Limits and policies applied at the edge.

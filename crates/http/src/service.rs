@@ -6,12 +6,13 @@
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
-use clientele_domain::api_clients::{scope, ApiClientError};
+use clientele_domain::api_clients::scope;
 use clientele_domain::cost_centers::{Spending, SpendingError, SpendingEvent, SpendingReport};
 use clientele_domain::values::{CurrencyCode, CustomerNumber, Money};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
+use crate::api_auth::Denied;
 use crate::docs::BasicAuth;
 use crate::problem::method_not_allowed;
 use crate::AppState;
@@ -162,33 +163,15 @@ fn report(key: String, dto: SpendingRo) -> Result<SpendingReport, ServiceError> 
 pub async fn record_spending(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
         let tenant = crate::tenant_named(&state, req.match_info().get("tenant").unwrap_or_default()).await?;
-        let clients = &state.services.api_clients;
-        let checked = match (
-            crate::icm::auth::basic_credentials(&req),
-            crate::icm::auth::bearer_token(&req),
-        ) {
-            (Some((id, secret)), _) => {
-                clients
-                    .authenticate(&tenant, &id, &secret, scope::SPENDING_MANAGE)
-                    .await
-            }
-            (None, Some(token)) => {
-                clients
-                    .authenticate_token(&tenant, &token, scope::SPENDING_MANAGE)
-                    .await
-            }
-            (None, None) => Err(ApiClientError::Unauthorized),
-        };
-        checked.map_err(|e| match e {
-            ApiClientError::MissingScope(s) => {
-                ServiceError(StatusCode::FORBIDDEN, format!("The client lacks the scope {s}."))
-            }
-            ApiClientError::Store(e) => {
-                tracing::error!(error = %e, "API client lookup failed");
-                ServiceError(StatusCode::SERVICE_UNAVAILABLE, "Try again later.".into())
-            }
-            _ => ServiceError(StatusCode::UNAUTHORIZED, "Invalid API-client credentials.".into()),
-        })?;
+        crate::api_auth::api_client(&state, &req, &tenant, scope::SPENDING_MANAGE)
+            .await
+            .map_err(|d| match d {
+                Denied::Forbidden(s) => ServiceError(StatusCode::FORBIDDEN, format!("The client lacks the scope {s}.")),
+                Denied::Unavailable => ServiceError(StatusCode::SERVICE_UNAVAILABLE, "Try again later.".into()),
+                Denied::Unauthorized => {
+                    ServiceError(StatusCode::UNAUTHORIZED, "Invalid API-client credentials.".into())
+                }
+            })?;
         let key = req
             .headers()
             .get("idempotency-key")

@@ -3,15 +3,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::customers::{
-    Account, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, Erasure, NewAccount, NewCustomer,
-    ProfileChange,
+    Account, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, Erasure, ExternalRef, NewAccount,
+    NewCustomer, ProfileChange,
 };
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::values::CustomerNumber;
 use clientele_domain::StoreError;
 use diesel::prelude::*;
 
-use crate::encoding::{object_text, parse_object, utc};
+use crate::encoding::{db_time, object_text, parse_object, utc};
 use crate::errors::{DbError, RowCheck};
 use crate::schema::customers;
 use crate::{accounts, profile, Store};
@@ -37,6 +37,8 @@ pub(crate) struct CustomerRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i64,
+    external_id: Option<String>,
+    external_urn: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -55,10 +57,11 @@ pub(crate) struct NewCustomerRow<'a> {
     custom: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    external_id: Option<&'a str>,
+    external_urn: Option<&'a str>,
 }
 
 impl<'a> NewCustomerRow<'a> {
-    /// A new customer is active.
     pub(crate) fn new(tenant: TenantId, new: &'a NewCustomer, now: NaiveDateTime) -> Self {
         let (kind, company) = match &new.kind {
             CustomerKind::Private => (PRIVATE, None),
@@ -74,10 +77,12 @@ impl<'a> NewCustomerRow<'a> {
             tax_id: company.and_then(|c| c.tax_id.as_deref()),
             industry: company.and_then(|c| c.industry.as_deref()),
             description: company.and_then(|c| c.description.as_deref()),
-            status: CustomerStatus::Active.code(),
+            status: new.status.code(),
             custom: object_text(&new.custom),
             created_at: now,
             updated_at: now,
+            external_id: new.external.id.as_deref(),
+            external_urn: new.external.urn.as_deref(),
         }
     }
 }
@@ -109,6 +114,10 @@ impl TryFrom<CustomerRow> for Customer {
             kind,
             status: check.field("status", CustomerStatus::from_code(&row.status).ok_or("unknown code"))?,
             custom: check.field("custom", parse_object(&row.custom))?,
+            external: ExternalRef {
+                id: row.external_id,
+                urn: row.external_urn,
+            },
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
@@ -166,6 +175,63 @@ impl CustomerRepository for Store {
     ) -> Result<bool, StoreError> {
         self.run("update profile", move |conn| {
             profile::update(conn, tenant, customer, user, expected, &change, now)
+        })
+        .await
+    }
+
+    async fn administer_customer(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        company: Option<Company>,
+        status: CustomerStatus,
+        external: ExternalRef,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let now = db_time(now);
+        self.run("administer customer", move |conn| {
+            write_tx!(conn, |c| {
+                let the_customer = customers::table
+                    .filter(customers::tenant_id.eq(tenant.get()))
+                    .filter(customers::id.eq(customer.get()))
+                    .filter(customers::status.ne(CustomerStatus::Deleted.code()));
+                let changed = diesel::update(the_customer)
+                    .set((
+                        customers::status.eq(status.code()),
+                        customers::external_id.eq(external.id.as_deref()),
+                        customers::external_urn.eq(external.urn.as_deref()),
+                        customers::updated_at.eq(now),
+                        customers::version.eq(customers::version + 1),
+                    ))
+                    .execute(c)?;
+                if changed == 0 {
+                    return Ok(false);
+                }
+                if let Some(co) = &company {
+                    diesel::update(the_customer.filter(customers::kind.eq(BUSINESS)))
+                        .set((
+                            customers::company_name.eq(&co.name),
+                            customers::company_name2.eq(co.name2.as_deref()),
+                            customers::tax_id.eq(co.tax_id.as_deref()),
+                            customers::industry.eq(co.industry.as_deref()),
+                            customers::description.eq(co.description.as_deref()),
+                        ))
+                        .execute(c)?;
+                }
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    async fn erase_customer(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.run("erase customer", move |conn| {
+            profile::erase_customer(conn, tenant, customer, now)
         })
         .await
     }

@@ -129,6 +129,21 @@ const RULES: &[(&str, &str, UniqueRule)] = &[
         "spendings.tenant_id, spendings.customer_id, spendings.order_no, spendings.event",
         UniqueRule::SpendingOrder,
     ),
+    (
+        "custom_attributes_customer_name_key",
+        "custom_attributes.customer_id, custom_attributes.name",
+        UniqueRule::AttributeName,
+    ),
+    (
+        "custom_attributes_user_name_key",
+        "custom_attributes.user_id, custom_attributes.name",
+        UniqueRule::AttributeName,
+    ),
+    (
+        "custom_attributes_address_name_key",
+        "custom_attributes.address_id, custom_attributes.name",
+        UniqueRule::AttributeName,
+    ),
 ];
 
 fn unique_rule(constraint: Option<&str>, message: &str) -> UniqueRule {
@@ -165,8 +180,9 @@ mod tests {
         assert_eq!(unique_rule(Some("addresses_public_id_key"), ""), UniqueRule::PublicId);
         assert_eq!(
             unique_rule(Some("custom_attributes_user_name_key"), ""),
-            UniqueRule::Other
+            UniqueRule::AttributeName
         );
+        assert_eq!(unique_rule(Some("some_other_key"), ""), UniqueRule::Other);
     }
 
     #[test]
@@ -184,7 +200,8 @@ mod tests {
         assert_eq!(rule("UNIQUE constraint failed: users.public_id"), UniqueRule::PublicId);
         assert_eq!(
             rule("UNIQUE constraint failed: custom_attributes.user_id, custom_attributes.name"),
-            UniqueRule::Other
+            UniqueRule::AttributeName
         );
+        assert_eq!(rule("UNIQUE constraint failed: other.x"), UniqueRule::Other);
     }
 }

@@ -14,6 +14,46 @@ use crate::errors::DbError;
 use crate::schema::{addresses, cost_centers, custom_attributes, customers, payment_instruments, users};
 use crate::users::PersonFields;
 
+/// Deletes what goes with a customer's last user (addresses, cost centers, payment
+/// instruments, custom attributes, custom data) and marks it deleted; inside the
+/// caller's transaction (`$c`), for both backends.
+macro_rules! erase_customer_rows {
+    ($c:expr, $tenant:expr, $t:expr, $cu:expr, $now:expr) => {{
+        diesel::delete(
+            addresses::table
+                .filter(addresses::tenant_id.eq($t))
+                .filter(addresses::customer_id.eq($cu)),
+        )
+        .execute($c)?;
+        diesel::delete(
+            cost_centers::table
+                .filter(cost_centers::tenant_id.eq($t))
+                .filter(cost_centers::customer_id.eq($cu)),
+        )
+        .execute($c)?;
+        diesel::delete(
+            payment_instruments::table
+                .filter(payment_instruments::tenant_id.eq($t))
+                .filter(payment_instruments::customer_id.eq($cu)),
+        )
+        .execute($c)?;
+        diesel::delete(custom_attributes::table.filter(custom_attributes::customer_id.eq($cu))).execute($c)?;
+        diesel::update(
+            customers::table
+                .filter(customers::tenant_id.eq($t))
+                .filter(customers::id.eq($cu)),
+        )
+        .set((
+            customers::status.eq(CustomerStatus::Deleted.code()),
+            customers::custom.eq("{}"),
+            customers::updated_at.eq($now),
+            customers::version.eq(customers::version + 1),
+        ))
+        .execute($c)?;
+        $c.record_deletion($tenant, "customer", $cu, $cu, $now)?;
+    }};
+}
+
 /// Writes `change` if the customer still has version `expected`; `false` otherwise.
 pub(crate) fn update(
     conn: &mut DbConnection,
@@ -125,38 +165,40 @@ pub(crate) fn erase_user(
         if remaining > 0 {
             return Ok(Erasure { customer_erased: false });
         }
-        diesel::delete(
-            addresses::table
-                .filter(addresses::tenant_id.eq(t))
-                .filter(addresses::customer_id.eq(cu)),
-        )
-        .execute(c)?;
-        diesel::delete(
-            cost_centers::table
-                .filter(cost_centers::tenant_id.eq(t))
-                .filter(cost_centers::customer_id.eq(cu)),
-        )
-        .execute(c)?;
-        diesel::delete(
-            payment_instruments::table
-                .filter(payment_instruments::tenant_id.eq(t))
-                .filter(payment_instruments::customer_id.eq(cu)),
-        )
-        .execute(c)?;
-        diesel::delete(custom_attributes::table.filter(custom_attributes::customer_id.eq(cu))).execute(c)?;
-        diesel::update(
-            customers::table
-                .filter(customers::tenant_id.eq(t))
-                .filter(customers::id.eq(cu)),
-        )
-        .set((
-            customers::status.eq(CustomerStatus::Deleted.code()),
-            customers::custom.eq("{}"),
-            customers::updated_at.eq(now),
-            customers::version.eq(customers::version + 1),
-        ))
-        .execute(c)?;
-        c.record_deletion(tenant, "customer", cu, cu, now)?;
+        erase_customer_rows!(c, tenant, t, cu, now);
         Ok(Erasure { customer_erased: true })
+    })
+}
+
+/// Erases a customer whole: its users (each deletion recorded), then what
+/// [`erase_user`] removes with the last user. `false` if there is no live customer.
+pub(crate) fn erase_customer(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    at: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let now = db_time(at);
+    let (t, cu) = (tenant.get(), customer.get());
+    write_tx!(conn, |c| {
+        let live: i64 = customers::table
+            .filter(customers::tenant_id.eq(t))
+            .filter(customers::id.eq(cu))
+            .filter(customers::status.ne(CustomerStatus::Deleted.code()))
+            .count()
+            .get_result(c)?;
+        if live == 0 {
+            return Ok(false);
+        }
+        let of_customer = users::table
+            .filter(users::tenant_id.eq(t))
+            .filter(users::customer_id.eq(cu));
+        let ids: Vec<i64> = of_customer.select(users::id).load(c)?;
+        diesel::delete(of_customer).execute(c)?;
+        for id in ids {
+            c.record_deletion(tenant, "user", id, cu, now)?;
+        }
+        erase_customer_rows!(c, tenant, t, cu, now);
+        Ok(true)
     })
 }

@@ -30,6 +30,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        external_id -> Nullable<Text>,
+        external_urn -> Nullable<Text>,
     }
 }
 
@@ -70,6 +72,8 @@ diesel::table! {
         order_spent_limit -> Nullable<BigInt>,
         budget -> Nullable<BigInt>,
         budget_period -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        external_urn -> Nullable<Text>,
     }
 }
 

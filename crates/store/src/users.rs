@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use clientele_domain::administration::UserEdit;
 use clientele_domain::budgets::{BudgetPeriod, UserBudget};
-use clientele_domain::customers::CustomerStatus;
+use clientele_domain::customers::{CustomerStatus, ExternalRef};
 use clientele_domain::identity::NewCode;
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::mail::OutgoingMail;
@@ -182,6 +183,8 @@ pub(crate) struct UserRow {
     version: i64,
     failed_logins: i32,
     locked_until: Option<NaiveDateTime>,
+    external_id: Option<String>,
+    external_urn: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -203,6 +206,8 @@ pub(crate) struct NewUserRow<'a> {
     newsletter_changed_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    external_id: Option<&'a str>,
+    external_urn: Option<&'a str>,
 }
 
 impl<'a> NewUserRow<'a> {
@@ -223,6 +228,8 @@ impl<'a> NewUserRow<'a> {
             newsletter_changed_at: new.consents.newsletter_changed_at.map(db_time),
             created_at: now,
             updated_at: now,
+            external_id: new.external.id.as_deref(),
+            external_urn: new.external.urn.as_deref(),
         }
     }
 }
@@ -308,6 +315,10 @@ impl TryFrom<UserRow> for User {
             last_login_at: row.last_login_at.map(utc),
             failed_logins: row.failed_logins,
             locked_until: row.locked_until.map(utc),
+            external: ExternalRef {
+                id: row.external_id,
+                urn: row.external_urn,
+            },
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
@@ -687,6 +698,56 @@ impl UserRepository for Store {
                 ))
                 .execute(c)?;
                 Ok(changed == 1)
+            })
+        })
+        .await
+    }
+
+    async fn administer_user(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        edit: UserEdit,
+        kept_role: Option<&'static str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let now = db_time(now);
+        self.run("administer user", move |conn| {
+            write_tx!(conn, |c| {
+                if let Some(role) = kept_role {
+                    let (was_active, other_holders) = c.company_turn(tenant, customer, user, role)?;
+                    let held: i64 = users::table
+                        .filter(users::id.eq(user.get()))
+                        .filter(users::roles.like(format!("%\"{role}\"%")))
+                        .count()
+                        .get_result(c)?;
+                    let holds_after = edit.active && edit.roles.iter().any(|r| r == role);
+                    if was_active && held > 0 && !holds_after && other_holders == 0 {
+                        return Ok(false);
+                    }
+                }
+                let changed = diesel::update(
+                    users::table
+                        .filter(users::tenant_id.eq(tenant.get()))
+                        .filter(users::customer_id.eq(customer.get()))
+                        .filter(users::id.eq(user.get())),
+                )
+                .set((
+                    PersonFields::new(&edit.person),
+                    users::email.eq(edit.email.as_str()),
+                    users::active.eq(edit.active),
+                    users::roles.eq(strings_text(&edit.roles)),
+                    users::external_id.eq(edit.external.id.as_deref()),
+                    users::external_urn.eq(edit.external.urn.as_deref()),
+                    users::updated_at.eq(now),
+                    users::version.eq(users::version + 1),
+                ))
+                .execute(c)?;
+                if changed == 0 {
+                    return Err(DbError::Missing("user"));
+                }
+                Ok(true)
             })
         })
         .await

@@ -19,6 +19,7 @@ use super::{Address, AddressData, AddressDeletion, AddressRepository, NewAddress
 use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::identity::{IdGenerator, Principal};
+use crate::ids::{CustomerId, TenantId};
 use crate::locks::CustomerLocks;
 use crate::values::{parse_postal_code, postal_code_required, ValueError};
 
@@ -127,7 +128,24 @@ fn same_content(a: &AddressData, b: &AddressData) -> bool {
     strip(a) == strip(b)
 }
 
-/// Address-book use cases of the logged-in customer.
+/// Whose address book: the logged-in customer's (`&Principal`) or one an administrator
+/// names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Book {
+    pub tenant: TenantId,
+    pub customer: CustomerId,
+}
+
+impl From<&Principal> for Book {
+    fn from(who: &Principal) -> Self {
+        Self {
+            tenant: who.tenant,
+            customer: who.customer,
+        }
+    }
+}
+
+/// Address-book use cases of a customer (its own, or an administrator's).
 #[derive(Clone)]
 pub struct AddressBook {
     addresses: Arc<dyn AddressRepository>,
@@ -154,12 +172,14 @@ impl AddressBook {
     }
 
     /// The customer's addresses, oldest first.
-    pub async fn list(&self, who: &Principal) -> Result<Vec<Address>, AddressError> {
+    pub async fn list(&self, who: impl Into<Book> + Send) -> Result<Vec<Address>, AddressError> {
+        let who: Book = who.into();
         Ok(self.addresses.list_for_customer(who.tenant, who.customer).await?)
     }
 
     /// One of the customer's addresses, by its public id.
-    pub async fn get(&self, who: &Principal, id: &str) -> Result<Address, AddressError> {
+    pub async fn get(&self, who: impl Into<Book> + Send, id: &str) -> Result<Address, AddressError> {
+        let who: Book = who.into();
         let list = self.list(who).await?;
         list.into_iter()
             .find(|a| a.public_id.as_str() == id)
@@ -169,10 +189,11 @@ impl AddressBook {
     /// Adds an address. It becomes preferred for each purpose no address holds yet.
     pub async fn create(
         &self,
-        who: &Principal,
+        who: impl Into<Book> + Send,
         mut data: AddressData,
         on_duplicate: OnDuplicate,
     ) -> Result<Created, AddressError> {
+        let who: Book = who.into();
         check_address(&mut data, &self.limits)?;
         let _turn = self.writers.lock(who.tenant, who.customer).await;
         let existing = self.list(who).await?;
@@ -212,7 +233,7 @@ impl AddressBook {
     /// merges or replaces). With `expected` set, a different stored version is `Stale`.
     pub async fn update<E>(
         &self,
-        who: &Principal,
+        who: impl Into<Book> + Send,
         id: &str,
         expected: Option<i64>,
         edit: impl Fn(&Address) -> Result<AddressData, E> + Send + Sync,
@@ -220,6 +241,7 @@ impl AddressBook {
     where
         E: From<AddressError>,
     {
+        let who: Book = who.into();
         let _turn = self.writers.lock(who.tenant, who.customer).await;
         for _ in 0..UNCONDITIONAL_ATTEMPTS {
             let current = self.get(who, id).await?;
@@ -259,11 +281,12 @@ impl AddressBook {
     /// A deleted preferred address leaves its purpose without a preferred address.
     pub async fn delete(
         &self,
-        who: &Principal,
+        who: impl Into<Book> + Send,
         id: &str,
         expected: Option<i64>,
         keep_last: bool,
     ) -> Result<(), AddressError> {
+        let who: Book = who.into();
         let _turn = self.writers.lock(who.tenant, who.customer).await;
         for _ in 0..UNCONDITIONAL_ATTEMPTS {
             let current = self.get(who, id).await?;

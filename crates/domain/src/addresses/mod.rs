@@ -3,7 +3,7 @@
 
 mod book;
 
-pub use book::{check_address, AddressBook, AddressError, AddressField, AddressLimits, Created, OnDuplicate};
+pub use book::{check_address, AddressBook, AddressError, AddressField, AddressLimits, Book, Created, OnDuplicate};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::addresses::{check_address, settle_preferred, AddressData, AddressError, AddressLimits, NewAddress};
 use crate::clock::Clock;
-use crate::customers::{Account, CustomerKind, CustomerRepository, NewAccount, NewCustomer};
+use crate::customers::{Account, CustomerKind, CustomerRepository, CustomerStatus, NewAccount, NewCustomer};
 use crate::error::{StoreError, UniqueRule};
 use crate::identity::{CodeMail, HashError, IdGenerator, PasswordHasher, Secrets};
 use crate::tenants::{Tenant, TenantRepository};
@@ -94,7 +94,9 @@ impl SignUpService {
                     None => self.draw_number(tenant).await?,
                 },
                 kind: req.kind,
+                status: CustomerStatus::Active,
                 custom: req.custom,
+                external: Default::default(),
             },
             users: vec![NewUser {
                 public_id: user_id,
@@ -109,6 +111,7 @@ impl SignUpService {
                     None => EmailVerification::Unverified,
                 },
                 consents: req.consents,
+                external: Default::default(),
             }],
             addresses: addresses
                 .into_iter()

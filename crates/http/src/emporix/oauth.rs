@@ -71,7 +71,7 @@ pub async fn token(req: HttpRequest, payload: web::Payload, state: web::Data<App
         let issued = state
             .services
             .api_clients
-            .issue_token(&id, &secret)
+            .issue_token(None, &id, &secret)
             .await
             .map_err(|e| match e {
                 ApiClientError::Store(e) => {

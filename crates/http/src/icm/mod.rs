@@ -34,6 +34,8 @@ async fn site_tenant(
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(BASE)
+            // ICM 11 admin routes, chosen by their media type, before the storefront's.
+            .configure(crate::icm_admin::resources)
             // The profile reads first: resources are tried in order, each dynamic pattern
             // with a regex, and these run on almost every storefront page.
             .service(
@@ -187,7 +189,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::resource("/customers/{customer}/users/{user}/credentials/password")
                     .route(web::put().to(credentials::user_password))
                     .default_service(web::to(method_not_allowed)),
-            ),
+            )
+            .configure(crate::icm_admin::fallbacks),
     );
 }
 

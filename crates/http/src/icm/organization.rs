@@ -596,6 +596,7 @@ pub async fn add_users(req: HttpRequest, payload: web::Payload, state: web::Data
                     person,
                     active: item.active.unwrap_or(true),
                     roles: item.role_ids.clone().unwrap_or_default(),
+                    external: Default::default(),
                 })
             });
             match parsed {

@@ -2,6 +2,7 @@
 //! refresh_token), `PUT token/logout` and `PUT logout`.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use clientele_domain::api_clients::ApiClientError;
 use clientele_domain::identity::{AuthError, IssuedTokens, TokenError};
 use clientele_domain::values::Password;
 use serde::{Deserialize, Serialize};
@@ -31,12 +32,15 @@ pub struct TokenRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenRo {
     pub access_token: String,
-    pub refresh_token: String,
+    /// Not for API clients (they ask again with their credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// Access-token lifetime in seconds.
     pub expires_in: i64,
     /// Refresh-token lifetime in seconds.
-    pub refresh_expires_in: i64,
-    /// `user`: the tokens are opaque ICM user tokens, not JWTs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_in: Option<i64>,
+    /// `user`: opaque ICM user tokens; `bearer`: an API client's token.
     #[schema(example = "user")]
     pub token_type: &'static str,
 }
@@ -45,9 +49,9 @@ impl From<IssuedTokens> for TokenRo {
     fn from(t: IssuedTokens) -> Self {
         Self {
             access_token: t.access_token,
-            refresh_token: t.refresh_token,
+            refresh_token: Some(t.refresh_token),
             expires_in: t.expires_in,
-            refresh_expires_in: t.refresh_expires_in,
+            refresh_expires_in: Some(t.refresh_expires_in),
             token_type: "user",
         }
     }
@@ -98,7 +102,23 @@ async fn run(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>
             _ => return Err(invalid_grant("The password grant needs username and password.")),
         },
         "client_credentials" => match basic_credentials(&req) {
-            Some((u, p)) => login(u, p).await?,
+            Some((u, p)) => match state.services.api_clients.issue_token(Some(tenant.id), &u, &p).await {
+                // An API client (back office, ERP): a bearer token for the admin routes.
+                Ok(t) => {
+                    return Ok(HttpResponse::Ok()
+                        .insert_header(("cache-control", "no-store"))
+                        .json(TokenRo {
+                            access_token: t.access_token,
+                            refresh_token: None,
+                            expires_in: t.expires_in,
+                            refresh_expires_in: None,
+                            token_type: "bearer",
+                        }))
+                }
+                Err(ApiClientError::Store(e)) => return Err(internal(e)),
+                // Otherwise a customer's login and password, as ICM's storefront does.
+                Err(_) => login(u, p).await?,
+            },
             None => {
                 return Err(invalid_grant(
                     "The client_credentials grant needs an Authorization: Basic header.",

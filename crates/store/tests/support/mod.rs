@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clientele_domain::addresses::{AddressData, AddressUsage, NewAddress};
-use clientele_domain::customers::{Company, CustomerKind, NewAccount, NewCustomer};
+use clientele_domain::customers::{Company, CustomerKind, CustomerStatus, ExternalRef, NewAccount, NewCustomer};
 use clientele_domain::ids::PublicId;
 use clientele_domain::tenants::{NewTenant, Tenant, TenantName, TenantRepository};
 use clientele_domain::users::{Consents, EmailVerification, NewUser, PersonData};
@@ -91,7 +91,12 @@ pub fn full_account(login: &str, number: &str) -> NewAccount {
                 industry: Some("Retail".into()),
                 description: Some("Seit 1901 \"führend\"".into()),
             }),
+            status: CustomerStatus::Active,
             custom,
+            external: ExternalRef {
+                id: Some("ERP-4711".into()),
+                urn: Some("urn:customer:ERP:4711".into()),
+            },
         },
         users: vec![full_user(login), user(&format!("second.{login}"))],
         addresses: vec![full_address(), sparse_address()],
@@ -106,7 +111,9 @@ pub fn private_account(login: &str, number: &str) -> NewAccount {
             public_id: public_id(),
             number: CustomerNumber::parse(number).unwrap(),
             kind: CustomerKind::Private,
+            status: CustomerStatus::Active,
             custom: Default::default(),
+            external: Default::default(),
         },
         users: vec![user(login)],
         addresses: vec![],
@@ -125,6 +132,7 @@ pub fn user(login: &str) -> NewUser {
         active: true,
         email_verification: EmailVerification::Unverified,
         consents: Consents::default(),
+        external: Default::default(),
     }
 }
 
@@ -155,6 +163,10 @@ fn full_user(login: &str) -> NewUser {
         consents: Consents {
             newsletter: true,
             newsletter_changed_at: Some(stored(now())),
+        },
+        external: ExternalRef {
+            id: Some("U-1".into()),
+            urn: Some("urn:user:ERP:U-1".into()),
         },
     }
 }

@@ -1,0 +1,480 @@
+//! Customer administration by back offices and ERPs (API clients; ICM 11 admin API):
+//! whole customers with their addresses, users and custom attributes, named by the
+//! customer's number.
+//!
+//! Rules:
+//! - a customer's number is given at creation or drawn from the tenant's pattern, and
+//!   never changes; deleted customers are not found (their number stays taken);
+//! - a business customer needs a company name; users exist only for business customers
+//!   (a private customer's one user comes with its sign-up);
+//! - deactivating a customer blocks its logins and ends its users' sessions; deleting it
+//!   erases it as a storefront account deletion does;
+//! - a company keeps an active account administrator (no edit or deletion removes the
+//!   last one);
+//! - custom attribute names are unique per owner (see [`crate::custom_attributes`]).
+//!
+//! Who may call these is the HTTP layer's check (API-client scopes); the use cases
+//! assume an authorised caller.
+
+use std::sync::Arc;
+
+use crate::addresses::{Address, AddressBook, AddressData, AddressError, Book, OnDuplicate};
+use crate::clock::Clock;
+use crate::custom_attributes::{
+    AttributeName, AttributeOwner, AttributeValue, CustomAttribute, CustomAttributeRepository,
+};
+use crate::customers::{Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, ExternalRef};
+use crate::error::{StoreError, UniqueRule};
+use crate::identity::{IdGenerator, SessionRepository};
+use crate::ids::PublicId;
+use crate::roles::{known_roles, AddUserError, NewMember, OrganizationService, ACCOUNT_OWNER};
+use crate::tenants::{Tenant, TenantRepository};
+use crate::users::{PersonData, User, UserQuery, UserRepository, UserSort};
+use crate::values::{CustomerNumber, Email, Login};
+
+/// A customer to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerDraft {
+    /// The number to give it; drawn from the tenant's pattern when `None`.
+    pub number: Option<CustomerNumber>,
+    pub kind: CustomerKind,
+    pub active: bool,
+    pub external: ExternalRef,
+}
+
+/// A customer's editable fields, as an edit leaves them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerEdit {
+    /// The company data; ignored for private customers.
+    pub company: Option<Company>,
+    pub active: bool,
+    pub external: ExternalRef,
+}
+
+/// A user's editable fields, as an edit leaves them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserEdit {
+    pub person: PersonData,
+    pub email: Email,
+    pub active: bool,
+    /// Role ids (the fixed ones are added anyway).
+    pub roles: Vec<String>,
+    pub external: ExternalRef,
+}
+
+/// A customer with its users and addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerView {
+    pub customer: Customer,
+    pub users: Vec<User>,
+    pub addresses: Vec<Address>,
+}
+
+/// What a use case refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// No such customer (or user, address, attribute of it).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A field is missing or wrong; names the field as the dialects call it.
+    #[error("{field} {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// The value must be unique and is taken.
+    #[error("{0} is already taken")]
+    Taken(&'static str),
+    /// Users belong to business customers only.
+    #[error("a private customer has no further users")]
+    PrivateCustomer,
+    /// The change would leave the company without an active account administrator.
+    #[error("the company must keep an active account administrator")]
+    LastAdministrator,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AdminError {
+    pub fn invalid(field: &'static str, reason: impl ToString) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl From<AddressError> for AdminError {
+    fn from(e: AddressError) -> Self {
+        match e {
+            AddressError::NotFound => Self::NotFound("address"),
+            AddressError::Store(e) => Self::Store(e),
+            AddressError::Invalid { field, why } => Self::invalid(
+                match field {
+                    crate::addresses::AddressField::PostalCode => "postalCode",
+                    crate::addresses::AddressField::Tags => "tags",
+                },
+                why,
+            ),
+            AddressError::NoUsage | AddressError::InconsistentUsage => Self::invalid("usage", e),
+            other => Self::invalid("addresses", other),
+        }
+    }
+}
+
+/// Customer-administration use cases.
+#[derive(Clone)]
+pub struct CustomerAdministration {
+    pub customers: Arc<dyn CustomerRepository>,
+    pub users: Arc<dyn UserRepository>,
+    pub attributes: Arc<dyn CustomAttributeRepository>,
+    pub sessions: Arc<dyn SessionRepository>,
+    pub tenants: Arc<dyn TenantRepository>,
+    pub addresses: AddressBook,
+    pub organization: OrganizationService,
+    pub ids: Arc<dyn IdGenerator>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Most users a customer view lists.
+const MAX_VIEW_USERS: u64 = 10_000;
+
+impl CustomerAdministration {
+    /// Creates a customer without users or addresses.
+    pub async fn create_customer(&self, tenant: &Tenant, draft: CustomerDraft) -> Result<Customer, AdminError> {
+        if let CustomerKind::Business(company) = &draft.kind {
+            if company.name.trim().is_empty() {
+                return Err(AdminError::invalid("companyName1", "must not be empty"));
+            }
+        }
+        let number = match draft.number {
+            Some(n) => n,
+            None => {
+                let seq = self.tenants.next_customer_seq(tenant.id).await?;
+                CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
+                    .map_err(|e| StoreError::Unavailable(format!("customer number pattern: {e}")))?
+            }
+        };
+        let account = crate::customers::NewAccount {
+            customer: crate::customers::NewCustomer {
+                public_id: self.ids.public_id(),
+                number,
+                kind: draft.kind,
+                status: if draft.active {
+                    CustomerStatus::Active
+                } else {
+                    CustomerStatus::LoginBlocked
+                },
+                custom: Default::default(),
+                external: draft.external,
+            },
+            users: vec![],
+            addresses: vec![],
+            opt_in: None,
+        };
+        let created = self
+            .customers
+            .create_account(tenant.id, account, self.clock.now())
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate(UniqueRule::CustomerNumber) => AdminError::Taken("id"),
+                other => AdminError::Store(other),
+            })?;
+        let customer = created.customer;
+        tracing::info!(
+            event = "customer_created",
+            tenant = tenant.id.get(),
+            customer = customer.id.get(),
+            by = "api-client",
+            "customer created"
+        );
+        Ok(customer)
+    }
+
+    /// A customer by number (not deleted ones).
+    pub async fn customer(&self, tenant: &Tenant, number: &str) -> Result<Customer, AdminError> {
+        let number = CustomerNumber::parse(number).map_err(|_| AdminError::NotFound("customer"))?;
+        self.customers
+            .by_number(tenant.id, &number)
+            .await?
+            .filter(|c| c.status != CustomerStatus::Deleted)
+            .ok_or(AdminError::NotFound("customer"))
+    }
+
+    /// A customer with its users (business customers) and addresses.
+    pub async fn view(&self, tenant: &Tenant, customer: Customer) -> Result<CustomerView, AdminError> {
+        let users = self.users_of(tenant, &customer).await?;
+        let addresses = self.addresses.list(book(tenant, &customer)).await?;
+        Ok(CustomerView {
+            customer,
+            users,
+            addresses,
+        })
+    }
+
+    async fn users_of(&self, tenant: &Tenant, customer: &Customer) -> Result<Vec<User>, AdminError> {
+        let query = UserQuery {
+            filter: None,
+            sort: UserSort::Login,
+            descending: false,
+            offset: 0,
+            limit: MAX_VIEW_USERS,
+        };
+        Ok(self.users.page_for_customer(tenant.id, customer.id, query).await?.users)
+    }
+
+    /// Changes a customer's fields; deactivation ends its users' sessions.
+    pub async fn update_customer(
+        &self,
+        tenant: &Tenant,
+        customer: &Customer,
+        edit: CustomerEdit,
+    ) -> Result<Customer, AdminError> {
+        if let (CustomerKind::Business(_), Some(company)) = (&customer.kind, &edit.company) {
+            if company.name.trim().is_empty() {
+                return Err(AdminError::invalid("companyName1", "must not be empty"));
+            }
+        }
+        let now = self.clock.now();
+        let status = if edit.active {
+            CustomerStatus::Active
+        } else {
+            CustomerStatus::LoginBlocked
+        };
+        let blocking = status == CustomerStatus::LoginBlocked && customer.status == CustomerStatus::Active;
+        if !self
+            .customers
+            .administer_customer(tenant.id, customer.id, edit.company, status, edit.external, now)
+            .await?
+        {
+            return Err(AdminError::NotFound("customer"));
+        }
+        if blocking {
+            for user in self.users_of(tenant, customer).await? {
+                self.sessions.revoke_user(tenant.id, user.id, now).await?;
+            }
+        }
+        tracing::info!(
+            event = "customer_changed",
+            tenant = tenant.id.get(),
+            customer = customer.id.get(),
+            by = "api-client",
+            "customer changed"
+        );
+        self.customers
+            .by_id(tenant.id, customer.id)
+            .await?
+            .ok_or(AdminError::NotFound("customer"))
+    }
+
+    /// Deletes a customer: its users, addresses and the rest go; the number stays taken.
+    pub async fn delete_customer(&self, tenant: &Tenant, customer: &Customer) -> Result<(), AdminError> {
+        if !self
+            .customers
+            .erase_customer(tenant.id, customer.id, self.clock.now())
+            .await?
+        {
+            return Err(AdminError::NotFound("customer"));
+        }
+        tracing::info!(
+            event = "customer_deleted",
+            tenant = tenant.id.get(),
+            customer = customer.id.get(),
+            by = "api-client",
+            "customer deleted"
+        );
+        Ok(())
+    }
+
+    /// One address of the customer by its id.
+    pub async fn address(&self, tenant: &Tenant, customer: &Customer, id: &str) -> Result<Address, AdminError> {
+        Ok(self.addresses.get(book(tenant, customer), id).await?)
+    }
+
+    /// Adds an address to the customer.
+    pub async fn add_address(
+        &self,
+        tenant: &Tenant,
+        customer: &Customer,
+        data: AddressData,
+    ) -> Result<Address, AdminError> {
+        Ok(self
+            .addresses
+            .create(book(tenant, customer), data, OnDuplicate::Create)
+            .await?
+            .address)
+    }
+
+    /// Changes an address: `edit` turns the stored address into its new data.
+    pub async fn update_address<E: From<AddressError>>(
+        &self,
+        tenant: &Tenant,
+        customer: &Customer,
+        id: &str,
+        edit: impl Fn(&Address) -> Result<AddressData, E> + Send + Sync,
+    ) -> Result<Address, E> {
+        self.addresses.update(book(tenant, customer), id, None, edit).await
+    }
+
+    /// Deletes an address (also the customer's last one).
+    pub async fn delete_address(&self, tenant: &Tenant, customer: &Customer, id: &str) -> Result<(), AdminError> {
+        Ok(self.addresses.delete(book(tenant, customer), id, None, false).await?)
+    }
+
+    /// A user of the customer by login or public id.
+    pub async fn user(&self, tenant: &Tenant, customer: &Customer, key: &str) -> Result<User, AdminError> {
+        let by_login = match Login::parse(key) {
+            Ok(login) => self.users.by_login(tenant.id, &login).await?,
+            Err(_) => None,
+        };
+        let found = match (by_login, PublicId::parse(key)) {
+            (Some(user), _) => Some(user),
+            (None, Some(id)) => self.users.by_public_id(tenant.id, &id).await?,
+            (None, None) => None,
+        };
+        found
+            .filter(|u| u.customer_id == customer.id)
+            .ok_or(AdminError::NotFound("user"))
+    }
+
+    /// Adds a user to a business customer (with the given public id, or a new one) and
+    /// mails the invitation to choose a password.
+    pub async fn add_user(
+        &self,
+        tenant: &Tenant,
+        customer: &Customer,
+        public_id: Option<PublicId>,
+        member: NewMember,
+    ) -> Result<User, AdminError> {
+        if !customer.is_business() {
+            return Err(AdminError::PrivateCustomer);
+        }
+        self.organization
+            .add_member(tenant, customer.id, None, public_id, member)
+            .await
+            .map_err(|e| match e {
+                AddUserError::LoginTaken => AdminError::Taken("accountId"),
+                AddUserError::Store(StoreError::Duplicate(UniqueRule::PublicId)) => AdminError::Taken("id"),
+                AddUserError::UnknownRole(r) => AdminError::invalid("roles", format!("has the unknown role {r}")),
+                AddUserError::Store(e) => AdminError::Store(e),
+            })
+    }
+
+    /// Changes a user's fields, roles and activation in one write; deactivation ends the
+    /// user's sessions.
+    pub async fn update_user(
+        &self,
+        tenant: &Tenant,
+        customer: &Customer,
+        user: &User,
+        mut edit: UserEdit,
+    ) -> Result<User, AdminError> {
+        edit.roles = known_roles(tenant, &edit.roles)
+            .map_err(|r| AdminError::invalid("roles", format!("has the unknown role {r}")))?;
+        if !customer.is_business() {
+            // A private customer's user has no company roles.
+            edit.roles = user.roles.clone();
+        }
+        let deactivating = user.active && !edit.active;
+        let now = self.clock.now();
+        let kept = customer.is_business().then_some(ACCOUNT_OWNER);
+        let written = self
+            .users
+            .administer_user(tenant.id, customer.id, user.id, edit, kept, now)
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate(UniqueRule::UserLogin) => AdminError::Taken("accountId"),
+                other => AdminError::Store(other),
+            })?;
+        if !written {
+            return Err(AdminError::LastAdministrator);
+        }
+        if deactivating {
+            self.sessions.revoke_user(tenant.id, user.id, now).await?;
+        }
+        tracing::info!(
+            event = "user_changed",
+            tenant = tenant.id.get(),
+            user = user.id.get(),
+            by = "api-client",
+            "user changed"
+        );
+        self.users
+            .by_id(tenant.id, user.id)
+            .await?
+            .ok_or(AdminError::NotFound("user"))
+    }
+
+    /// Deletes a user of a business customer (a private customer is deleted whole).
+    pub async fn delete_user(&self, tenant: &Tenant, customer: &Customer, user: &User) -> Result<(), AdminError> {
+        if !customer.is_business() {
+            return Err(AdminError::PrivateCustomer);
+        }
+        if !self
+            .users
+            .remove_member(tenant.id, customer.id, user.id, ACCOUNT_OWNER, self.clock.now())
+            .await?
+        {
+            return Err(AdminError::LastAdministrator);
+        }
+        tracing::info!(
+            event = "user_removed",
+            tenant = tenant.id.get(),
+            user = user.id.get(),
+            by = "api-client",
+            "user removed"
+        );
+        Ok(())
+    }
+
+    /// The owner's custom attributes, by name.
+    pub async fn attributes(&self, tenant: &Tenant, owner: AttributeOwner) -> Result<Vec<CustomAttribute>, AdminError> {
+        Ok(self.attributes.list_for(tenant.id, owner).await?)
+    }
+
+    /// Adds a custom attribute; its name must be new for the owner.
+    pub async fn add_attribute(
+        &self,
+        tenant: &Tenant,
+        owner: AttributeOwner,
+        name: &str,
+        value: AttributeValue,
+    ) -> Result<CustomAttribute, AdminError> {
+        let name = AttributeName::parse(name).map_err(|e| AdminError::invalid("name", e))?;
+        self.attributes
+            .insert_attribute(tenant.id, owner, name, value)
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate(UniqueRule::AttributeName) => AdminError::Taken("name"),
+                other => AdminError::Store(other),
+            })
+    }
+
+    /// Replaces the value of the owner's attribute `name`.
+    pub async fn replace_attribute(
+        &self,
+        tenant: &Tenant,
+        owner: AttributeOwner,
+        name: &str,
+        value: AttributeValue,
+    ) -> Result<CustomAttribute, AdminError> {
+        let name = AttributeName::parse(name).map_err(|_| AdminError::NotFound("attribute"))?;
+        self.attributes
+            .replace_attribute(tenant.id, owner, name, value)
+            .await?
+            .ok_or(AdminError::NotFound("attribute"))
+    }
+
+    /// Deletes the owner's attribute `name`.
+    pub async fn delete_attribute(&self, tenant: &Tenant, owner: AttributeOwner, name: &str) -> Result<(), AdminError> {
+        let name = AttributeName::parse(name).map_err(|_| AdminError::NotFound("attribute"))?;
+        if !self.attributes.delete_attribute(tenant.id, owner, name).await? {
+            return Err(AdminError::NotFound("attribute"));
+        }
+        Ok(())
+    }
+}
+
+fn book(tenant: &Tenant, customer: &Customer) -> Book {
+    Book {
+        tenant: tenant.id,
+        customer: customer.id,
+    }
+}

@@ -1,0 +1,223 @@
+//! Customer administration with mocked ports: numbers, blocking, users of companies only,
+//! the last administrator, attribute names.
+
+mod support;
+
+use std::sync::Arc;
+
+use clientele_domain::addresses::{AddressBook, AddressLimits, MockAddressRepository};
+use clientele_domain::administration::{AdminError, CustomerAdministration, CustomerDraft, CustomerEdit, UserEdit};
+use clientele_domain::clock::SystemClock;
+use clientele_domain::custom_attributes::{AttributeOwner, AttributeValue, MockCustomAttributeRepository};
+use clientele_domain::customers::{Account, CustomerKind, CustomerStatus, MockCustomerRepository};
+use clientele_domain::error::{StoreError, UniqueRule};
+use clientele_domain::identity::{MockIdGenerator, MockSessionRepository};
+use clientele_domain::ids::{CustomerId, PublicId, UserId};
+use clientele_domain::roles::NewMember;
+use clientele_domain::tenants::MockTenantRepository;
+use clientele_domain::users::{MockUserRepository, PersonData, UserPage};
+use clientele_domain::values::{Email, Login};
+
+#[derive(Default)]
+struct Ports {
+    customers: MockCustomerRepository,
+    users: MockUserRepository,
+    attributes: MockCustomAttributeRepository,
+    sessions: MockSessionRepository,
+    tenants: MockTenantRepository,
+}
+
+fn service(p: Ports) -> CustomerAdministration {
+    let mut ids = MockIdGenerator::new();
+    ids.expect_public_id().returning(|| PublicId::parse("new-id").unwrap());
+    let ids = Arc::new(ids);
+    let clock = Arc::new(SystemClock);
+    CustomerAdministration {
+        customers: Arc::new(p.customers),
+        users: Arc::new(p.users),
+        attributes: Arc::new(p.attributes),
+        sessions: Arc::new(p.sessions),
+        tenants: Arc::new(p.tenants),
+        addresses: AddressBook::new(
+            Arc::new(MockAddressRepository::new()),
+            ids.clone(),
+            clock.clone(),
+            AddressLimits::default(),
+        ),
+        organization: support::organization(MockUserRepository::new()),
+        ids,
+        clock,
+    }
+}
+
+fn draft(number: Option<&str>) -> CustomerDraft {
+    CustomerDraft {
+        number: number.map(|n| clientele_domain::values::CustomerNumber::parse(n).unwrap()),
+        kind: CustomerKind::Private,
+        active: false,
+        external: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn a_customer_without_number_gets_the_next_one_of_the_tenant_pattern() {
+    let mut p = Ports::default();
+    p.tenants.expect_next_customer_seq().times(1).returning(|_| Ok(42));
+    p.customers
+        .expect_create_account()
+        .withf(|_, new, _| {
+            new.customer.number.as_str() == "K000042"
+                && new.customer.status == CustomerStatus::LoginBlocked
+                && new.users.is_empty()
+        })
+        .returning(|_, _, _| {
+            Ok(Account {
+                customer: support::customer(false),
+                users: vec![],
+                addresses: vec![],
+            })
+        });
+    let created = service(p)
+        .create_customer(&support::tenant("K{seq:6}"), draft(None))
+        .await
+        .unwrap();
+    assert_eq!(created.id, CustomerId::new(7));
+}
+
+#[tokio::test]
+async fn a_taken_number_is_reported_on_the_id() {
+    let mut p = Ports::default();
+    p.customers
+        .expect_create_account()
+        .returning(|_, _, _| Err(StoreError::Duplicate(UniqueRule::CustomerNumber)));
+    let e = service(p)
+        .create_customer(&support::tenant("{seq}"), draft(Some("ERP-1")))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AdminError::Taken("id")), "{e:?}");
+}
+
+#[tokio::test]
+async fn blocking_a_customer_ends_the_sessions_of_all_its_users() {
+    let mut p = Ports::default();
+    p.customers
+        .expect_administer_customer()
+        .withf(|_, _, _, status, _, _| *status == CustomerStatus::LoginBlocked)
+        .times(1)
+        .returning(|_, _, _, _, _, _| Ok(true));
+    p.users.expect_page_for_customer().returning(|_, _, _| {
+        let a = support::user("$x");
+        let b = clientele_domain::users::User {
+            id: UserId::new(4),
+            ..support::user("$x")
+        };
+        Ok(UserPage {
+            users: vec![a, b],
+            budgets: vec![],
+            total: 2,
+        })
+    });
+    p.sessions.expect_revoke_user().times(2).returning(|_, _, _| Ok(1));
+    p.customers
+        .expect_by_id()
+        .returning(|_, _| Ok(Some(support::customer(true))));
+    let edit = CustomerEdit {
+        company: None,
+        active: false,
+        external: Default::default(),
+    };
+    service(p)
+        .update_customer(&support::tenant("{seq}"), &support::customer(true), edit)
+        .await
+        .unwrap();
+}
+
+fn member() -> NewMember {
+    NewMember {
+        login: Login::parse("bob@example.com").unwrap(),
+        email: Email::parse("bob@example.com").unwrap(),
+        person: PersonData::default(),
+        active: true,
+        roles: vec![],
+        external: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn only_business_customers_get_further_users() {
+    let e = service(Ports::default())
+        .add_user(&support::tenant("{seq}"), &support::customer(false), None, member())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AdminError::PrivateCustomer), "{e:?}");
+}
+
+#[tokio::test]
+async fn an_edit_that_removes_the_last_administrator_is_refused_and_ends_no_session() {
+    let mut p = Ports::default();
+    p.users
+        .expect_administer_user()
+        .withf(|_, _, _, _, kept, _| *kept == Some("APP_B2B_ACCOUNT_OWNER"))
+        .returning(|_, _, _, _, _, _| Ok(false));
+    p.sessions.expect_revoke_user().never();
+    let user = support::user("$x");
+    let edit = UserEdit {
+        person: PersonData::default(),
+        email: user.email.clone(),
+        active: false,
+        roles: vec![],
+        external: Default::default(),
+    };
+    let e = service(p)
+        .update_user(&support::tenant("{seq}"), &support::customer(true), &user, edit)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AdminError::LastAdministrator), "{e:?}");
+}
+
+#[tokio::test]
+async fn unknown_roles_and_bad_attribute_names_are_refused_before_any_write() {
+    let user = support::user("$x");
+    let edit = UserEdit {
+        person: PersonData::default(),
+        email: user.email.clone(),
+        active: true,
+        roles: vec!["APP_B2B_EMPEROR".into()],
+        external: Default::default(),
+    };
+    let admin = service(Ports::default());
+    let tenant = support::tenant("{seq}");
+    let e = admin
+        .update_user(&tenant, &support::customer(true), &user, edit)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AdminError::Invalid { field: "roles", .. }), "{e:?}");
+    let e = admin
+        .add_attribute(
+            &tenant,
+            AttributeOwner::Customer(CustomerId::new(7)),
+            "no/slash",
+            AttributeValue::Boolean(true),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AdminError::Invalid { field: "name", .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_taken_attribute_name_is_reported_on_the_name() {
+    let mut p = Ports::default();
+    p.attributes
+        .expect_insert_attribute()
+        .returning(|_, _, _, _| Err(StoreError::Duplicate(UniqueRule::AttributeName)));
+    let e = service(p)
+        .add_attribute(
+            &support::tenant("{seq}"),
+            AttributeOwner::User(UserId::new(3)),
+            "tier",
+            AttributeValue::String("gold".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AdminError::Taken("name")), "{e:?}");
+}

@@ -1,0 +1,46 @@
+//! API clients on the admin routes of every dialect: HTTP Basic with the client id and
+//! secret, or a bearer token from `POST /oauth/token` or ICM `…/token`
+//! (client_credentials) in `Authorization: Bearer` or `authentication-token`. A
+//! storefront token is no API-client token, and a client of another tenant is unknown:
+//! both are 401. A client without the scope the route needs is 403.
+
+use actix_web::HttpRequest;
+use clientele_domain::api_clients::{ApiClient, ApiClientError};
+use clientele_domain::tenants::Tenant;
+
+use crate::icm::auth::{basic_credentials, bearer_token};
+use crate::AppState;
+
+/// Why a request may not use an admin route; each dialect renders it its own way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// No, wrong, expired or foreign credentials.
+    Unauthorized,
+    /// Known client without the scope the route needs.
+    Forbidden(&'static str),
+    /// The store could not be asked.
+    Unavailable,
+}
+
+/// The API client of the request, holding `needed`.
+pub async fn api_client(
+    state: &AppState,
+    req: &HttpRequest,
+    tenant: &Tenant,
+    needed: &'static str,
+) -> Result<ApiClient, Denied> {
+    let clients = &state.services.api_clients;
+    let checked = match (basic_credentials(req), bearer_token(req)) {
+        (Some((id, secret)), _) => clients.authenticate(tenant, &id, &secret, needed).await,
+        (None, Some(token)) => clients.authenticate_token(tenant, &token, needed).await,
+        (None, None) => Err(ApiClientError::Unauthorized),
+    };
+    checked.map_err(|e| match e {
+        ApiClientError::MissingScope(s) => Denied::Forbidden(s),
+        ApiClientError::Store(e) => {
+            tracing::error!(error = %e, "API client lookup failed");
+            Denied::Unavailable
+        }
+        _ => Denied::Unauthorized,
+    })
+}
