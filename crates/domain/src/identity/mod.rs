@@ -6,6 +6,7 @@ mod authenticate;
 mod codes;
 mod credentials;
 mod email_change;
+mod legacy;
 mod ports;
 mod reset;
 mod sessions;
@@ -19,6 +20,9 @@ pub use codes::MockCodeRepository;
 pub use codes::{CodeLookup, CodeMail, CodePurpose, CodeRepository, MailLink, NewCode};
 pub use credentials::{ChangeLoginError, ChangePasswordError, CredentialsService};
 pub use email_change::{EmailChangeError, EmailChangeRequest, EmailChangeService};
+pub use legacy::{LegacyAlgorithm, LegacyHash, LegacyVerifier};
+#[cfg(feature = "mock")]
+pub use legacy::MockLegacyVerifier;
 pub use ports::{HashError, IdGenerator, PasswordHasher};
 #[cfg(feature = "mock")]
 pub use ports::{MockIdGenerator, MockPasswordHasher};
