@@ -257,6 +257,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             customers: repo.clone(),
             users: repo.clone(),
             attributes: repo.clone(),
+            search: repo.clone(),
             sessions: repo.clone(),
             tenants: repo,
             addresses: address_book,

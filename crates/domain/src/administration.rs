@@ -32,6 +32,85 @@ use crate::tenants::{Tenant, TenantRepository};
 use crate::users::{PersonData, User, UserQuery, UserRepository, UserSort};
 use crate::values::{CustomerNumber, Email, Login};
 
+/// What customer searches filter and sort by (the dialect maps its field names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SearchField {
+    /// The customer number.
+    Number,
+    /// The primary user's login.
+    Login,
+    /// The primary user's contact e-mail.
+    Email,
+    FirstName,
+    LastName,
+    /// The company name (business customers).
+    Company,
+    CreatedAt,
+    ModifiedAt,
+    /// The primary user can log in.
+    Active,
+    /// The customer is blocked.
+    OnHold,
+    /// A business customer.
+    Business,
+}
+
+/// A text comparison; text matches ignore case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextMatch {
+    Exact(String),
+    Contains(String),
+    AnyOf(Vec<String>),
+}
+
+/// How a time compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Before,
+    AtOrBefore,
+    After,
+    AtOrAfter,
+    At,
+}
+
+/// One condition of a search; all conditions must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    Text(SearchField, TextMatch),
+    Time(SearchField, Compare, chrono::DateTime<chrono::Utc>),
+    Flag(SearchField, bool),
+}
+
+/// A page of a customer search. The order always ends with the customer's key, so
+/// pages never overlap or skip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerQuery {
+    pub filters: Vec<Filter>,
+    /// Fields with `true` for descending.
+    pub sort: Vec<(SearchField, bool)>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// A customer found, with its primary (first) user, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerHit {
+    pub customer: Customer,
+    pub user: Option<User>,
+}
+
+/// Customer searches for back offices.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CustomerSearchRepository: Send + Sync {
+    /// One page of live customers matching every filter, and how many match in all.
+    async fn search_customers(
+        &self,
+        tenant: crate::ids::TenantId,
+        query: CustomerQuery,
+    ) -> Result<(Vec<CustomerHit>, u64), StoreError>;
+}
+
 /// A customer to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerDraft {
@@ -125,6 +204,7 @@ pub struct CustomerAdministration {
     pub customers: Arc<dyn CustomerRepository>,
     pub users: Arc<dyn UserRepository>,
     pub attributes: Arc<dyn CustomAttributeRepository>,
+    pub search: Arc<dyn CustomerSearchRepository>,
     pub sessions: Arc<dyn SessionRepository>,
     pub tenants: Arc<dyn TenantRepository>,
     pub addresses: AddressBook,
@@ -132,6 +212,9 @@ pub struct CustomerAdministration {
     pub ids: Arc<dyn IdGenerator>,
     pub clock: Arc<dyn Clock>,
 }
+
+/// Most customers one search page shows; larger pages are cut to this.
+pub const MAX_SEARCH_PAGE: u64 = 1000;
 
 /// Most users a customer view lists.
 const MAX_VIEW_USERS: u64 = 10_000;
@@ -186,6 +269,16 @@ impl CustomerAdministration {
             "customer created"
         );
         Ok(customer)
+    }
+
+    /// A page of live customers matching `query`, and how many match in all.
+    pub async fn search(
+        &self,
+        tenant: &Tenant,
+        mut query: CustomerQuery,
+    ) -> Result<(Vec<CustomerHit>, u64), AdminError> {
+        query.limit = query.limit.clamp(1, MAX_SEARCH_PAGE);
+        Ok(self.search.search_customers(tenant.id, query).await?)
     }
 
     /// A customer by number (not deleted ones).
@@ -281,6 +374,11 @@ impl CustomerAdministration {
             "customer deleted"
         );
         Ok(())
+    }
+
+    /// The customer's addresses, oldest first.
+    pub async fn addresses_of(&self, tenant: &Tenant, customer: &Customer) -> Result<Vec<Address>, AdminError> {
+        Ok(self.addresses.list(book(tenant, customer)).await?)
     }
 
     /// One address of the customer by its id.

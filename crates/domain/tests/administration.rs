@@ -23,6 +23,7 @@ struct Ports {
     customers: MockCustomerRepository,
     users: MockUserRepository,
     attributes: MockCustomAttributeRepository,
+    search: clientele_domain::administration::MockCustomerSearchRepository,
     sessions: MockSessionRepository,
     tenants: MockTenantRepository,
 }
@@ -36,6 +37,7 @@ fn service(p: Ports) -> CustomerAdministration {
         customers: Arc::new(p.customers),
         users: Arc::new(p.users),
         attributes: Arc::new(p.attributes),
+        search: Arc::new(p.search),
         sessions: Arc::new(p.sessions),
         tenants: Arc::new(p.tenants),
         addresses: AddressBook::new(

@@ -32,7 +32,8 @@ pub struct EmporixAuth;
 impl Modify for EmporixAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        for name in ["AnonymousAccessToken", "CustomerAccessToken"] {
+        // OAuth2: the service access tokens of API clients (`POST /oauth/token`).
+        for name in ["AnonymousAccessToken", "CustomerAccessToken", "OAuth2"] {
             components.add_security_scheme(
                 name,
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),

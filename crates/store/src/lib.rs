@@ -26,6 +26,7 @@ mod outbox;
 mod payment_instruments;
 mod profile;
 mod schema;
+mod search;
 mod sessions;
 mod tenants;
 pub mod testing;

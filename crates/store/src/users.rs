@@ -81,7 +81,7 @@ fn order_by(sort: UserSort, descending: bool) -> &'static str {
 }
 
 /// A `LIKE` pattern that matches `needle` anywhere (`%`, `_` and `\` taken literally).
-fn contains_pattern(needle: &str) -> String {
+pub(crate) fn contains_pattern(needle: &str) -> String {
     let mut p = String::with_capacity(needle.len() + 2);
     p.push('%');
     for c in needle.chars() {

@@ -183,8 +183,23 @@ pub struct CustomerDto {
     pub default_address: Option<EmporixAddress>,
 }
 
-fn customer_dto(account: &OwnAccount, expand_addresses: bool) -> CustomerDto {
-    let (c, u, p) = (&account.customer, &account.user, &account.user.person);
+pub(super) fn customer_dto(account: &OwnAccount, expand_addresses: bool) -> CustomerDto {
+    profile_dto(
+        &account.customer,
+        Some(&account.user),
+        &account.addresses,
+        expand_addresses,
+    )
+}
+
+/// A customer's profile through one of its users (none: a company without users yet).
+pub(super) fn profile_dto(
+    c: &clientele_domain::customers::Customer,
+    u: Option<&clientele_domain::users::User>,
+    addresses: &[clientele_domain::addresses::Address],
+    expand_addresses: bool,
+) -> CustomerDto {
+    let p = u.map(|u| &u.person);
     let company = match &c.kind {
         CustomerKind::Business(company) => Some(company),
         CustomerKind::Private => None,
@@ -192,18 +207,21 @@ fn customer_dto(account: &OwnAccount, expand_addresses: bool) -> CustomerDto {
     CustomerDto {
         id: c.public_id.to_string(),
         customer_number: c.number.as_str().to_owned(),
-        title: p.title.clone(),
-        first_name: p.first_name.clone(),
-        last_name: p.last_name.clone(),
-        contact_email: Some(u.email.as_str().to_owned()),
-        contact_phone: p.phone_home.clone(),
+        title: p.and_then(|p| p.title.clone()),
+        first_name: p.and_then(|p| p.first_name.clone()),
+        last_name: p.and_then(|p| p.last_name.clone()),
+        contact_email: u.map(|u| u.email.as_str().to_owned()),
+        contact_phone: p.and_then(|p| p.phone_home.clone()),
         company: company.map(|co| co.name.clone()),
-        preferred_language: p.preferred_language.as_ref().map(|l| l.as_str().to_owned()),
-        preferred_currency: p.preferred_currency.as_ref().map(|l| l.as_str().to_owned()),
+        preferred_language: p.and_then(|p| p.preferred_language.as_ref().map(|l| l.as_str().to_owned())),
+        preferred_currency: p.and_then(|p| p.preferred_currency.as_ref().map(|l| l.as_str().to_owned())),
         preferred_site: None,
-        accounts: vec![AccountId {
-            id: u.login.as_str().to_owned(),
-        }],
+        accounts: u
+            .map(|u| AccountId {
+                id: u.login.as_str().to_owned(),
+            })
+            .into_iter()
+            .collect(),
         business_model: Some(if company.is_some() { "B2B" } else { "B2C" }),
         b2b: company.map(|co| B2bGet {
             company_registration_id: co.tax_id.clone(),
@@ -214,13 +232,12 @@ fn customer_dto(account: &OwnAccount, expand_addresses: bool) -> CustomerDto {
             mixins: Map::new(),
         }),
         last_login: u
-            .last_login_at
+            .and_then(|u| u.last_login_at)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        addresses: expand_addresses.then(|| account.addresses.iter().map(address_dto).collect()),
+        addresses: expand_addresses.then(|| addresses.iter().map(address_dto).collect()),
         default_address: expand_addresses
             .then(|| {
-                account
-                    .addresses
+                addresses
                     .iter()
                     .find(|a| super::addresses::is_default(&a.data.usage))
                     .map(address_dto)
@@ -318,7 +335,7 @@ pub struct B2bPatch {
     pub company_registration_id: Option<String>,
 }
 
-fn editable(account: &OwnAccount) -> CustomerPatchDto {
+pub(super) fn editable(account: &OwnAccount) -> CustomerPatchDto {
     let dto = customer_dto(account, false);
     CustomerPatchDto {
         title: dto.title,
@@ -381,7 +398,7 @@ pub async fn patch(req: HttpRequest, payload: web::Payload, state: web::Data<App
     run.await.unwrap_or_else(ErrorMessage::into_response)
 }
 
-enum Wrapped {
+pub(super) enum Wrapped {
     Dialect(ErrorMessage),
     Profile(ProfileError),
 }
@@ -392,7 +409,7 @@ impl From<ProfileError> for Wrapped {
     }
 }
 
-fn parse_profile(dto: CustomerPatchDto, current: &OwnAccount) -> Result<ProfileChange, ErrorMessage> {
+pub(super) fn parse_profile(dto: CustomerPatchDto, current: &OwnAccount) -> Result<ProfileChange, ErrorMessage> {
     let text = |field: &str, v: Option<String>| {
         optional_text(v.as_deref(), TextLimit::SHORT).map_err(|e| ErrorMessage::field(field, e))
     };

@@ -1,6 +1,7 @@
 //! Emporix customer service under `/customer/{tenant}/…`; the path names the tenant.
 
 mod addresses;
+mod admin;
 pub mod auth;
 mod email;
 pub mod errors;
@@ -89,6 +90,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(addresses::remove_tags))
             .default_service(web::to(method_not_allowed)),
     );
+    // `customers/search` before `customers/{customerNumber}`.
+    cfg.service(
+        web::resource("/customer/{tenant}/customers")
+            .route(web::get().to(admin::list))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
+        web::resource("/customer/{tenant}/customers/search")
+            .route(web::post().to(admin::search))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
+        web::resource("/customer/{tenant}/customers/{customerNumber}")
+            .route(web::get().to(admin::get))
+            .route(web::patch().to(admin::patch))
+            .route(web::delete().to(admin::delete))
+            .default_service(web::to(method_not_allowed)),
+    );
     cfg.service(
         web::resource("/customer/{tenant}/signup")
             .route(web::post().to(signup::signup))
@@ -109,7 +128,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
           auth::validate, password::change, reset::request, reset::update, optin::activate, optin::resend,
           email::change, email::confirm, me::get, me::patch, me::delete, addresses::list, addresses::create,
           addresses::get, addresses::put, addresses::patch, addresses::delete, addresses::add_tags,
-          addresses::remove_tags, oauth::token),
+          addresses::remove_tags, oauth::token, admin::list, admin::search, admin::get, admin::patch, admin::delete),
     components(schemas(
         oauth::ClientCredentialsRequest,
         oauth::ServiceTokenRo,
@@ -118,6 +137,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         addresses::EmporixAddress,
         addresses::Metadata,
         me::CustomerDto,
+        admin::CustomerForSellerDto,
+        admin::SearchBody,
         me::CustomerPatchDto,
         me::B2bPatch,
         me::B2bGet,
