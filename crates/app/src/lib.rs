@@ -6,7 +6,9 @@ pub mod settings;
 mod wiring;
 
 pub use settings::Settings;
-pub use wiring::{api_client_service, new_tenant, open_store, start, tenant_service, time_zone, Running};
+pub use wiring::{
+    api_client_service, customer_administration, new_tenant, open_store, start, tenant_service, time_zone, Running,
+};
 
 /// Sets up logging as configured (pretty or JSON), once per process.
 pub fn init_logging(settings: &Settings) {

@@ -32,6 +32,15 @@ enum Command {
         #[command(subcommand)]
         command: ApiClientCommand,
     },
+    /// Import customers from a JSON Lines file, one Emporix `CustomerImportDto` per line
+    /// (the same rules as `POST customer/{tenant}/customers/import`): each line is
+    /// written whole or not at all, customers upsert by `id` (or login), so a file can be
+    /// imported again. Prints a summary; failed lines go to stderr with their number.
+    Import {
+        #[arg(long)]
+        tenant: String,
+        file: std::path::PathBuf,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -216,6 +225,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Import { tenant, file } => {
+            let store = clientele::open_store(&settings).await?;
+            let t = clientele::tenant_service(&store)
+                .resolve(&tenant)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("tenant '{tenant}' does not exist"))?;
+            let admin = clientele::customer_administration(&settings, &store)?;
+            let summary = import(&admin, &t, &file).await?;
+            println!(
+                "imported {} line(s): {} created, {} updated, {} failed",
+                summary.lines, summary.created, summary.updated, summary.failed
+            );
+            if summary.failed > 0 {
+                anyhow::bail!("{} line(s) failed; see the messages above", summary.failed);
+            }
+        }
         Command::Tenant { command } => {
             let store = clientele::open_store(&settings).await?;
             let tenants = clientele::tenant_service(&store);
@@ -278,4 +303,88 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => print!("{}", settings.redacted_yaml()),
     }
     Ok(())
+}
+
+#[derive(Default)]
+struct ImportSummary {
+    lines: usize,
+    created: usize,
+    updated: usize,
+    failed: usize,
+}
+
+/// Imports `file` in batches of the HTTP import's size, drawing a progress bar on stderr.
+async fn import(
+    admin: &clientele_domain::administration::CustomerAdministration,
+    tenant: &clientele_domain::tenants::Tenant,
+    file: &std::path::Path,
+) -> anyhow::Result<ImportSummary> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let total_bytes = std::fs::metadata(file)
+        .with_context(|| format!("{}", file.display()))?
+        .len()
+        .max(1);
+    let reader = std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("{}", file.display()))?);
+    let mut summary = ImportSummary::default();
+    let mut read_bytes = 0u64;
+    let mut batch: Vec<(usize, clientele_domain::administration::ImportItem)> = Vec::new();
+    let tty = std::io::stderr().is_terminal();
+    let mut lines = reader.lines().enumerate().peekable();
+    while lines.peek().is_some() {
+        while batch.len() < clientele_http::emporix::MAX_IMPORT {
+            let Some((n, line)) = lines.next() else { break };
+            let line = line.with_context(|| format!("{} line {}", file.display(), n + 1))?;
+            read_bytes += line.len() as u64 + 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            summary.lines += 1;
+            let parsed = serde_json::from_str(&line)
+                .map_err(|e| format!("not JSON: {e}"))
+                .and_then(clientele_http::emporix::import_item);
+            match parsed {
+                Ok(item) => batch.push((n + 1, item)),
+                Err(e) => {
+                    summary.failed += 1;
+                    eprintln!(
+                        "{}{}: line {}: {e}",
+                        if tty { "\r\x1b[K" } else { "" },
+                        file.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
+        let (numbers, items): (Vec<usize>, Vec<_>) = std::mem::take(&mut batch).into_iter().unzip();
+        for (n, outcome) in numbers.into_iter().zip(admin.import(tenant, items).await) {
+            match outcome {
+                Ok(done) if done.created => summary.created += 1,
+                Ok(_) => summary.updated += 1,
+                Err(e) => {
+                    summary.failed += 1;
+                    eprintln!("{}{}: line {n}: {e}", if tty { "\r\x1b[K" } else { "" }, file.display());
+                }
+            }
+        }
+        let done = (read_bytes * 30 / total_bytes).min(30) as usize;
+        let bar = format!(
+            "[{}{}] {} line(s): {} created, {} updated, {} failed",
+            "#".repeat(done),
+            " ".repeat(30 - done),
+            summary.lines,
+            summary.created,
+            summary.updated,
+            summary.failed
+        );
+        if tty {
+            eprint!("\r\x1b[K{bar}");
+        } else {
+            eprintln!("{bar}");
+        }
+        std::io::stderr().flush().ok();
+    }
+    if tty {
+        eprintln!();
+    }
+    Ok(summary)
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use clientele_blocking::BlockingPool;
-use clientele_crypto::{Argon2idHasher, RandomIds};
+use clientele_crypto::{Argon2idHasher, LegacyPasswords, RandomIds};
 use clientele_domain::addresses::{AddressBook, AddressLimits};
 use clientele_domain::administration::CustomerAdministration;
 use clientele_domain::api_clients::ApiClientService;
@@ -16,8 +16,8 @@ use clientele_domain::cost_centers::{CostCenterService, SpendingService};
 use clientele_domain::customers::ProfileService;
 use clientele_domain::housekeeping::HousekeepingService;
 use clientele_domain::identity::{
-    ActivationService, Authenticator, CodeMail, CodePurpose, CredentialsService, EmailChangeService, LockoutPolicy,
-    MailLink, PasswordResetService, SessionPolicy, SessionService, SignUpService,
+    ActivationService, Authenticator, CodeMail, CodePurpose, CredentialsService, EmailChangeService, LegacyLogin,
+    LegacyVerifier, LockoutPolicy, MailLink, PasswordResetService, SessionPolicy, SessionService, SignUpService,
 };
 use clientele_domain::roles::OrganizationService;
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
@@ -112,17 +112,25 @@ impl Readiness for StoreReadiness {
     }
 }
 
+/// The customer-administration use cases over `store` (the CLI's import).
+pub fn customer_administration(
+    settings: &Settings,
+    store: &Store,
+) -> anyhow::Result<clientele_domain::administration::CustomerAdministration> {
+    Ok(app_state(settings, store)?.services.admin)
+}
+
 fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
     let hash_threads = match settings.security.hash_threads {
         0 => cores(),
         n => n,
     };
-    let hasher = Argon2idHasher::new(
-        settings.argon2(),
-        BlockingPool::background("argon2", hash_threads, 1024),
-    )
-    .map_err(|e| anyhow::anyhow!("configuration: security.argon2_*: {e}"))?;
+    // Legacy hashes (customer imports) share the password-hashing threads.
+    let hash_pool = BlockingPool::background("argon2", hash_threads, 1024);
+    let hasher = Argon2idHasher::new(settings.argon2(), hash_pool.clone())
+        .map_err(|e| anyhow::anyhow!("configuration: security.argon2_*: {e}"))?;
     let hasher = Arc::new(hasher);
+    let legacy: Arc<dyn LegacyVerifier> = Arc::new(LegacyPasswords::new(hash_pool));
     let repo = Arc::new(store.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ids = Arc::new(RandomIds);
@@ -153,6 +161,10 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
                 base: chrono::Duration::seconds(settings.security.lockout_base_secs as i64),
                 max: chrono::Duration::seconds(settings.security.lockout_max_secs as i64),
             },
+            legacy: Some(LegacyLogin {
+                verifier: legacy.clone(),
+                migrations: repo.clone(),
+            }),
         },
         sessions: repo.clone(),
         secrets: ids.clone(),
@@ -230,7 +242,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             users: repo.clone(),
             codes: repo.clone(),
             sessions: repo.clone(),
-            hasher,
+            hasher: hasher.clone(),
             secrets: ids.clone(),
             clock: clock.clone(),
             policy: password_policy,
@@ -259,11 +271,14 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             attributes: repo.clone(),
             search: repo.clone(),
             sessions: repo.clone(),
-            tenants: repo,
+            tenants: repo.clone(),
             addresses: address_book,
             organization,
             ids: ids.clone(),
             clock,
+            hasher: hasher.clone(),
+            legacy,
+            migrations: repo,
         },
     };
     Ok(AppState {

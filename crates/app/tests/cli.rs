@@ -124,3 +124,37 @@ fn tenants_carry_a_time_zone_and_api_clients_show_their_secret_once() {
         );
     }
 }
+
+#[test]
+fn customers_import_from_json_lines_with_a_summary_and_can_be_imported_again() {
+    let w = Workspace::new("import");
+    w.ok(&["migrate"]);
+    w.ok(&["tenant", "create", "shop"]);
+    let phc = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+    let line = |id: &str, email: &str| {
+        serde_json::json!({"id": id, "account": {"email": email, "passwordHash": phc}, "firstName": "A", "lastName": "B"})
+            .to_string()
+    };
+    let file = w.0.join("customers.jsonl");
+    let good = [line("K-1", "a@example.com"), line("K-2", "b@example.com")];
+    std::fs::write(&file, format!("{}\n{{not json\n\n{}\n", good[0], good[1])).unwrap();
+    let out = w.run(&["import", "--tenant", "shop", file.to_str().unwrap()]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success(), "a failed line fails the run");
+    assert!(
+        stdout.contains("imported 3 line(s): 2 created, 0 updated, 1 failed"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("line 2: not JSON"), "{stderr}");
+    std::fs::write(&file, format!("{}\n{}\n", good[0], good[1])).unwrap();
+    let again = w.ok(&["import", "--tenant", "shop", file.to_str().unwrap()]);
+    assert!(
+        again.contains("imported 2 line(s): 0 created, 2 updated, 0 failed"),
+        "{again}"
+    );
+    let missing = w.run(&["import", "--tenant", "nope", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("tenant 'nope' does not exist"));
+}

@@ -120,6 +120,22 @@ fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, HashError> {
     Ok(phc.to_string())
 }
 
+/// Whether `phc` is an argon2id PHC string this hasher would verify.
+fn check_phc(phc: &str) -> Result<(), String> {
+    let parsed = Phc::new(phc).map_err(|e| format!("is no PHC string ({e})"))?;
+    if Algorithm::try_from(parsed.algorithm) != Ok(Algorithm::Argon2id) {
+        return Err(format!("must be argon2id, not {}", parsed.algorithm));
+    }
+    let params = Params::try_from(&parsed).map_err(|e| format!("has unusable parameters ({e})"))?;
+    if params.m_cost() > MAX_VERIFY_MEMORY_KIB {
+        return Err(format!("needs more than {MAX_VERIFY_MEMORY_KIB} KiB (m) to verify"));
+    }
+    if parsed.salt.is_none() || parsed.hash.is_none() {
+        return Err("has no salt or hash".into());
+    }
+    Ok(())
+}
+
 /// Verifies against a PHC string with the parameters stored in it.
 fn verify_with(password: &str, phc: &str) -> bool {
     let Ok(parsed) = Phc::new(phc) else { return false };
@@ -169,6 +185,10 @@ impl PasswordHasher for Argon2idHasher {
             .await
             .map_err(|e| HashError(e.to_string()))?;
         Ok(ok && known)
+    }
+
+    fn check_hash(&self, hash: &PasswordHash) -> Result<(), String> {
+        check_phc(hash.as_str())
     }
 }
 

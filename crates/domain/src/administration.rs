@@ -25,7 +25,9 @@ use crate::custom_attributes::{
 };
 use crate::customers::{Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, ExternalRef};
 use crate::error::{StoreError, UniqueRule};
-use crate::identity::{IdGenerator, SessionRepository};
+use crate::identity::{
+    IdGenerator, LegacyHash, LegacyVerifier, PasswordMigration, PasswordMigrationRepository, SessionRepository,
+};
 use crate::ids::PublicId;
 use crate::roles::{known_roles, AddUserError, NewMember, OrganizationService, ACCOUNT_OWNER};
 use crate::tenants::{Tenant, TenantRepository};
@@ -211,6 +213,43 @@ pub struct CustomerAdministration {
     pub organization: OrganizationService,
     pub ids: Arc<dyn IdGenerator>,
     pub clock: Arc<dyn Clock>,
+    /// Checks imported password hashes.
+    pub hasher: Arc<dyn crate::identity::PasswordHasher>,
+    /// Checks imported legacy hashes.
+    pub legacy: Arc<dyn LegacyVerifier>,
+    pub migrations: Arc<dyn PasswordMigrationRepository>,
+}
+
+/// How an imported customer's password arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportedPassword {
+    /// None: the customer chooses one through a password reset.
+    None,
+    /// An argon2id PHC string, stored as is.
+    Hash(crate::values::PasswordHash),
+    /// A previous system's hash, verified on the first login (needs a migration window).
+    Legacy(LegacyHash),
+}
+
+/// One customer of an import: the customer, its one user and its addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportItem {
+    /// The customer number; when missing, the customer of the login, else a new number.
+    pub number: Option<CustomerNumber>,
+    pub kind: CustomerKind,
+    pub login: Login,
+    pub email: Email,
+    pub person: PersonData,
+    pub custom: serde_json::Map<String, serde_json::Value>,
+    pub password: ImportedPassword,
+    pub addresses: Vec<AddressData>,
+}
+
+/// What an import did with one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub number: CustomerNumber,
+    pub created: bool,
 }
 
 /// Most customers one search page shows; larger pages are cut to this.
@@ -229,11 +268,7 @@ impl CustomerAdministration {
         }
         let number = match draft.number {
             Some(n) => n,
-            None => {
-                let seq = self.tenants.next_customer_seq(tenant.id).await?;
-                CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
-                    .map_err(|e| StoreError::Unavailable(format!("customer number pattern: {e}")))?
-            }
+            None => self.draw_number(tenant).await?,
         };
         let account = crate::customers::NewAccount {
             customer: crate::customers::NewCustomer {
@@ -567,6 +602,190 @@ impl CustomerAdministration {
             return Err(AdminError::NotFound("attribute"));
         }
         Ok(())
+    }
+}
+
+impl CustomerAdministration {
+    /// Imports customers, each on its own and all or nothing (customer, user and
+    /// addresses): a failing item leaves the others. Items upsert by customer number (or
+    /// by login when they have none), so importing the same items again changes nothing.
+    pub async fn import(&self, tenant: &Tenant, items: Vec<ImportItem>) -> Vec<Result<Imported, AdminError>> {
+        let window = match self.migrations.password_migration(tenant.id).await {
+            Ok(w) => w.filter(|w| w.active(self.clock.now().date_naive())),
+            Err(e) => return items.iter().map(|_| Err(AdminError::Store(e.clone()))).collect(),
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.import_one(tenant, window.is_some(), item).await);
+        }
+        out
+    }
+
+    async fn import_one(&self, tenant: &Tenant, window_open: bool, item: ImportItem) -> Result<Imported, AdminError> {
+        let (password_hash, legacy_auth) = match item.password {
+            ImportedPassword::None => (None, None),
+            ImportedPassword::Hash(h) => {
+                self.hasher.check_hash(&h).map_err(|reason| {
+                    AdminError::invalid(
+                        "account.passwordHash",
+                        format!("{reason}; expected an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)"),
+                    )
+                })?;
+                (Some(h), None)
+            }
+            ImportedPassword::Legacy(l) => {
+                if !window_open {
+                    return Err(AdminError::invalid(
+                        "account.legacyAuth",
+                        "needs an active password migration retention (config/password-migration-retention)",
+                    ));
+                }
+                self.legacy
+                    .check(&l)
+                    .map_err(|reason| AdminError::invalid("account.legacyAuth", reason))?;
+                (None, Some(l))
+            }
+        };
+        if let CustomerKind::Business(company) = &item.kind {
+            if company.name.trim().is_empty() {
+                return Err(AdminError::invalid("company", "must not be empty"));
+            }
+        }
+        let mut addresses = item.addresses;
+        for a in &mut addresses {
+            crate::addresses::check_address(a, self.addresses.limits())?;
+        }
+        crate::addresses::settle_preferred(&mut addresses);
+        let number = match item.number {
+            Some(n) => n,
+            None => match self.users.by_login(tenant.id, &item.login).await? {
+                Some(user) => match self.customers.by_id(tenant.id, user.customer_id).await? {
+                    Some(c) => c.number,
+                    None => self.draw_number(tenant).await?,
+                },
+                None => self.draw_number(tenant).await?,
+            },
+        };
+        let roles = match item.kind {
+            CustomerKind::Business(_) => vec![ACCOUNT_OWNER.to_owned()],
+            CustomerKind::Private => vec![],
+        };
+        let account = crate::customers::NewAccount {
+            customer: crate::customers::NewCustomer {
+                public_id: self.ids.public_id(),
+                number,
+                kind: item.kind,
+                status: CustomerStatus::Active,
+                custom: item.custom,
+                external: ExternalRef::default(),
+            },
+            users: vec![crate::users::NewUser {
+                public_id: self.ids.public_id(),
+                login: item.login,
+                email: item.email,
+                password_hash,
+                person: item.person,
+                roles,
+                active: true,
+                email_verification: crate::users::EmailVerification::Unverified,
+                consents: Default::default(),
+                external: ExternalRef::default(),
+                legacy_auth,
+            }],
+            addresses: addresses
+                .into_iter()
+                .map(|data| crate::addresses::NewAddress {
+                    public_id: self.ids.public_id(),
+                    data,
+                })
+                .collect(),
+            opt_in: None,
+        };
+        let (account, created) = self
+            .customers
+            .upsert_account(tenant.id, account, self.clock.now())
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate(UniqueRule::UserLogin) => AdminError::Taken("account.email"),
+                StoreError::Duplicate(UniqueRule::CustomerNumber) => AdminError::Taken("id"),
+                other => AdminError::Store(other),
+            })?;
+        Ok(Imported {
+            number: account.customer.number,
+            created,
+        })
+    }
+
+    async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, AdminError> {
+        let seq = self.tenants.next_customer_seq(tenant.id).await?;
+        Ok(CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
+            .map_err(|e| StoreError::Unavailable(format!("customer number pattern: {e}")))?)
+    }
+
+    /// The tenant's password-migration window.
+    pub async fn password_migration(&self, tenant: &Tenant) -> Result<PasswordMigration, AdminError> {
+        self.migrations
+            .password_migration(tenant.id)
+            .await?
+            .ok_or(AdminError::NotFound("password migration retention"))
+    }
+
+    /// Opens (or changes) the tenant's password-migration window: `end` after today;
+    /// the reminder on or after today and before `end` (default: 7 days before `end`, or
+    /// tomorrow when that is not after today); notifications on by default.
+    pub async fn configure_password_migration(
+        &self,
+        tenant: &Tenant,
+        end: chrono::NaiveDate,
+        reminder: Option<chrono::NaiveDate>,
+        notifications: Option<bool>,
+    ) -> Result<PasswordMigration, AdminError> {
+        let today = self.clock.now().date_naive();
+        if end <= today {
+            return Err(AdminError::invalid("retentionEndDate", "must be in the future"));
+        }
+        let reminder = match reminder {
+            Some(r) if r < today || r >= end => {
+                return Err(AdminError::invalid(
+                    "emailReminderDate",
+                    "must be on or after today and before retentionEndDate",
+                ))
+            }
+            Some(r) => r,
+            None => {
+                let week_before = end - chrono::Duration::days(7);
+                if week_before <= today {
+                    (today + chrono::Duration::days(1))
+                        .min(end - chrono::Duration::days(1))
+                        .max(today)
+                } else {
+                    week_before
+                }
+            }
+        };
+        let migration = PasswordMigration {
+            retention_end: end,
+            reminder_date: reminder,
+            notifications: notifications.unwrap_or(true),
+        };
+        self.migrations
+            .set_password_migration(tenant.id, migration, self.clock.now())
+            .await?;
+        tracing::info!(event = "password_migration_configured", tenant = tenant.id.get(), end = %end, "password migration retention configured");
+        Ok(migration)
+    }
+
+    /// Closes the window at once: every imported legacy hash of the tenant is dropped
+    /// (those customers choose a new password through a reset).
+    pub async fn end_password_migration(&self, tenant: &Tenant) -> Result<u64, AdminError> {
+        let cleared = self.migrations.end_password_migration(tenant.id).await?;
+        tracing::info!(
+            event = "password_migration_ended",
+            tenant = tenant.id.get(),
+            cleared,
+            "password migration retention removed; legacy hashes dropped"
+        );
+        Ok(cleared)
     }
 }
 

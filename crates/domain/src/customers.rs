@@ -163,6 +163,18 @@ pub trait CustomerRepository: Send + Sync {
         new: NewAccount,
         now: DateTime<Utc>,
     ) -> Result<Account, StoreError>;
+    /// Writes an imported account by customer number, all or nothing: an unknown
+    /// number creates it as [`CustomerRepository::create_account`] does; a known (live)
+    /// one gets the customer's fields, its first user's login, e-mail, person data,
+    /// activation and external ids (the password hash when given; a legacy hash only
+    /// while the user has no password yet), and its addresses replaced. `true` when
+    /// created.
+    async fn upsert_account(
+        &self,
+        tenant: TenantId,
+        new: NewAccount,
+        now: DateTime<Utc>,
+    ) -> Result<(Account, bool), StoreError>;
     /// The customer with this key.
     async fn by_id(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError>;
     /// The customer with this number (deleted ones included).

@@ -280,6 +280,7 @@ impl OrganizationService {
             email_verification: EmailVerification::Unverified,
             consents: Consents::default(),
             external: member.external,
+            legacy_auth: None,
         };
         let added = self
             .users

@@ -80,6 +80,8 @@ pub struct User {
     /// Logins are refused until then (lockout after repeated failures).
     pub locked_until: Option<DateTime<Utc>>,
     pub external: crate::customers::ExternalRef,
+    /// A hash imported from a previous shop system, until the first login replaces it.
+    pub legacy_auth: Option<crate::identity::LegacyHash>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -98,6 +100,7 @@ pub struct NewUser {
     pub email_verification: EmailVerification,
     pub consents: Consents,
     pub external: crate::customers::ExternalRef,
+    pub legacy_auth: Option<crate::identity::LegacyHash>,
 }
 
 use async_trait::async_trait;
@@ -273,6 +276,14 @@ pub trait UserRepository: Send + Sync {
         kept_role: Option<&'static str>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Stores the argon2id hash a legacy hash was migrated to, and drops the legacy hash.
+    async fn migrate_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Refuses logins of the user until `until`.
     async fn lock(&self, tenant: TenantId, id: UserId, until: DateTime<Utc>) -> Result<(), StoreError>;
 }

@@ -26,6 +26,7 @@ struct Ports {
     search: clientele_domain::administration::MockCustomerSearchRepository,
     sessions: MockSessionRepository,
     tenants: MockTenantRepository,
+    migrations: clientele_domain::identity::MockPasswordMigrationRepository,
 }
 
 fn service(p: Ports) -> CustomerAdministration {
@@ -49,6 +50,9 @@ fn service(p: Ports) -> CustomerAdministration {
         organization: support::organization(MockUserRepository::new()),
         ids,
         clock,
+        hasher: Arc::new(clientele_domain::identity::MockPasswordHasher::new()),
+        legacy: Arc::new(clientele_domain::identity::MockLegacyVerifier::new()),
+        migrations: Arc::new(p.migrations),
     }
 }
 
@@ -222,4 +226,144 @@ async fn a_taken_attribute_name_is_reported_on_the_name() {
         .await
         .unwrap_err();
     assert!(matches!(e, AdminError::Taken("name")), "{e:?}");
+}
+
+fn import_item(
+    password: clientele_domain::administration::ImportedPassword,
+) -> clientele_domain::administration::ImportItem {
+    clientele_domain::administration::ImportItem {
+        number: None,
+        kind: CustomerKind::Private,
+        login: Login::parse("bob@example.com").unwrap(),
+        email: Email::parse("bob@example.com").unwrap(),
+        person: PersonData::default(),
+        custom: Default::default(),
+        password,
+        addresses: vec![],
+    }
+}
+
+#[tokio::test]
+async fn legacy_hashes_need_an_open_window_and_bad_hashes_are_refused_before_any_write() {
+    use clientele_domain::administration::ImportedPassword;
+    use clientele_domain::identity::{LegacyAlgorithm, LegacyHash};
+    let mut p = Ports::default();
+    p.migrations.expect_password_migration().returning(|_| Ok(None));
+    p.customers.expect_upsert_account().never();
+    let legacy = ImportedPassword::Legacy(LegacyHash {
+        algorithm: LegacyAlgorithm::Bcrypt,
+        hash: "$2b$04$x".into(),
+        context: Default::default(),
+    });
+    let mut admin = service(p);
+    let mut hasher = clientele_domain::identity::MockPasswordHasher::new();
+    hasher.expect_check_hash().returning(|_| Err("is no PHC string".into()));
+    admin.hasher = Arc::new(hasher);
+    let out = admin
+        .import(
+            &support::tenant("{seq}"),
+            vec![
+                import_item(legacy),
+                import_item(ImportedPassword::Hash(
+                    clientele_domain::values::PasswordHash::from_phc("x".into()),
+                )),
+            ],
+        )
+        .await;
+    assert!(
+        matches!(&out[0], Err(AdminError::Invalid { field: "account.legacyAuth", reason }) if reason.contains("retention")),
+        "{out:?}"
+    );
+    assert!(
+        matches!(
+            &out[1],
+            Err(AdminError::Invalid {
+                field: "account.passwordHash",
+                ..
+            })
+        ),
+        "{out:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_item_without_number_updates_the_customer_of_its_login() {
+    use clientele_domain::administration::ImportedPassword;
+    let mut p = Ports::default();
+    p.migrations.expect_password_migration().returning(|_| Ok(None));
+    p.users
+        .expect_by_login()
+        .returning(|_, _| Ok(Some(support::user("$x"))));
+    p.customers
+        .expect_by_id()
+        .returning(|_, _| Ok(Some(support::customer(false))));
+    p.tenants.expect_next_customer_seq().never();
+    p.customers
+        .expect_upsert_account()
+        .withf(|_, new, _| new.customer.number.as_str() == "C-7")
+        .returning(|_, _, _| {
+            Ok((
+                Account {
+                    customer: support::customer(false),
+                    users: vec![],
+                    addresses: vec![],
+                },
+                false,
+            ))
+        });
+    let out = service(p)
+        .import(&support::tenant("{seq}"), vec![import_item(ImportedPassword::None)])
+        .await;
+    let done = out[0].as_ref().unwrap();
+    assert_eq!((done.number.as_str(), done.created), ("C-7", false));
+}
+
+#[tokio::test]
+async fn a_retention_ends_in_the_future_and_reminds_before_its_end() {
+    let today = chrono::Utc::now().date_naive();
+    let mut p = Ports::default();
+    p.migrations.expect_set_password_migration().returning(|_, _, _| Ok(()));
+    let admin = service(p);
+    let tenant = support::tenant("{seq}");
+    let e = admin
+        .configure_password_migration(&tenant, today, None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            AdminError::Invalid {
+                field: "retentionEndDate",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let end = today + chrono::Duration::days(30);
+    let m = admin
+        .configure_password_migration(&tenant, end, None, None)
+        .await
+        .unwrap();
+    assert_eq!(m.reminder_date, end - chrono::Duration::days(7));
+    assert!(m.notifications);
+    let soon = today + chrono::Duration::days(3);
+    let m = admin
+        .configure_password_migration(&tenant, soon, None, Some(false))
+        .await
+        .unwrap();
+    assert_eq!(m.reminder_date, today + chrono::Duration::days(1));
+    let e = admin
+        .configure_password_migration(&tenant, end, Some(end), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            AdminError::Invalid {
+                field: "emailReminderDate",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }

@@ -125,6 +125,7 @@ fn authenticator(user: User, verifies: bool) -> Authenticator {
         hasher: hasher(verifies),
         clock: clock(),
         lockout: LockoutPolicy::default(),
+        legacy: None,
     }
 }
 

@@ -227,6 +227,7 @@ fn authenticator(found: Option<User>, verifies: bool, status: CustomerStatus) ->
         hasher: Arc::new(hasher),
         clock: clock(),
         lockout: LockoutPolicy::default(),
+        legacy: None,
     }
 }
 
@@ -304,6 +305,7 @@ async fn the_failure_that_reaches_the_threshold_locks_the_account() {
         hasher: Arc::new(hasher),
         clock: clock(),
         lockout: LockoutPolicy::default(),
+        legacy: None,
     };
     let err = auth
         .login(&tenant(), "anna@example.com", &Password::for_login("wrong"))

@@ -38,6 +38,7 @@ fn service(sessions: MockSessionRepository) -> SessionService {
             hasher: Arc::new(MockPasswordHasher::new()),
             clock: clock.clone(),
             lockout: LockoutPolicy::default(),
+            legacy: None,
         },
         sessions: Arc::new(sessions),
         secrets: Arc::new(secrets),

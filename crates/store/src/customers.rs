@@ -87,6 +87,40 @@ impl<'a> NewCustomerRow<'a> {
     }
 }
 
+/// What an import changes on a known customer (`None` writes NULL).
+#[derive(AsChangeset)]
+#[diesel(table_name = customers, treat_none_as_null = true)]
+pub(crate) struct CustomerChanges<'a> {
+    kind: &'static str,
+    company_name: Option<&'a str>,
+    company_name2: Option<&'a str>,
+    tax_id: Option<&'a str>,
+    industry: Option<&'a str>,
+    description: Option<&'a str>,
+    status: &'static str,
+    custom: String,
+    external_id: Option<&'a str>,
+    external_urn: Option<&'a str>,
+}
+
+impl<'a> CustomerChanges<'a> {
+    pub(crate) fn new(new: &'a NewCustomer) -> Self {
+        let row = NewCustomerRow::new(TenantId::new(0), new, NaiveDateTime::default());
+        Self {
+            kind: row.kind,
+            company_name: row.company_name,
+            company_name2: row.company_name2,
+            tax_id: row.tax_id,
+            industry: row.industry,
+            description: row.description,
+            status: row.status,
+            custom: row.custom,
+            external_id: row.external_id,
+            external_urn: row.external_urn,
+        }
+    }
+}
+
 impl TryFrom<CustomerRow> for Customer {
     type Error = DbError;
 
@@ -234,6 +268,16 @@ impl CustomerRepository for Store {
             profile::erase_customer(conn, tenant, customer, now)
         })
         .await
+    }
+
+    async fn upsert_account(
+        &self,
+        tenant: TenantId,
+        new: NewAccount,
+        now: DateTime<Utc>,
+    ) -> Result<(Account, bool), StoreError> {
+        self.run("import account", move |conn| accounts::upsert(conn, tenant, &new, now))
+            .await
     }
 
     async fn erase_user(

@@ -23,6 +23,7 @@ mod errors;
 mod housekeeping;
 mod migrations;
 mod outbox;
+mod password_migrations;
 mod payment_instruments;
 mod profile;
 mod schema;

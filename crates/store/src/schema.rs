@@ -74,6 +74,17 @@ diesel::table! {
         budget_period -> Nullable<Text>,
         external_id -> Nullable<Text>,
         external_urn -> Nullable<Text>,
+        legacy_auth -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    password_migrations (tenant_id) {
+        tenant_id -> BigInt,
+        retention_end -> Date,
+        reminder_date -> Date,
+        notifications -> Bool,
+        updated_at -> Timestamp,
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clientele_domain::administration::UserEdit;
 use clientele_domain::budgets::{BudgetPeriod, UserBudget};
 use clientele_domain::customers::{CustomerStatus, ExternalRef};
-use clientele_domain::identity::NewCode;
+use clientele_domain::identity::{LegacyAlgorithm, LegacyHash, NewCode};
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::mail::OutgoingMail;
 use clientele_domain::users::{
@@ -185,6 +185,7 @@ pub(crate) struct UserRow {
     locked_until: Option<NaiveDateTime>,
     external_id: Option<String>,
     external_urn: Option<String>,
+    legacy_auth: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -208,6 +209,7 @@ pub(crate) struct NewUserRow<'a> {
     updated_at: NaiveDateTime,
     external_id: Option<&'a str>,
     external_urn: Option<&'a str>,
+    legacy_auth: Option<String>,
 }
 
 impl<'a> NewUserRow<'a> {
@@ -230,6 +232,7 @@ impl<'a> NewUserRow<'a> {
             updated_at: now,
             external_id: new.external.id.as_deref(),
             external_urn: new.external.urn.as_deref(),
+            legacy_auth: new.legacy_auth.as_ref().map(legacy_text),
         }
     }
 }
@@ -267,6 +270,34 @@ impl<'a> PersonFields<'a> {
             preferred_currency: p.preferred_currency.as_ref().map(CurrencyCode::as_str),
         }
     }
+}
+
+/// A legacy hash as stored: `{"algorithm", "hash", "context"}`.
+pub(crate) fn legacy_text(h: &LegacyHash) -> String {
+    serde_json::json!({ "algorithm": h.algorithm.name(), "hash": h.hash, "context": h.context }).to_string()
+}
+
+fn parse_legacy(text: &str) -> Result<LegacyHash, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let field = |name: &str| v.get(name).and_then(|x| x.as_str()).ok_or(format!("{name} missing"));
+    let algorithm = field("algorithm")?;
+    let context = match v.get("context") {
+        Some(serde_json::Value::Object(m)) => m
+            .iter()
+            .map(|(k, x)| {
+                Ok((
+                    k.clone(),
+                    x.as_str().ok_or(format!("context.{k} is no string"))?.to_owned(),
+                ))
+            })
+            .collect::<Result<_, String>>()?,
+        _ => Default::default(),
+    };
+    Ok(LegacyHash {
+        algorithm: LegacyAlgorithm::parse(algorithm).ok_or(format!("unknown algorithm {algorithm}"))?,
+        hash: field("hash")?.to_owned(),
+        context,
+    })
 }
 
 impl TryFrom<UserRow> for User {
@@ -319,6 +350,10 @@ impl TryFrom<UserRow> for User {
                 id: row.external_id,
                 urn: row.external_urn,
             },
+            legacy_auth: row
+                .legacy_auth
+                .map(|t| check.field("legacy_auth", parse_legacy(&t)))
+                .transpose()?,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
@@ -749,6 +784,32 @@ impl UserRepository for Store {
                 }
                 Ok(true)
             })
+        })
+        .await
+    }
+
+    async fn migrate_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let now = db_time(now);
+        self.run("migrate password", move |conn| {
+            with_conn!(conn, |c| diesel::update(
+                users::table
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::id.eq(user.get()))
+            )
+            .set((
+                users::password_hash.eq(hash.as_str()),
+                users::legacy_auth.eq(None::<String>),
+                users::updated_at.eq(now),
+                users::version.eq(users::version + 1),
+            ))
+            .execute(c))?;
+            Ok(())
         })
         .await
     }

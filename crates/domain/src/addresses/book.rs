@@ -171,6 +171,11 @@ impl AddressBook {
         }
     }
 
+    /// The bounds this book checks.
+    pub fn limits(&self) -> &AddressLimits {
+        &self.limits
+    }
+
     /// The customer's addresses, oldest first.
     pub async fn list(&self, who: impl Into<Book> + Send) -> Result<Vec<Address>, AddressError> {
         let who: Book = who.into();

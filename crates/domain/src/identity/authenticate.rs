@@ -65,6 +65,9 @@ pub struct Authenticator {
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
     pub lockout: LockoutPolicy,
+    /// Imported legacy hashes: verified while the tenant's migration window lasts,
+    /// then replaced by argon2id. `None`: legacy hashes never count.
+    pub legacy: Option<crate::identity::LegacyLogin>,
 }
 
 impl Authenticator {
@@ -79,10 +82,13 @@ impl Authenticator {
             None => (None, None),
         };
         // Always verify once, against a dummy hash when there is no user: equal cost.
-        let matches = self
+        let mut matches = self
             .hasher
             .verify(password, user.as_ref().and_then(|u| u.password_hash.clone()))
             .await?;
+        if let (false, Some(u)) = (matches, &user) {
+            matches = self.migrate_legacy(tenant, u, password).await?;
+        }
         let Some(user) = user else {
             tracing::info!(
                 tenant = tenant.name.as_str(),
@@ -120,5 +126,33 @@ impl Authenticator {
             user: user.id,
         };
         Ok(principal)
+    }
+
+    /// For a user with only an imported legacy hash, while the tenant's migration window
+    /// lasts: whether the password matches it; if so the password is stored as argon2id
+    /// and the legacy hash dropped.
+    async fn migrate_legacy(
+        &self,
+        tenant: &Tenant,
+        user: &crate::users::User,
+        password: &Password,
+    ) -> Result<bool, AuthError> {
+        let (Some(legacy), None, Some(hash)) = (&self.legacy, &user.password_hash, &user.legacy_auth) else {
+            return Ok(false);
+        };
+        let now = self.clock.now();
+        let open = legacy
+            .migrations
+            .password_migration(tenant.id)
+            .await?
+            .is_some_and(|m| m.active(now.date_naive()));
+        if !open || !legacy.verifier.verify_legacy(password, hash).await? {
+            return Ok(false);
+        }
+        let migrated = self.hasher.hash(password).await?;
+        self.users.migrate_password(tenant.id, user.id, migrated, now).await?;
+        tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "password_migrated",
+            algorithm = hash.algorithm.name(), "legacy password hash replaced by argon2id");
+        Ok(true)
     }
 }

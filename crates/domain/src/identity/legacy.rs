@@ -71,3 +71,49 @@ pub trait LegacyVerifier: Send + Sync {
     /// Whether `password` matches `hash` (false for a malformed hash).
     async fn verify_legacy(&self, password: &Password, hash: &LegacyHash) -> Result<bool, HashError>;
 }
+
+/// A tenant's password-migration window: legacy hashes are accepted at import and at
+/// login until `retention_end` (inclusive, in UTC); then they are void.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordMigration {
+    pub retention_end: chrono::NaiveDate,
+    /// When unmigrated customers are reminded.
+    pub reminder_date: chrono::NaiveDate,
+    /// Whether customers get reminder and password-reset mails about the migration.
+    pub notifications: bool,
+}
+
+impl PasswordMigration {
+    /// Whether legacy hashes still count on `today`.
+    pub fn active(&self, today: chrono::NaiveDate) -> bool {
+        today <= self.retention_end
+    }
+}
+
+/// Storage of the tenants' migration windows.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait PasswordMigrationRepository: Send + Sync {
+    /// The tenant's window, if one is configured.
+    async fn password_migration(
+        &self,
+        tenant: crate::ids::TenantId,
+    ) -> Result<Option<PasswordMigration>, crate::error::StoreError>;
+    /// Configures (or replaces) the tenant's window.
+    async fn set_password_migration(
+        &self,
+        tenant: crate::ids::TenantId,
+        migration: PasswordMigration,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), crate::error::StoreError>;
+    /// Removes the window and every legacy hash of the tenant's users, in one
+    /// transaction; the number of users whose legacy hash went.
+    async fn end_password_migration(&self, tenant: crate::ids::TenantId) -> Result<u64, crate::error::StoreError>;
+}
+
+/// What logins need to migrate legacy hashes.
+#[derive(Clone)]
+pub struct LegacyLogin {
+    pub verifier: std::sync::Arc<dyn LegacyVerifier>,
+    pub migrations: std::sync::Arc<dyn PasswordMigrationRepository>,
+}

@@ -20,9 +20,11 @@ pub use codes::MockCodeRepository;
 pub use codes::{CodeLookup, CodeMail, CodePurpose, CodeRepository, MailLink, NewCode};
 pub use credentials::{ChangeLoginError, ChangePasswordError, CredentialsService};
 pub use email_change::{EmailChangeError, EmailChangeRequest, EmailChangeService};
+pub use legacy::{
+    LegacyAlgorithm, LegacyHash, LegacyLogin, LegacyVerifier, PasswordMigration, PasswordMigrationRepository,
+};
 #[cfg(feature = "mock")]
-pub use legacy::MockLegacyVerifier;
-pub use legacy::{LegacyAlgorithm, LegacyHash, LegacyVerifier};
+pub use legacy::{MockLegacyVerifier, MockPasswordMigrationRepository};
 pub use ports::{HashError, IdGenerator, PasswordHasher};
 #[cfg(feature = "mock")]
 pub use ports::{MockIdGenerator, MockPasswordHasher};

@@ -18,6 +18,9 @@ pub trait PasswordHasher: Send + Sync {
     /// hash of the same cost and returns false, so unknown logins take as long as
     /// wrong passwords.
     async fn verify(&self, password: &Password, hash: Option<PasswordHash>) -> Result<bool, HashError>;
+    /// Whether an imported hash is one this hasher verifies (argon2id PHC with
+    /// parameters it accepts); the error says why not.
+    fn check_hash(&self, hash: &PasswordHash) -> Result<(), String>;
 }
 
 /// Random identifiers.

@@ -112,6 +112,7 @@ impl SignUpService {
                 },
                 consents: req.consents,
                 external: Default::default(),
+                legacy_auth: None,
             }],
             addresses: addresses
                 .into_iter()

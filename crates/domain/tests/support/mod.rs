@@ -41,6 +41,7 @@ pub fn user(password_hash: &str) -> User {
         failed_logins: 0,
         locked_until: None,
         external: Default::default(),
+        legacy_auth: None,
         created_at: t,
         updated_at: t,
         version: 1,

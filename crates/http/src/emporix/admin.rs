@@ -256,7 +256,7 @@ fn expand(query: &ListQuery) -> Expand {
 }
 
 /// Checks the tenant and the client's scope.
-async fn client(req: &HttpRequest, state: &AppState, needed: &'static str) -> Result<Tenant, ErrorMessage> {
+pub(super) async fn client(req: &HttpRequest, state: &AppState, needed: &'static str) -> Result<Tenant, ErrorMessage> {
     let tenant = crate::tenant_named(state, req.match_info().get("tenant").unwrap_or_default()).await?;
     crate::api_auth::api_client(state, req, &tenant, needed)
         .await

@@ -5,6 +5,20 @@ mod admin;
 pub mod auth;
 mod email;
 pub mod errors;
+mod import;
+
+/// Reads one customer of an Emporix import (`CustomerImportDto`), for other importers
+/// (the CLI) that share the use case; the error says what is wrong.
+pub fn import_item(value: serde_json::Value) -> Result<clientele_domain::administration::ImportItem, String> {
+    import::parse_item(value).map_err(|e| match e.details.first() {
+        Some(d) if !d.field.is_empty() => format!("{}: {}", d.field, d.message),
+        Some(d) => d.message.clone(),
+        None => e.message,
+    })
+}
+
+/// Most customers one import call takes.
+pub const MAX_IMPORT: usize = import::MAX_IMPORT;
 mod me;
 mod oauth;
 mod optin;
@@ -97,6 +111,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     );
     cfg.service(
+        web::resource("/customer/{tenant}/customers/import")
+            .route(web::post().to(import::import))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
+        web::resource("/customer/{tenant}/config/password-migration-retention")
+            .route(web::get().to(import::retention))
+            .route(web::post().to(import::configure_retention))
+            .route(web::delete().to(import::end_retention))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
         web::resource("/customer/{tenant}/customers/search")
             .route(web::post().to(admin::search))
             .default_service(web::to(method_not_allowed)),
@@ -128,7 +154,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
           auth::validate, password::change, reset::request, reset::update, optin::activate, optin::resend,
           email::change, email::confirm, me::get, me::patch, me::delete, addresses::list, addresses::create,
           addresses::get, addresses::put, addresses::patch, addresses::delete, addresses::add_tags,
-          addresses::remove_tags, oauth::token, admin::list, admin::search, admin::get, admin::patch, admin::delete),
+          addresses::remove_tags, oauth::token, admin::list, admin::search, admin::get, admin::patch, admin::delete,
+          import::import, import::retention, import::configure_retention, import::end_retention),
     components(schemas(
         oauth::ClientCredentialsRequest,
         oauth::ServiceTokenRo,
@@ -139,6 +166,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         me::CustomerDto,
         admin::CustomerForSellerDto,
         admin::SearchBody,
+        import::CustomerImportDto,
+        import::ImportAccountDto,
+        import::LegacyAuthDto,
+        import::CustomerBulkItemResponse,
+        import::BulkDetail,
+        import::RetentionRequest,
+        import::RetentionResponse,
         me::CustomerPatchDto,
         me::B2bPatch,
         me::B2bGet,

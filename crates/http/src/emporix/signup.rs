@@ -118,9 +118,6 @@ fn parse(dto: CustomerSignup, state: &AppState) -> Result<SignUp, ErrorMessage> 
     )
     .map_err(|e| ErrorMessage::field("password", e))?;
     let d = dto.customer_details.unwrap_or_default();
-    let text = |field: &str, v: Option<String>| {
-        optional_text(v.as_deref(), TextLimit::SHORT).map_err(|e| ErrorMessage::field(field, e))
-    };
     if let Some(contact) = d.contact_email.as_deref().filter(|s| !s.trim().is_empty()) {
         let same = Email::parse(contact).is_ok_and(|c| c.as_str().eq_ignore_ascii_case(email.as_str()));
         if !same {
@@ -130,34 +127,7 @@ fn parse(dto: CustomerSignup, state: &AppState) -> Result<SignUp, ErrorMessage> 
             ));
         }
     }
-    let person = PersonData {
-        title: text("customerDetails.title", d.title)?,
-        salutation: None,
-        first_name: text("customerDetails.firstName", d.first_name)?,
-        last_name: text("customerDetails.lastName", d.last_name)?,
-        phone_home: text("customerDetails.contactPhone", d.contact_phone)?,
-        preferred_language: d
-            .preferred_language
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| LanguageTag::parse(&s).map_err(|e| ErrorMessage::field("customerDetails.preferredLanguage", e)))
-            .transpose()?,
-        preferred_currency: d
-            .preferred_currency
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| CurrencyCode::parse(&s).map_err(|e| ErrorMessage::field("customerDetails.preferredCurrency", e)))
-            .transpose()?,
-        ..Default::default()
-    };
-    let _ = (d.middle_name, d.preferred_site);
-    let kind = match d.b2b {
-        Some(b2b) => CustomerKind::Business(Company {
-            name: required_text(d.company.as_deref().unwrap_or_default(), TextLimit::SHORT)
-                .map_err(|e| ErrorMessage::field("customerDetails.company", e))?,
-            tax_id: text("customerDetails.b2b.companyRegistrationId", b2b.company_registration_id)?,
-            ..Default::default()
-        }),
-        None => CustomerKind::Private,
-    };
+    let (person, kind, custom) = parse_details(d, "customerDetails.")?;
     let addresses = dto
         .customer_address
         .map(|a| super::addresses::parse_address(a, "customerAddress."))
@@ -173,6 +143,48 @@ fn parse(dto: CustomerSignup, state: &AppState) -> Result<SignUp, ErrorMessage> 
         person,
         consents: Consents::default(),
         addresses,
-        custom: d.mixins.unwrap_or_default(),
+        custom,
     })
+}
+
+/// The person, kind and mixins of `CustomerDetails`; field names in errors get `prefix`.
+pub(super) fn parse_details(
+    d: CustomerDetails,
+    prefix: &str,
+) -> Result<(PersonData, CustomerKind, serde_json::Map<String, serde_json::Value>), ErrorMessage> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let text = |name: &str, v: Option<String>| {
+        optional_text(v.as_deref(), TextLimit::SHORT).map_err(|e| ErrorMessage::field(&field(name), e))
+    };
+    let person = PersonData {
+        title: text("title", d.title)?,
+        salutation: None,
+        first_name: text("firstName", d.first_name)?,
+        last_name: text("lastName", d.last_name)?,
+        phone_home: text("contactPhone", d.contact_phone)?,
+        preferred_language: d
+            .preferred_language
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| LanguageTag::parse(&s).map_err(|e| ErrorMessage::field(&field("preferredLanguage"), e)))
+            .transpose()?,
+        preferred_currency: d
+            .preferred_currency
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| CurrencyCode::parse(&s).map_err(|e| ErrorMessage::field(&field("preferredCurrency"), e)))
+            .transpose()?,
+        ..Default::default()
+    };
+    let _ = (d.middle_name, d.preferred_site);
+    let kind = match d.b2b {
+        Some(b2b) => CustomerKind::Business(Company {
+            name: required_text(d.company.as_deref().unwrap_or_default(), TextLimit::SHORT)
+                .map_err(|e| ErrorMessage::field(&field("company"), e))?,
+            tax_id: text("b2b.companyRegistrationId", b2b.company_registration_id)?,
+            ..Default::default()
+        }),
+        None => CustomerKind::Private,
+    };
+    let custom = d.mixins.unwrap_or_default();
+    super::me::check_mixins(&field("mixins"), &custom)?;
+    Ok((person, kind, custom))
 }

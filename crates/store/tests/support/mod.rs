@@ -133,6 +133,7 @@ pub fn user(login: &str) -> NewUser {
         email_verification: EmailVerification::Unverified,
         consents: Consents::default(),
         external: Default::default(),
+        legacy_auth: None,
     }
 }
 
@@ -168,6 +169,7 @@ fn full_user(login: &str) -> NewUser {
             id: Some("U-1".into()),
             urn: Some("urn:user:ERP:U-1".into()),
         },
+        legacy_auth: None,
     }
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE password_migrations;
+ALTER TABLE users DROP COLUMN legacy_auth;
