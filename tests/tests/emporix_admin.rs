@@ -223,51 +223,141 @@ async fn every_emporix_admin_route_needs_an_api_client_of_the_tenant_with_the_sc
         s.store_tenant("other").await;
         register(&s, "C-1", "Anna", "Miller", "anna@example.com").await;
         register(&s, "C-2", "Bob", "Miller", "bob@example.com").await;
-        let read = bearer(&s, &["customer.customer_read"], "demo").await;
-        let manage = bearer(&s, &["customer.customer_manage"], "demo").await;
-        let foreign = bearer(&s, &["customer.customer_read", "customer.customer_manage"], "other").await;
+        let all = [
+            "customer.customer_read",
+            "customer.customer_manage",
+            "customer.import_read",
+            "customer.import_manage",
+        ];
+        // Every scope but the one a route needs.
+        let mut without = std::collections::HashMap::new();
+        for needed in all {
+            let others: Vec<&str> = all.iter().copied().filter(|s| *s != needed).collect();
+            without.insert(needed, bearer(&s, &others, "demo").await);
+        }
+        let right = bearer(&s, &all, "demo").await;
+        let foreign = bearer(&s, &all, "other").await;
         let storefront = format!(
             "Bearer {}",
             s.icm_password_grant("anna@example.com", "correct horse battery")
                 .await
                 .access_token()
         );
-        let routes: [(&str, &str, Option<Value>); 5] = [
-            ("GET", "/customer/demo/customers", None),
+        let r = s
+            .send_json(
+                "POST",
+                "/customer/demo/customers/C-1/addresses",
+                &json!({"contactName": "A", "street": "S", "zipCode": "10115", "city": "Berlin", "country": "DE"}),
+                &[("authorization", &right)],
+            )
+            .await;
+        let address = format!(
+            "/customer/demo/customers/C-1/addresses/{}",
+            r.json()["id"].as_str().unwrap()
+        );
+        let (read, manage) = ("customer.customer_read", "customer.customer_manage");
+        let (import_read, import_manage) = ("customer.import_read", "customer.import_manage");
+        let end = (chrono::Utc::now() + chrono::Duration::days(9))
+            .date_naive()
+            .to_string();
+        let routes: Vec<(&str, String, Option<Value>, &str)> = vec![
+            ("GET", "/customer/demo/customers".into(), None, read),
             (
                 "POST",
-                "/customer/demo/customers/search",
+                "/customer/demo/customers/search".into(),
                 Some(json!({"q": "lastName:Miller"})),
+                read,
             ),
-            ("GET", "/customer/demo/customers/C-1", None),
+            (
+                "POST",
+                "/customer/demo/customers".into(),
+                Some(json!({"contactEmail": "new@example.com"})),
+                manage,
+            ),
+            ("GET", "/customer/demo/customers/C-1".into(), None, read),
+            (
+                "PUT",
+                "/customer/demo/customers/C-3".into(),
+                Some(json!({"contactEmail": "c3@example.com"})),
+                manage,
+            ),
             (
                 "PATCH",
-                "/customer/demo/customers/C-1",
+                "/customer/demo/customers/C-1".into(),
                 Some(json!({"firstName": "Anne"})),
+                manage,
             ),
-            ("DELETE", "/customer/demo/customers/C-2", None),
+            ("GET", "/customer/demo/customers/C-1/addresses".into(), None, read),
+            (
+                "POST",
+                "/customer/demo/customers/C-1/addresses".into(),
+                Some(json!({"contactName": "B", "street": "S", "zipCode": "10115", "city": "Berlin", "country": "DE"})),
+                manage,
+            ),
+            ("GET", address.clone(), None, read),
+            (
+                "PATCH",
+                address.clone(),
+                Some(json!({"city": "Potsdam", "zipCode": "14482"})),
+                manage,
+            ),
+            (
+                "PUT",
+                address.clone(),
+                Some(json!({"contactName": "A", "street": "S", "zipCode": "10115", "city": "Berlin", "country": "DE"})),
+                manage,
+            ),
+            ("POST", format!("{address}/tags?tags=X"), None, manage),
+            ("DELETE", format!("{address}/tags?tags=X"), None, manage),
+            ("DELETE", address.clone(), None, manage),
+            (
+                "POST",
+                "/customer/demo/customers/import".into(),
+                Some(json!([])),
+                import_manage,
+            ),
+            (
+                "POST",
+                "/customer/demo/config/password-migration-retention".into(),
+                Some(json!({"retentionEndDate": end})),
+                import_manage,
+            ),
+            (
+                "GET",
+                "/customer/demo/config/password-migration-retention".into(),
+                None,
+                import_read,
+            ),
+            (
+                "DELETE",
+                "/customer/demo/config/password-migration-retention".into(),
+                None,
+                import_manage,
+            ),
+            ("DELETE", "/customer/demo/customers/C-2".into(), None, manage),
         ];
-        for (method, path, body) in routes {
-            let reads = matches!(method, "GET") || path.ends_with("/search");
+        assert_eq!(routes.len(), 19, "every Emporix admin route");
+        for (method, path, body, needed) in routes {
             for (who, auth, expected) in [
                 ("no token", None, 401),
                 ("storefront token", Some(&storefront), 401),
                 ("another tenant's client", Some(&foreign), 401),
-                ("wrong scope", Some(if reads { &manage } else { &read }), 403),
-                ("right scope", Some(if reads { &read } else { &manage }), 0),
+                ("every other scope", Some(&without[needed]), 403),
+                ("right scope", Some(&right), 0),
             ] {
                 let mut headers = vec![];
                 if let Some(a) = auth {
                     headers.push(("authorization", a.as_str()));
                 }
                 let r = match &body {
-                    Some(b) => s.send_json(method, path, b, &headers).await,
-                    None => s.send(method, path, &headers, None).await,
+                    Some(b) => s.send_json(method, &path, b, &headers).await,
+                    None => s.send(method, &path, &headers, None).await,
                 };
                 if expected == 0 {
                     assert!(
-                        matches!(r.status, 200 | 202),
-                        "{backend}: {method} {path} as {who}: {}",
+                        matches!(r.status, 200 | 201 | 202 | 204 | 207),
+                        "{backend}: {method} {path} as {who}: {} {}",
+                        r.status,
                         r.text()
                     );
                 } else {
@@ -287,4 +377,163 @@ fn urlencode(q: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[actix_web::test]
+async fn back_offices_create_replace_and_keep_the_addresses_of_customers() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        let auth = bearer(&s, &["customer.customer_read", "customer.customer_manage"], "demo").await;
+        let h = [("authorization", auth.as_str())];
+        let address = json!({"contactName": "Jo Doe", "street": "Main St", "streetNumber": "1", "zipCode": "10115",
+                             "city": "Berlin", "country": "DE", "tags": ["BILLING"]});
+
+        // POST: a new customer with a password logs in; a taken login is 409.
+        let r = s
+            .send_json(
+                "POST",
+                "/customer/demo/customers",
+                &json!({"id": "S-1", "contactEmail": "jo@example.com", "password": "correct horse battery",
+                        "firstName": "Jo", "lastName": "Doe", "addresses": [address]}),
+                &h,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()),
+            (201, json!({"id": "S-1"})),
+            "{backend}: {}",
+            r.text()
+        );
+        assert_eq!(
+            s.icm_password_grant("jo@example.com", "correct horse battery")
+                .await
+                .status,
+            200,
+            "{backend}"
+        );
+        let r = s
+            .send_json(
+                "POST",
+                "/customer/demo/customers",
+                &json!({"contactEmail": "JO@example.com"}),
+                &h,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()["type"].clone()),
+            (409, json!("conflict_resource")),
+            "{backend}: {}",
+            r.text()
+        );
+        let r = s
+            .send_json(
+                "POST",
+                "/customer/demo/customers",
+                &json!({"contactEmail": "x@example.com", "password": "short"}),
+                &h,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()["details"][0]["field"].clone()),
+            (400, json!("password")),
+            "{backend}"
+        );
+
+        // PUT: replaces the profile, keeps the addresses when none are sent; creates 201.
+        let r = s
+            .send_json(
+                "PUT",
+                "/customer/demo/customers/S-1",
+                &json!({"contactEmail": "jo@example.com", "firstName": "Joanna", "lastName": "Doe", "onHold": false}),
+                &h,
+            )
+            .await;
+        assert_eq!(r.status, 204, "{backend}: {}", r.text());
+        let r = s.get("/customer/demo/customers/S-1?expand=addresses", &h).await;
+        assert_eq!(r.json()["firstName"], "Joanna", "{backend}");
+        assert_eq!(
+            r.json()["addresses"].as_array().unwrap().len(),
+            1,
+            "{backend}: addresses kept"
+        );
+        assert_eq!(
+            s.icm_password_grant("jo@example.com", "correct horse battery")
+                .await
+                .status,
+            200,
+            "{backend}: password kept"
+        );
+        let r = s
+            .send_json(
+                "PUT",
+                "/customer/demo/customers/S-2",
+                &json!({"contactEmail": "kim@example.com", "lastName": "Kim"}),
+                &h,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()),
+            (201, json!({"id": "S-2"})),
+            "{backend}: {}",
+            r.text()
+        );
+        let r = s
+            .send_json(
+                "PUT",
+                "/customer/demo/customers/S-2",
+                &json!({"id": "S-3", "contactEmail": "kim@example.com"}),
+                &h,
+            )
+            .await;
+        assert_eq!(r.status, 400, "{backend}");
+
+        // The admin address book of a customer.
+        let base = "/customer/demo/customers/S-1/addresses";
+        let r = s.get(base, &h).await;
+        let id = r.json()[0]["id"].as_str().unwrap().to_owned();
+        let r = s.send_json("POST", base, &json!({"contactName": "Jo", "street": "Side St", "zipCode": "10117", "city": "Berlin", "country": "DE"}), &h).await;
+        assert_eq!(r.status, 201, "{backend}: {}", r.text());
+        let second = r.json()["id"].as_str().unwrap().to_owned();
+        let r = s
+            .send_json(
+                "PATCH",
+                &format!("{base}/{id}"),
+                &json!({"city": "Potsdam", "zipCode": "14482"}),
+                &h,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()["city"].clone()),
+            (200, json!("Potsdam")),
+            "{backend}: {}",
+            r.text()
+        );
+        let r = s
+            .send("POST", &format!("{base}/{id}/tags?tags=SHIPPING,DOCK"), &h, None)
+            .await;
+        assert_eq!(r.status, 204, "{backend}: {}", r.text());
+        let r = s.get(&format!("{base}/{id}"), &h).await;
+        let tags = r.json()["tags"].clone();
+        assert!(tags.as_array().unwrap().contains(&json!("DOCK")), "{backend}: {tags}");
+        assert_eq!(
+            s.send("DELETE", &format!("{base}/{second}"), &h, None).await.status,
+            204
+        );
+        assert_eq!(s.get(&format!("{base}/{second}"), &h).await.status, 404, "{backend}");
+        assert_eq!(
+            s.get("/customer/demo/customers/S-9/addresses", &h).await.status,
+            404,
+            "{backend}"
+        );
+        let reader = bearer(&s, &["customer.customer_read"], "demo").await;
+        let r = s.send_json("POST", base, &address, &[("authorization", &reader)]).await;
+        assert_eq!(r.status, 403, "{backend}");
+        assert_eq!(
+            s.get(base, &[("authorization", &reader)]).await.status,
+            200,
+            "{backend}"
+        );
+        assert_eq!(s.get(base, &[]).await.status, 401, "{backend}");
+        s.stop().await;
+    }
 }

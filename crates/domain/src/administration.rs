@@ -229,6 +229,8 @@ pub enum ImportedPassword {
     Hash(crate::values::PasswordHash),
     /// A previous system's hash, verified on the first login (needs a migration window).
     Legacy(LegacyHash),
+    /// A password an administrator sets (already checked against the password policy).
+    Plain(crate::values::Password),
 }
 
 /// One customer of an import: the customer, its one user and its addresses.
@@ -242,7 +244,21 @@ pub struct ImportItem {
     pub person: PersonData,
     pub custom: serde_json::Map<String, serde_json::Value>,
     pub password: ImportedPassword,
-    pub addresses: Vec<AddressData>,
+    /// The customer's addresses; `None` keeps those an existing customer has.
+    pub addresses: Option<Vec<AddressData>>,
+    /// The user can log in.
+    pub active: bool,
+    /// The customer's logins are blocked.
+    pub on_hold: bool,
+}
+
+/// How an account is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Save {
+    /// New only; `invite` mails a user without password the invitation.
+    Create { invite: bool },
+    /// By number (or login): created or updated.
+    Upsert,
 }
 
 /// What an import did with one item.
@@ -616,14 +632,57 @@ impl CustomerAdministration {
         };
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            out.push(self.import_one(tenant, window.is_some(), item).await);
+            out.push(self.save(tenant, window.is_some(), item, Save::Upsert).await);
         }
         out
     }
 
-    async fn import_one(&self, tenant: &Tenant, window_open: bool, item: ImportItem) -> Result<Imported, AdminError> {
+    /// Creates one customer with its user and addresses (an administrator's sign-up);
+    /// a taken number or login is `Taken`. Without a password the user is mailed the
+    /// invitation to choose one when `invite`.
+    pub async fn create_account(
+        &self,
+        tenant: &Tenant,
+        item: ImportItem,
+        invite: bool,
+    ) -> Result<Imported, AdminError> {
+        self.save(tenant, false, item, Save::Create { invite }).await
+    }
+
+    /// Creates or replaces the customer with the item's number (an administrator's PUT);
+    /// a new customer without password is invited when `invite`.
+    pub async fn put_account(&self, tenant: &Tenant, item: ImportItem, invite: bool) -> Result<Imported, AdminError> {
+        if let Some(number) = &item.number {
+            if self
+                .customers
+                .by_number(tenant.id, number)
+                .await?
+                .is_none_or(|c| c.status == CustomerStatus::Deleted)
+            {
+                return self.save(tenant, false, item, Save::Create { invite }).await;
+            }
+        }
+        self.save(tenant, false, item, Save::Upsert).await
+    }
+
+    async fn save(
+        &self,
+        tenant: &Tenant,
+        window_open: bool,
+        item: ImportItem,
+        how: Save,
+    ) -> Result<Imported, AdminError> {
         let (password_hash, legacy_auth) = match item.password {
             ImportedPassword::None => (None, None),
+            ImportedPassword::Plain(p) => (
+                Some(
+                    self.hasher
+                        .hash(&p)
+                        .await
+                        .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+                ),
+                None,
+            ),
             ImportedPassword::Hash(h) => {
                 self.hasher.check_hash(&h).map_err(|reason| {
                     AdminError::invalid(
@@ -651,13 +710,15 @@ impl CustomerAdministration {
                 return Err(AdminError::invalid("company", "must not be empty"));
             }
         }
-        let mut addresses = item.addresses;
+        let keep_addresses = item.addresses.is_none();
+        let mut addresses = item.addresses.unwrap_or_default();
         for a in &mut addresses {
             crate::addresses::check_address(a, self.addresses.limits())?;
         }
         crate::addresses::settle_preferred(&mut addresses);
         let number = match item.number {
             Some(n) => n,
+            None if matches!(how, Save::Create { .. }) => self.draw_number(tenant).await?,
             None => match self.users.by_login(tenant.id, &item.login).await? {
                 Some(user) => match self.customers.by_id(tenant.id, user.customer_id).await? {
                     Some(c) => c.number,
@@ -670,23 +731,39 @@ impl CustomerAdministration {
             CustomerKind::Business(_) => vec![ACCOUNT_OWNER.to_owned()],
             CustomerKind::Private => vec![],
         };
+        let user_id = self.ids.public_id();
+        let invitation = match how {
+            Save::Create { invite: true } if password_hash.is_none() && legacy_auth.is_none() => {
+                Some(self.organization.invitation.prepare_invitation(
+                    &*self.organization.secrets,
+                    (user_id.as_str(), &item.person),
+                    &item.email,
+                    self.clock.now(),
+                ))
+            }
+            _ => None,
+        };
         let account = crate::customers::NewAccount {
             customer: crate::customers::NewCustomer {
                 public_id: self.ids.public_id(),
                 number,
                 kind: item.kind,
-                status: CustomerStatus::Active,
+                status: if item.on_hold {
+                    CustomerStatus::LoginBlocked
+                } else {
+                    CustomerStatus::Active
+                },
                 custom: item.custom,
                 external: ExternalRef::default(),
             },
             users: vec![crate::users::NewUser {
-                public_id: self.ids.public_id(),
+                public_id: user_id,
                 login: item.login,
                 email: item.email,
                 password_hash,
                 person: item.person,
                 roles,
-                active: true,
+                active: item.active,
                 email_verification: crate::users::EmailVerification::Unverified,
                 consents: Default::default(),
                 external: ExternalRef::default(),
@@ -699,17 +776,25 @@ impl CustomerAdministration {
                     data,
                 })
                 .collect(),
-            opt_in: None,
+            opt_in: invitation,
         };
-        let (account, created) = self
-            .customers
-            .upsert_account(tenant.id, account, self.clock.now())
-            .await
-            .map_err(|e| match e {
-                StoreError::Duplicate(UniqueRule::UserLogin) => AdminError::Taken("account.email"),
-                StoreError::Duplicate(UniqueRule::CustomerNumber) => AdminError::Taken("id"),
-                other => AdminError::Store(other),
-            })?;
+        let written = match how {
+            Save::Create { .. } => self
+                .customers
+                .create_account(tenant.id, account, self.clock.now())
+                .await
+                .map(|a| (a, true)),
+            Save::Upsert => {
+                self.customers
+                    .upsert_account(tenant.id, account, keep_addresses, self.clock.now())
+                    .await
+            }
+        };
+        let (account, created) = written.map_err(|e| match e {
+            StoreError::Duplicate(UniqueRule::UserLogin) => AdminError::Taken("account.email"),
+            StoreError::Duplicate(UniqueRule::CustomerNumber) => AdminError::Taken("id"),
+            other => AdminError::Store(other),
+        })?;
         Ok(Imported {
             number: account.customer.number,
             created,

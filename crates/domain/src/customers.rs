@@ -167,12 +167,13 @@ pub trait CustomerRepository: Send + Sync {
     /// number creates it as [`CustomerRepository::create_account`] does; a known (live)
     /// one gets the customer's fields, its first user's login, e-mail, person data,
     /// activation and external ids (the password hash when given; a legacy hash only
-    /// while the user has no password yet), and its addresses replaced. `true` when
-    /// created.
+    /// while the user has no password yet), and its addresses replaced (kept with
+    /// `keep_addresses`). `true` when created.
     async fn upsert_account(
         &self,
         tenant: TenantId,
         new: NewAccount,
+        keep_addresses: bool,
         now: DateTime<Utc>,
     ) -> Result<(Account, bool), StoreError>;
     /// The customer with this key.

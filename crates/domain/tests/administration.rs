@@ -239,7 +239,9 @@ fn import_item(
         person: PersonData::default(),
         custom: Default::default(),
         password,
-        addresses: vec![],
+        addresses: None,
+        active: true,
+        on_hold: false,
     }
 }
 
@@ -300,8 +302,8 @@ async fn an_item_without_number_updates_the_customer_of_its_login() {
     p.tenants.expect_next_customer_seq().never();
     p.customers
         .expect_upsert_account()
-        .withf(|_, new, _| new.customer.number.as_str() == "C-7")
-        .returning(|_, _, _| {
+        .withf(|_, new, _, _| new.customer.number.as_str() == "C-7")
+        .returning(|_, _, _, _| {
             Ok((
                 Account {
                     customer: support::customer(false),

@@ -74,6 +74,7 @@ pub(crate) fn upsert(
     conn: &mut DbConnection,
     tenant: TenantId,
     new: &NewAccount,
+    keep_addresses: bool,
     at: DateTime<Utc>,
 ) -> Result<(Account, bool), DbError> {
     let now = db_time(at);
@@ -139,16 +140,18 @@ pub(crate) fn upsert(
                 }
             }
         }
-        diesel::delete(
-            addresses::table
-                .filter(addresses::tenant_id.eq(t))
-                .filter(addresses::customer_id.eq(cu)),
-        )
-        .execute(c)?;
-        for address in &new.addresses {
-            diesel::insert_into(addresses::table)
-                .values(new_address_values(tenant, cu, address, now))
-                .execute(c)?;
+        if !keep_addresses {
+            diesel::delete(
+                addresses::table
+                    .filter(addresses::tenant_id.eq(t))
+                    .filter(addresses::customer_id.eq(cu)),
+            )
+            .execute(c)?;
+            for address in &new.addresses {
+                diesel::insert_into(addresses::table)
+                    .values(new_address_values(tenant, cu, address, now))
+                    .execute(c)?;
+            }
         }
         let customer: CustomerRow = customers::table
             .filter(customers::id.eq(cu))

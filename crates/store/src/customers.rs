@@ -274,10 +274,13 @@ impl CustomerRepository for Store {
         &self,
         tenant: TenantId,
         new: NewAccount,
+        keep_addresses: bool,
         now: DateTime<Utc>,
     ) -> Result<(Account, bool), StoreError> {
-        self.run("import account", move |conn| accounts::upsert(conn, tenant, &new, now))
-            .await
+        self.run("import account", move |conn| {
+            accounts::upsert(conn, tenant, &new, keep_addresses, now)
+        })
+        .await
     }
 
     async fn erase_user(

@@ -1,14 +1,14 @@
 //! Emporix address book: `me/addresses` list, create, get, put, patch, delete and
-//! `me/addresses/{addressId}/tags` add/remove, for the logged-in customer.
+//! `me/addresses/{addressId}/tags` add/remove, for the logged-in customer; the same
+//! under `customers/{customerNumber}/addresses` for API clients (reads need
+//! `customer.customer_read`, writes `customer.customer_manage`).
 //!
 //! Mapping onto the shared model (docs/compat.md): `BILLING`/`SHIPPING` tags are the
 //! invoice/delivery usages (neither means both), `isDefault` the preference for every
 //! usage the address has; `street` + `streetNumber` form address line 1.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
-use clientele_domain::addresses::{Address, AddressData, AddressError, AddressField, AddressUsage, OnDuplicate};
-use clientele_domain::customers::OwnAccount;
-use clientele_domain::identity::Principal;
+use clientele_domain::addresses::{Address, AddressData, AddressError, AddressField, AddressUsage, Book, OnDuplicate};
 use clientele_domain::values::{optional_text, required_text, CountryCode, TextLimit, ValueError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -171,14 +171,14 @@ pub fn parse_address(a: EmporixAddress, prefix: &str) -> Result<AddressData, Err
 }
 
 /// The Emporix answer for an address-book failure.
-pub fn address_error(e: AddressError, prefix: &str, address: &str, account: Option<&OwnAccount>) -> ErrorMessage {
+pub fn address_error(e: AddressError, prefix: &str, address: &str, customer: Option<&str>) -> ErrorMessage {
     match e {
         AddressError::NotFound => ErrorMessage::new(
             StatusCode::NOT_FOUND,
             "resource_not_found",
             format!(
                 "Address {address} of customer {} not found.",
-                account.map_or("", |a| a.customer.number.as_str())
+                customer.unwrap_or_default()
             ),
         ),
         AddressError::Stale => super::me::stale("address"),
@@ -205,12 +205,57 @@ fn one(a: &Address) -> HttpResponse {
     tagged(HttpResponse::Ok(), a.version).json(address_dto(a))
 }
 
-fn find<'a>(account: &'a OwnAccount, id: &str) -> Result<&'a Address, ErrorMessage> {
-    account
+/// Whose address book a request works on: the logged-in customer's (`me/addresses`),
+/// or for an API client the customer its path names (`customers/{customerNumber}/…`).
+struct Holder {
+    book: Book,
+    number: String,
+    addresses: Vec<Address>,
+}
+
+async fn holder(req: &HttpRequest, state: &AppState) -> Result<Holder, HttpResponse> {
+    let Some(number) = req.match_info().get("customerNumber") else {
+        let (who, account) = customer_account(req, state).await?;
+        return Ok(Holder {
+            book: Book::from(&who),
+            number: account.customer.number.as_str().to_owned(),
+            addresses: account.addresses,
+        });
+    };
+    let needed = if req.method() == actix_web::http::Method::GET {
+        clientele_domain::api_clients::scope::CUSTOMER_READ
+    } else {
+        clientele_domain::api_clients::scope::CUSTOMER_MANAGE
+    };
+    let run = async {
+        let tenant = super::admin::client(req, state, needed).await?;
+        let admin = &state.services.admin;
+        let customer = admin
+            .customer(&tenant, number)
+            .await
+            .map_err(super::import::admin_error)?;
+        let addresses = admin
+            .addresses_of(&tenant, &customer)
+            .await
+            .map_err(super::import::admin_error)?;
+        Ok::<_, ErrorMessage>(Holder {
+            book: Book {
+                tenant: tenant.id,
+                customer: customer.id,
+            },
+            number: customer.number.as_str().to_owned(),
+            addresses,
+        })
+    };
+    run.await.map_err(ErrorMessage::into_response)
+}
+
+fn find<'a>(holder: &'a Holder, id: &str) -> Result<&'a Address, ErrorMessage> {
+    holder
         .addresses
         .iter()
         .find(|a| a.public_id.as_str() == id)
-        .ok_or_else(|| address_error(AddressError::NotFound, "", id, Some(account)))
+        .ok_or_else(|| address_error(AddressError::NotFound, "", id, Some(&holder.number)))
 }
 
 /// Lists the customer's addresses, oldest first.
@@ -220,10 +265,10 @@ fn find<'a>(account: &'a OwnAccount, id: &str) -> Result<&'a Address, ErrorMessa
               (status = 401, description = "No valid customer access token")),
     security(("CustomerAccessToken" = [])))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    match customer_account(&req, &state).await {
-        Ok((_, account)) => {
-            let etag = list_etag(account.addresses.iter().map(|a| (a.id.get(), a.version)));
-            let body: Vec<_> = account.addresses.iter().map(address_dto).collect();
+    match holder(&req, &state).await {
+        Ok(h) => {
+            let etag = list_etag(h.addresses.iter().map(|a| (a.id.get(), a.version)));
+            let body: Vec<_> = h.addresses.iter().map(address_dto).collect();
             crate::versions::with_etag(HttpResponse::Ok().json(body), &etag)
         }
         Err(res) => res,
@@ -238,11 +283,11 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
               (status = 404, description = "No such address of the customer", body = ErrorMessage)),
     security(("CustomerAccessToken" = [])))]
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let (_, account) = match customer_account(&req, &state).await {
-        Ok(ok) => ok,
+    let h = match holder(&req, &state).await {
+        Ok(h) => h,
         Err(res) => return res,
     };
-    find(&account, address_id(&req)).map_or_else(ErrorMessage::into_response, one)
+    find(&h, address_id(&req)).map_or_else(ErrorMessage::into_response, one)
 }
 
 /// Adds an address.
@@ -254,8 +299,8 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
               (status = 401, description = "No valid customer access token")),
     security(("CustomerAccessToken" = [])))]
 pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    let (who, _) = match customer_account(&req, &state).await {
-        Ok(ok) => ok,
+    let h = match holder(&req, &state).await {
+        Ok(h) => h,
         Err(res) => return res,
     };
     let run = async {
@@ -264,7 +309,7 @@ pub async fn create(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
         let created = state
             .services
             .addresses
-            .create(&who, data, OnDuplicate::Create)
+            .create(h.book, data, OnDuplicate::Create)
             .await
             .map_err(|e| address_error(e, "", "", None))?;
         Ok::<_, ErrorMessage>(
@@ -310,8 +355,8 @@ pub async fn put(req: HttpRequest, payload: web::Payload, state: web::Data<AppSt
 }
 
 async fn write(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>, merge: bool) -> HttpResponse {
-    let (who, account) = match customer_account(&req, &state).await {
-        Ok(ok) => ok,
+    let h = match holder(&req, &state).await {
+        Ok(h) => h,
         Err(res) => return res,
     };
     let id = address_id(&req).to_owned();
@@ -329,7 +374,7 @@ async fn write(req: HttpRequest, payload: web::Payload, state: web::Data<AppStat
             let dto: EmporixAddress = body::from_value(merged)?;
             parse_address(dto, "")
         };
-        let updated = update(&state, &who, &account, &id, versioned, edit).await?;
+        let updated = update(&state, &h, &id, versioned, edit).await?;
         Ok::<_, ErrorMessage>(one(&updated))
     };
     run.await.unwrap_or_else(ErrorMessage::into_response)
@@ -337,8 +382,7 @@ async fn write(req: HttpRequest, payload: web::Payload, state: web::Data<AppStat
 
 async fn update(
     state: &AppState,
-    who: &Principal,
-    account: &OwnAccount,
+    h: &Holder,
     id: &str,
     versioned: Versioned,
     edit: impl Fn(&Address) -> Result<AddressData, ErrorMessage> + Send + Sync,
@@ -346,14 +390,14 @@ async fn update(
     state
         .services
         .addresses
-        .update(who, id, versioned.expected, |current| {
+        .update(h.book, id, versioned.expected, |current| {
             edit(current).map_err(Wrapped::Dialect)
         })
         .await
         .map_err(|e| match e {
             Wrapped::Dialect(m) => m,
             Wrapped::Book(AddressError::Stale) => versioned.stale("address"),
-            Wrapped::Book(e) => address_error(e, "", id, Some(account)),
+            Wrapped::Book(e) => address_error(e, "", id, Some(&h.number)),
         })
 }
 
@@ -379,19 +423,19 @@ impl From<AddressError> for Wrapped {
               (status = 412, description = "`If-Match` is not the stored version", body = ErrorMessage)),
     security(("CustomerAccessToken" = [])))]
 pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let (who, account) = match customer_account(&req, &state).await {
-        Ok(ok) => ok,
+    let h = match holder(&req, &state).await {
+        Ok(h) => h,
         Err(res) => return res,
     };
     let id = address_id(&req);
     match state
         .services
         .addresses
-        .delete(&who, id, crate::versions::if_match(&req), false)
+        .delete(h.book, id, crate::versions::if_match(&req), false)
         .await
     {
         Ok(()) => HttpResponse::NoContent().finish(),
-        Err(e) => address_error(e, "", id, Some(&account)).into_response(),
+        Err(e) => address_error(e, "", id, Some(&h.number)).into_response(),
     }
 }
 
@@ -430,8 +474,8 @@ pub async fn remove_tags(req: HttpRequest, query: web::Query<TagsQuery>, state: 
 }
 
 async fn tags(req: HttpRequest, query: web::Query<TagsQuery>, state: web::Data<AppState>, add: bool) -> HttpResponse {
-    let (who, account) = match customer_account(&req, &state).await {
-        Ok(ok) => ok,
+    let h = match holder(&req, &state).await {
+        Ok(h) => h,
         Err(res) => return res,
     };
     let given: Vec<String> = query
@@ -460,7 +504,7 @@ async fn tags(req: HttpRequest, query: web::Query<TagsQuery>, state: web::Data<A
         }
         parse_address(dto, "")
     };
-    match update(&state, &who, &account, &id, versioned, edit).await {
+    match update(&state, &h, &id, versioned, edit).await {
         Ok(_) => HttpResponse::NoContent().finish(),
         Err(e) => e.into_response(),
     }

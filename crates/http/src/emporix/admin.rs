@@ -577,3 +577,142 @@ mod tests {
         assert!(parse_sort("lastName:up").is_err());
     }
 }
+
+/// `CustomerSignupBySellerDto` (POST) and `CustomerUpdateBySellerDto` (PUT).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerBySellerDto {
+    /// The customer number (POST: drawn when missing; PUT: the path's).
+    pub id: Option<String>,
+    /// The login and contact e-mail.
+    pub contact_email: Option<String>,
+    /// POST only: the initial password (the tenant's password policy applies).
+    pub password: Option<String>,
+    /// Default true.
+    pub active: Option<bool>,
+    /// Default false.
+    pub on_hold: Option<bool>,
+    /// The addresses (PUT: replacing the customer's; left out, they stay).
+    pub addresses: Option<Vec<super::addresses::EmporixAddress>>,
+    #[serde(flatten)]
+    pub details: super::signup::CustomerDetails,
+}
+
+/// `?sendPasswordResetNotifications=`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct NotifyQuery {
+    /// Default true: a new customer without password is mailed a link to choose one.
+    pub send_password_reset_notifications: Option<bool>,
+}
+
+fn seller_item(
+    state: &AppState,
+    dto: CustomerBySellerDto,
+    number: Option<String>,
+) -> Result<clientele_domain::administration::ImportItem, ErrorMessage> {
+    use clientele_domain::administration::{ImportItem, ImportedPassword};
+    use clientele_domain::values::{CustomerNumber, Email, Login, Password};
+    let email = Email::parse(dto.contact_email.as_deref().unwrap_or_default())
+        .map_err(|e| ErrorMessage::field("contactEmail", e))?;
+    let password = match dto.password.as_deref().filter(|p| !p.is_empty()) {
+        Some(raw) => ImportedPassword::Plain(
+            Password::parse(raw, state.limits.password_policy, &[email.as_str()])
+                .map_err(|e| ErrorMessage::field("password", e))?,
+        ),
+        None => ImportedPassword::None,
+    };
+    let number = number
+        .or(dto.id)
+        .filter(|s| !s.trim().is_empty())
+        .map(|n| CustomerNumber::parse(&n).map_err(|e| ErrorMessage::field("id", e)))
+        .transpose()?;
+    let (person, kind, custom) = super::signup::parse_details(dto.details, "")?;
+    Ok(ImportItem {
+        number,
+        kind,
+        login: Login::from_email(&email),
+        email,
+        person,
+        custom,
+        password,
+        addresses: super::import::parse_addresses(dto.addresses)?,
+        active: dto.active.unwrap_or(true),
+        on_hold: dto.on_hold.unwrap_or(false),
+    })
+}
+
+/// Creates a customer with its account (login: `contactEmail`) and addresses. Without a
+/// password the customer is mailed a link to choose one (unless
+/// `sendPasswordResetNotifications=false`).
+#[utoipa::path(post, path = "/customer/{tenant}/customers", tag = "admin customers",
+    params(("tenant" = String, Path), NotifyQuery), request_body = CustomerBySellerDto,
+    responses((status = 201, description = "Created; `id` is the customer number", body = super::signup::ResourceLocation),
+              (status = 400, body = ErrorMessage), (status = 401, body = ErrorMessage), (status = 403, body = ErrorMessage),
+              (status = 409, description = "The number or login is taken", body = ErrorMessage)),
+    security(("OAuth2" = ["customer.customer_manage"])))]
+pub async fn create(
+    req: HttpRequest,
+    query: web::Query<NotifyQuery>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let run = async {
+        let tenant = client(&req, &state, scope::CUSTOMER_MANAGE).await?;
+        let dto: CustomerBySellerDto = body::json(&req, payload, state.limits.max_body_bytes).await?;
+        let item = seller_item(&state, dto, None)?;
+        let invite = query.send_password_reset_notifications.unwrap_or(true);
+        let done = state
+            .services
+            .admin
+            .create_account(&tenant, item, invite)
+            .await
+            .map_err(super::import::admin_error)?;
+        Ok::<_, ErrorMessage>(HttpResponse::Created().json(serde_json::json!({ "id": done.number.as_str() })))
+    };
+    run.await.unwrap_or_else(ErrorMessage::into_response)
+}
+
+/// Creates (201) or replaces (204) the customer with this number: its profile, account
+/// and, when given, addresses.
+#[utoipa::path(put, path = "/customer/{tenant}/customers/{customerNumber}", tag = "admin customers",
+    params(("tenant" = String, Path), ("customerNumber" = String, Path), NotifyQuery), request_body = CustomerBySellerDto,
+    responses((status = 201, description = "Created", body = super::signup::ResourceLocation), (status = 204, description = "Replaced"),
+              (status = 400, body = ErrorMessage), (status = 401, body = ErrorMessage), (status = 403, body = ErrorMessage),
+              (status = 409, description = "The login belongs to another customer", body = ErrorMessage)),
+    security(("OAuth2" = ["customer.customer_manage"])))]
+pub async fn put(
+    req: HttpRequest,
+    query: web::Query<NotifyQuery>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let run = async {
+        let tenant = client(&req, &state, scope::CUSTOMER_MANAGE).await?;
+        let number = req.match_info().get("customerNumber").unwrap_or_default().to_owned();
+        let dto: CustomerBySellerDto = body::json(&req, payload, state.limits.max_body_bytes).await?;
+        if dto.id.as_deref().is_some_and(|id| id != number) {
+            return Err(bad_param("id", "id must be the customer number of the path."));
+        }
+        if dto.password.is_some() {
+            return Err(bad_param(
+                "password",
+                "A password is set at creation or by the customer, not by PUT.",
+            ));
+        }
+        let item = seller_item(&state, dto, Some(number))?;
+        let invite = query.send_password_reset_notifications.unwrap_or(true);
+        let done = state
+            .services
+            .admin
+            .put_account(&tenant, item, invite)
+            .await
+            .map_err(super::import::admin_error)?;
+        Ok(if done.created {
+            HttpResponse::Created().json(serde_json::json!({ "id": done.number.as_str() }))
+        } else {
+            HttpResponse::NoContent().finish()
+        })
+    };
+    run.await.unwrap_or_else(ErrorMessage::into_response)
+}

@@ -109,7 +109,7 @@ fn invalid(field: &str, message: impl Into<String>) -> ErrorMessage {
     e
 }
 
-fn admin_error(e: AdminError) -> ErrorMessage {
+pub(super) fn admin_error(e: AdminError) -> ErrorMessage {
     match e {
         AdminError::Invalid { field, reason } => invalid(field, format!("{field} {reason}.")),
         AdminError::Taken(field) => {
@@ -171,10 +171,7 @@ pub fn parse_item(value: Value) -> Result<ImportItem, ErrorMessage> {
         .map(|id| CustomerNumber::parse(&id).map_err(|e| ErrorMessage::field("id", e)))
         .transpose()?;
     let (person, kind, custom) = super::signup::parse_details(dto.details, "")?;
-    let mut addresses = Vec::new();
-    for (i, a) in dto.addresses.unwrap_or_default().into_iter().enumerate() {
-        addresses.push(super::addresses::parse_address(a, &format!("addresses[{i}]."))?);
-    }
+    let addresses = parse_addresses(dto.addresses)?;
     Ok(ImportItem {
         number,
         kind,
@@ -184,7 +181,22 @@ pub fn parse_item(value: Value) -> Result<ImportItem, ErrorMessage> {
         custom,
         password,
         addresses,
+        active: true,
+        on_hold: false,
     })
+}
+
+/// Emporix addresses of a whole customer; `None` when the body has none.
+pub fn parse_addresses(
+    list: Option<Vec<EmporixAddress>>,
+) -> Result<Option<Vec<clientele_domain::addresses::AddressData>>, ErrorMessage> {
+    list.map(|list| {
+        list.into_iter()
+            .enumerate()
+            .map(|(i, a)| super::addresses::parse_address(a, &format!("addresses[{i}].")))
+            .collect()
+    })
+    .transpose()
 }
 
 /// Imports up to 200 customers; each is validated and written on its own (customer,

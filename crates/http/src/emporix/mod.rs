@@ -85,29 +85,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     );
     cfg.service(
-        web::resource("/customer/{tenant}/me/addresses")
-            .route(web::get().to(addresses::list))
-            .route(web::post().to(addresses::create))
-            .default_service(web::to(method_not_allowed)),
+        web::resource([
+            "/customer/{tenant}/me/addresses",
+            "/customer/{tenant}/customers/{customerNumber}/addresses",
+        ])
+        .route(web::get().to(addresses::list))
+        .route(web::post().to(addresses::create))
+        .default_service(web::to(method_not_allowed)),
     );
     cfg.service(
-        web::resource("/customer/{tenant}/me/addresses/{addressId}")
-            .route(web::get().to(addresses::get))
-            .route(web::put().to(addresses::put))
-            .route(web::patch().to(addresses::patch))
-            .route(web::delete().to(addresses::delete))
-            .default_service(web::to(method_not_allowed)),
+        web::resource([
+            "/customer/{tenant}/me/addresses/{addressId}",
+            "/customer/{tenant}/customers/{customerNumber}/addresses/{addressId}",
+        ])
+        .route(web::get().to(addresses::get))
+        .route(web::put().to(addresses::put))
+        .route(web::patch().to(addresses::patch))
+        .route(web::delete().to(addresses::delete))
+        .default_service(web::to(method_not_allowed)),
     );
     cfg.service(
-        web::resource("/customer/{tenant}/me/addresses/{addressId}/tags")
-            .route(web::post().to(addresses::add_tags))
-            .route(web::delete().to(addresses::remove_tags))
-            .default_service(web::to(method_not_allowed)),
+        web::resource([
+            "/customer/{tenant}/me/addresses/{addressId}/tags",
+            "/customer/{tenant}/customers/{customerNumber}/addresses/{addressId}/tags",
+        ])
+        .route(web::post().to(addresses::add_tags))
+        .route(web::delete().to(addresses::remove_tags))
+        .default_service(web::to(method_not_allowed)),
     );
     // `customers/search` before `customers/{customerNumber}`.
     cfg.service(
         web::resource("/customer/{tenant}/customers")
             .route(web::get().to(admin::list))
+            .route(web::post().to(admin::create))
             .default_service(web::to(method_not_allowed)),
     );
     cfg.service(
@@ -130,6 +140,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/customer/{tenant}/customers/{customerNumber}")
             .route(web::get().to(admin::get))
+            .route(web::put().to(admin::put))
             .route(web::patch().to(admin::patch))
             .route(web::delete().to(admin::delete))
             .default_service(web::to(method_not_allowed)),
@@ -154,7 +165,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
           auth::validate, password::change, reset::request, reset::update, optin::activate, optin::resend,
           email::change, email::confirm, me::get, me::patch, me::delete, addresses::list, addresses::create,
           addresses::get, addresses::put, addresses::patch, addresses::delete, addresses::add_tags,
-          addresses::remove_tags, oauth::token, admin::list, admin::search, admin::get, admin::patch, admin::delete,
+          addresses::remove_tags, oauth::token, admin::list, admin::search, admin::get, admin::patch, admin::delete, admin::create, admin::put,
           import::import, import::retention, import::configure_retention, import::end_retention),
     components(schemas(
         oauth::ClientCredentialsRequest,
@@ -166,6 +177,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         me::CustomerDto,
         admin::CustomerForSellerDto,
         admin::SearchBody,
+        admin::CustomerBySellerDto,
         import::CustomerImportDto,
         import::ImportAccountDto,
         import::LegacyAuthDto,
