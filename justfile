@@ -20,6 +20,10 @@ ci:
 bench *ARGS:
     bash scripts/bench.sh {{ARGS}}
 
+# Seed N customers (with a user and an address each) for search at scale: `just seed 1000000 [DATABASE_URL] [TENANT]`.
+seed N *ARGS:
+    bash scripts/seed.sh {{N}} {{ARGS}}
+
 # Install wrk and just (idempotent).
 install-bench-tools:
     bash scripts/install-bench-tools.sh

@@ -53,6 +53,12 @@ impl TestDatabase {
             ),
             Err(_) => return None,
         };
+        // Extensions are per database: create them once, before tests migrate their
+        // schemas in parallel (concurrent CREATE EXTENSION calls collide).
+        static EXTENSIONS: std::sync::Once = std::sync::Once::new();
+        EXTENSIONS.call_once(|| {
+            let _ = admin.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public");
+        });
         let schema = unique_name();
         admin
             .batch_execute(&format!("CREATE SCHEMA {schema}"))
