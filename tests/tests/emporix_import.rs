@@ -68,6 +68,7 @@ async fn customers_import_in_bulk_with_their_passwords_and_legacy_hashes_migrate
             ],
         )
         .await;
+        let admin = bearer(&s, &["customer.customer_manage"]).await;
         let h = [("authorization", auth.as_str())];
         // A real argon2id hash of PASSWORD, as another clientele would export it.
         assert_eq!(s.icm_register("seed@example.com", "SEED-1").await.status, 201);
@@ -175,6 +176,28 @@ async fn customers_import_in_bulk_with_their_passwords_and_legacy_hashes_migrate
             "{backend}: {}",
             r.text()
         );
+
+        // A customer put on hold stays on hold when the same data is imported again.
+        let r = s
+            .send_json(
+                "PATCH",
+                "/customer/demo/customers/IMP-007",
+                &json!({"onHold": true}),
+                &[("authorization", &admin)],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        let r = s
+            .send_json(
+                "POST",
+                "/customer/demo/customers/import",
+                &json!([items[7].clone()]),
+                &h,
+            )
+            .await;
+        assert_eq!(r.json()[0]["code"], 200, "{backend}");
+        let r = s.get("/customer/demo/customers/IMP-007", &h).await;
+        assert_eq!(r.json()["onHold"], true, "{backend}: re-import keeps the hold");
 
         // Too many in one call; not an array.
         let r = s

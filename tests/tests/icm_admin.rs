@@ -333,6 +333,18 @@ async fn an_api_client_manages_customers_users_addresses_and_attributes() {
         assert_eq!(r.json()["data"]["companyName1"], "Oil Corp Ltd");
         assert_eq!(r.json()["data"]["industry"], "Oil & Gas");
         assert_eq!(r.json()["data"]["active"], false);
+        // Attributes change through their routes; an object sent back whole is fine.
+        let whole = a.call("GET", "/customers/ERP-1", None).await.json()["data"].clone();
+        let r = a.call("PATCH", "/customers/ERP-1", Some(&whole)).await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        let r = a
+            .call(
+                "PATCH",
+                "/customers/ERP-1",
+                Some(&json!({"attributes": [{"name": "x", "type": "String", "value": "y"}]})),
+            )
+            .await;
+        assert_eq!(feedback(&r, 422), "customer.attributes.readonly", "{backend}");
         let r = a.call("PATCH", "/customers/ERP-1", Some(&json!({"id": "ERP-2"}))).await;
         assert_eq!(feedback(&r, 422), "customer.id.readonly", "{backend}");
         let r = a

@@ -20,10 +20,11 @@ use clientele_domain::identity::{HashError, LegacyAlgorithm, LegacyHash, LegacyV
 use clientele_domain::values::Password;
 use sha2::{Digest, Sha256, Sha512};
 
-/// bcrypt's own limits (2^4 to 2^31 rounds).
-const BCRYPT_COSTS: RangeInclusive<u32> = 4..=31;
+/// bcrypt costs a login may spend (2^4 to 2^14 rounds): a higher cost would hold a
+/// hashing thread for seconds per attempt.
+const BCRYPT_COSTS: RangeInclusive<u32> = 4..=14;
 /// Fewer is not PBKDF2; more would occupy a hashing thread for many seconds.
-const PBKDF2_ITERATIONS: RangeInclusive<u64> = 1..=10_000_000;
+const PBKDF2_ITERATIONS: RangeInclusive<u64> = 1..=2_000_000;
 /// Derived-key lengths accepted for PBKDF2 (passlib and Django store 32 bytes).
 const PBKDF2_KEY_BYTES: RangeInclusive<usize> = 16..=64;
 /// Longest hash string or context value accepted (an export is never near this).
@@ -218,7 +219,7 @@ fn parse_bcrypt(hash: &LegacyHash) -> Result<Scheme, String> {
     }
     let cost: u32 = h[4..6].parse().map_err(|_| SHAPE.to_owned())?;
     if !BCRYPT_COSTS.contains(&cost) {
-        return Err(format!("bcrypt cost must be between 04 and 31, got {:02}", cost));
+        return Err(format!("bcrypt cost must be between 04 and 14, got {:02}", cost));
     }
     if !b[7..]
         .iter()
@@ -639,8 +640,8 @@ mod tests {
         assert_refused(&b(&format!("{BCRYPT_2B}x")), "must look like $2b$12$");
         assert_refused(&b(&BCRYPT_2B.replacen("$2b$", "$2x$", 1)), "$2x$");
         assert_refused(&b(&BCRYPT_2B.replacen("$2b$", "$3b$", 1)), "must look like $2b$12$");
-        assert_refused(&b(&BCRYPT_2B.replacen("$04$", "$03$", 1)), "between 04 and 31, got 03");
-        assert_refused(&b(&BCRYPT_2B.replacen("$04$", "$32$", 1)), "between 04 and 31, got 32");
+        assert_refused(&b(&BCRYPT_2B.replacen("$04$", "$03$", 1)), "between 04 and 14, got 03");
+        assert_refused(&b(&BCRYPT_2B.replacen("$04$", "$15$", 1)), "between 04 and 14, got 15");
         assert_refused(&b(&BCRYPT_2B.replacen("$04$", "$+4$", 1)), "must look like $2b$12$");
         assert_refused(&b(&BCRYPT_2B.replacen('G', "+", 1)), "must look like $2b$12$");
         assert_refused(&b(&BCRYPT_2B.replacen('G', "é", 1)[..60]), "must look like $2b$12$");
@@ -735,14 +736,14 @@ mod tests {
     #[test]
     fn malformed_pbkdf2_is_refused() {
         let p = |h: &str, ctx: &[(&str, &str)]| legacy(LegacyAlgorithm::Pbkdf2Sha256, h, ctx);
-        assert_refused(&p(&PHC.replace("i=1200", "i=0"), &[]), "between 1 and 10000000, got 0");
+        assert_refused(&p(&PHC.replace("i=1200", "i=0"), &[]), "between 1 and 2000000, got 0");
         assert_refused(
-            &p(&PHC.replace("i=1200", "i=10000001"), &[]),
-            "between 1 and 10000000, got 10000001",
+            &p(&PHC.replace("i=1200", "i=2000001"), &[]),
+            "between 1 and 2000000, got 2000001",
         );
         assert_refused(
             &p(&PHC.replace("i=1200", "i=99999999999999999999999"), &[]),
-            "between 1 and 10000000",
+            "between 1 and 2000000",
         );
         assert_refused(&p(&PHC.replace("i=1200", "i=-5"), &[]), "must be a number, got '-5'");
         assert_refused(

@@ -130,6 +130,9 @@ fn check_phc(phc: &str) -> Result<(), String> {
     if params.m_cost() > MAX_VERIFY_MEMORY_KIB {
         return Err(format!("needs more than {MAX_VERIFY_MEMORY_KIB} KiB (m) to verify"));
     }
+    if params.t_cost() > 10 || params.p_cost() > 8 {
+        return Err("takes more than 10 iterations (t) or 8 lanes (p) to verify".into());
+    }
     if parsed.salt.is_none() || parsed.hash.is_none() {
         return Err("has no salt or hash".into());
     }

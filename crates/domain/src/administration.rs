@@ -246,10 +246,11 @@ pub struct ImportItem {
     pub password: ImportedPassword,
     /// The customer's addresses; `None` keeps those an existing customer has.
     pub addresses: Option<Vec<AddressData>>,
-    /// The user can log in.
-    pub active: bool,
-    /// The customer's logins are blocked.
-    pub on_hold: bool,
+    /// The user can log in (`None`: new users can, existing ones keep theirs).
+    pub active: Option<bool>,
+    /// The customer's logins are blocked (`None`: new customers are not, existing ones
+    /// keep theirs).
+    pub on_hold: Option<bool>,
 }
 
 /// How an account is written.
@@ -710,7 +711,12 @@ impl CustomerAdministration {
                 return Err(AdminError::invalid("company", "must not be empty"));
             }
         }
-        let keep_addresses = item.addresses.is_none();
+        let keep = crate::customers::Keep {
+            addresses: item.addresses.is_none(),
+            active: item.active.is_none(),
+            status: item.on_hold.is_none(),
+        };
+        let blocks = item.active == Some(false) || item.on_hold == Some(true);
         let mut addresses = item.addresses.unwrap_or_default();
         for a in &mut addresses {
             crate::addresses::check_address(a, self.addresses.limits())?;
@@ -727,6 +733,17 @@ impl CustomerAdministration {
                 None => self.draw_number(tenant).await?,
             },
         };
+        if matches!(how, Save::Upsert) {
+            if let Some(existing) = self.customers.by_number(tenant.id, &number).await? {
+                let business = matches!(item.kind, CustomerKind::Business(_));
+                if existing.status != CustomerStatus::Deleted && existing.is_business() != business {
+                    return Err(AdminError::invalid(
+                        "b2b",
+                        "cannot turn a private customer into a business customer or back",
+                    ));
+                }
+            }
+        }
         let roles = match item.kind {
             CustomerKind::Business(_) => vec![ACCOUNT_OWNER.to_owned()],
             CustomerKind::Private => vec![],
@@ -748,7 +765,7 @@ impl CustomerAdministration {
                 public_id: self.ids.public_id(),
                 number,
                 kind: item.kind,
-                status: if item.on_hold {
+                status: if item.on_hold == Some(true) {
                     CustomerStatus::LoginBlocked
                 } else {
                     CustomerStatus::Active
@@ -763,7 +780,7 @@ impl CustomerAdministration {
                 password_hash,
                 person: item.person,
                 roles,
-                active: item.active,
+                active: item.active.unwrap_or(true),
                 email_verification: crate::users::EmailVerification::Unverified,
                 consents: Default::default(),
                 external: ExternalRef::default(),
@@ -786,7 +803,7 @@ impl CustomerAdministration {
                 .map(|a| (a, true)),
             Save::Upsert => {
                 self.customers
-                    .upsert_account(tenant.id, account, keep_addresses, self.clock.now())
+                    .upsert_account(tenant.id, account, keep, self.clock.now())
                     .await
             }
         };
@@ -795,6 +812,12 @@ impl CustomerAdministration {
             StoreError::Duplicate(UniqueRule::CustomerNumber) => AdminError::Taken("id"),
             other => AdminError::Store(other),
         })?;
+        if !created && blocks {
+            let now = self.clock.now();
+            for user in &account.users {
+                self.sessions.revoke_user(tenant.id, user.id, now).await?;
+            }
+        }
         Ok(Imported {
             number: account.customer.number,
             created,

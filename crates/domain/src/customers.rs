@@ -143,6 +143,16 @@ pub struct NewAccount {
     pub opt_in: Option<(crate::identity::NewCode, crate::mail::OutgoingMail)>,
 }
 
+/// What an upsert of a known customer leaves as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Keep {
+    pub addresses: bool,
+    /// The user's activation.
+    pub active: bool,
+    /// The customer's status (active or on hold).
+    pub status: bool,
+}
+
 /// A customer with the users and addresses that belong to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -168,12 +178,13 @@ pub trait CustomerRepository: Send + Sync {
     /// one gets the customer's fields, its first user's login, e-mail, person data,
     /// activation and external ids (the password hash when given; a legacy hash only
     /// while the user has no password yet), and its addresses replaced (kept with
-    /// `keep_addresses`). `true` when created.
+    /// `keep.addresses`; the user's activation and the customer's status stay with
+    /// `keep.active` / `keep.status`). `true` when created.
     async fn upsert_account(
         &self,
         tenant: TenantId,
         new: NewAccount,
-        keep_addresses: bool,
+        keep: Keep,
         now: DateTime<Utc>,
     ) -> Result<(Account, bool), StoreError>;
     /// The customer with this key.

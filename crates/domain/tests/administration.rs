@@ -240,8 +240,8 @@ fn import_item(
         custom: Default::default(),
         password,
         addresses: None,
-        active: true,
-        on_hold: false,
+        active: None,
+        on_hold: None,
     }
 }
 
@@ -300,6 +300,10 @@ async fn an_item_without_number_updates_the_customer_of_its_login() {
         .expect_by_id()
         .returning(|_, _| Ok(Some(support::customer(false))));
     p.tenants.expect_next_customer_seq().never();
+    // The existing customer is private, as the item: no kind change.
+    p.customers
+        .expect_by_number()
+        .returning(|_, _| Ok(Some(support::customer(false))));
     p.customers
         .expect_upsert_account()
         .withf(|_, new, _, _| new.customer.number.as_str() == "C-7")
@@ -367,5 +371,30 @@ async fn a_retention_ends_in_the_future_and_reminds_before_its_end() {
             }
         ),
         "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_import_cannot_turn_a_private_customer_into_a_company() {
+    use clientele_domain::administration::ImportedPassword;
+    use clientele_domain::customers::Company;
+    let mut p = Ports::default();
+    p.migrations.expect_password_migration().returning(|_| Ok(None));
+    p.customers
+        .expect_by_number()
+        .returning(|_, _| Ok(Some(support::customer(false))));
+    p.customers.expect_upsert_account().never();
+    let item = clientele_domain::administration::ImportItem {
+        number: Some(clientele_domain::values::CustomerNumber::parse("C-7").unwrap()),
+        kind: CustomerKind::Business(Company {
+            name: "Now a company".into(),
+            ..Default::default()
+        }),
+        ..import_item(ImportedPassword::None)
+    };
+    let out = service(p).import(&support::tenant("{seq}"), vec![item]).await;
+    assert!(
+        matches!(&out[0], Err(AdminError::Invalid { field: "b2b", .. })),
+        "{out:?}"
     );
 }

@@ -155,3 +155,25 @@ async fn a_user_with_a_password_never_falls_back_to_a_legacy_hash() {
     a.hasher = Arc::new(hasher);
     assert!(matches!(login(&a).await, Err(AuthError::InvalidCredentials)));
 }
+
+#[tokio::test]
+async fn a_locked_or_inactive_account_never_reaches_its_legacy_hash() {
+    let locked = User {
+        locked_until: Some(Utc::now() + Duration::minutes(5)),
+        ..legacy_user()
+    };
+    let inactive = User {
+        active: false,
+        ..legacy_user()
+    };
+    for user in [locked, inactive] {
+        let a = authenticator(Setup {
+            user,
+            window: window(today()),
+            legacy_matches: true,
+            verifies: 0,
+            migrates: 0,
+        });
+        assert!(matches!(login(&a).await, Err(AuthError::InvalidCredentials)));
+    }
+}

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use clientele_domain::addresses::Address;
-use clientele_domain::customers::{Account, Customer, CustomerStatus, NewAccount};
+use clientele_domain::customers::{Account, Customer, CustomerStatus, Keep, NewAccount};
 use clientele_domain::ids::TenantId;
 use clientele_domain::users::User;
 use diesel::prelude::*;
@@ -16,7 +16,7 @@ use crate::encoding::db_time;
 use crate::errors::DbError;
 use crate::outbox::enqueue_in_tx;
 use crate::schema::{addresses, customers, users};
-use crate::users::{legacy_text, NewUserRow, PersonFields, UserRow};
+use crate::users::{legacy_text, NewUserRow, UserRow};
 
 /// Inserts a new account inside the caller's transaction (`$c`), for both backends.
 macro_rules! insert_account {
@@ -74,7 +74,7 @@ pub(crate) fn upsert(
     conn: &mut DbConnection,
     tenant: TenantId,
     new: &NewAccount,
-    keep_addresses: bool,
+    keep: Keep,
     at: DateTime<Utc>,
 ) -> Result<(Account, bool), DbError> {
     let now = db_time(at);
@@ -116,14 +116,20 @@ pub(crate) fn upsert(
                             users::login.eq(user.login.as_str()),
                             users::login_key.eq(user.login.key()),
                             users::email.eq(user.email.as_str()),
-                            PersonFields::new(&user.person),
-                            users::active.eq(user.active),
-                            users::external_id.eq(user.external.id.as_deref()),
-                            users::external_urn.eq(user.external.urn.as_deref()),
+                            // The person fields an import carries; the others stay.
+                            users::title.eq(user.person.title.as_deref()),
+                            users::first_name.eq(user.person.first_name.as_deref()),
+                            users::last_name.eq(user.person.last_name.as_deref()),
+                            users::phone_home.eq(user.person.phone_home.as_deref()),
+                            users::preferred_language.eq(user.person.preferred_language.as_ref().map(|l| l.as_str())),
+                            users::preferred_currency.eq(user.person.preferred_currency.as_ref().map(|c| c.as_str())),
                             users::updated_at.eq(now),
                             users::version.eq(users::version + 1),
                         ))
                         .execute(c)?;
+                    if !keep.active {
+                        diesel::update(the_user).set(users::active.eq(user.active)).execute(c)?;
+                    }
                     if let Some(hash) = &user.password_hash {
                         diesel::update(the_user)
                             .set((
@@ -140,7 +146,12 @@ pub(crate) fn upsert(
                 }
             }
         }
-        if !keep_addresses {
+        if !keep.status {
+            diesel::update(customers::table.filter(customers::id.eq(cu)))
+                .set(customers::status.eq(new.customer.status.code()))
+                .execute(c)?;
+        }
+        if !keep.addresses {
             diesel::delete(
                 addresses::table
                     .filter(addresses::tenant_id.eq(t))

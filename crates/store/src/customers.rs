@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::customers::{
-    Account, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, Erasure, ExternalRef, NewAccount,
-    NewCustomer, ProfileChange,
+    Account, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, Erasure, ExternalRef, Keep,
+    NewAccount, NewCustomer, ProfileChange,
 };
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::values::CustomerNumber;
@@ -87,7 +87,8 @@ impl<'a> NewCustomerRow<'a> {
     }
 }
 
-/// What an import changes on a known customer (`None` writes NULL).
+/// What an import changes on a known customer (`None` writes NULL); its status and
+/// external ids are written apart, or kept.
 #[derive(AsChangeset)]
 #[diesel(table_name = customers, treat_none_as_null = true)]
 pub(crate) struct CustomerChanges<'a> {
@@ -97,10 +98,7 @@ pub(crate) struct CustomerChanges<'a> {
     tax_id: Option<&'a str>,
     industry: Option<&'a str>,
     description: Option<&'a str>,
-    status: &'static str,
     custom: String,
-    external_id: Option<&'a str>,
-    external_urn: Option<&'a str>,
 }
 
 impl<'a> CustomerChanges<'a> {
@@ -113,10 +111,7 @@ impl<'a> CustomerChanges<'a> {
             tax_id: row.tax_id,
             industry: row.industry,
             description: row.description,
-            status: row.status,
             custom: row.custom,
-            external_id: row.external_id,
-            external_urn: row.external_urn,
         }
     }
 }
@@ -274,11 +269,11 @@ impl CustomerRepository for Store {
         &self,
         tenant: TenantId,
         new: NewAccount,
-        keep_addresses: bool,
+        keep: Keep,
         now: DateTime<Utc>,
     ) -> Result<(Account, bool), StoreError> {
         self.run("import account", move |conn| {
-            accounts::upsert(conn, tenant, &new, keep_addresses, now)
+            accounts::upsert(conn, tenant, &new, keep, now)
         })
         .await
     }

@@ -55,7 +55,12 @@ macro_rules! customer_filter {
             // Numbers are compared as stored.
             Filter::Text(SearchField::Number, m) => match m {
                 TextMatch::Exact(v) => $q.filter(customers::number.eq(v.clone())),
-                TextMatch::Contains(v) => $q.filter(customers::number.like(contains_pattern(v)).escape('\\')),
+                // LIKE folds ASCII case on SQLite only: lower both sides on both backends.
+                TextMatch::Contains(v) => $q.filter(
+                    lower(customers::number.nullable())
+                        .like(contains_pattern(&v.to_lowercase()))
+                        .escape('\\'),
+                ),
                 TextMatch::AnyOf(vs) => $q.filter(customers::number.eq_any(vs.clone())),
             },
             Filter::Text(SearchField::Company, m) => text_filter!($q, m, customers::company_name),

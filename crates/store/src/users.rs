@@ -513,6 +513,7 @@ impl UserRepository for Store {
                 )
                 .set((
                     users::password_hash.eq(Some(hash.as_str())),
+                    users::legacy_auth.eq(None::<String>),
                     users::updated_at.eq(now),
                     users::version.eq(users::version + 1),
                 ))
@@ -797,10 +798,14 @@ impl UserRepository for Store {
     ) -> Result<(), StoreError> {
         let now = db_time(now);
         self.run("migrate password", move |conn| {
+            // Only while the legacy hash is still the user's password: a reset that
+            // landed meanwhile wins.
             with_conn!(conn, |c| diesel::update(
                 users::table
                     .filter(users::tenant_id.eq(tenant.get()))
                     .filter(users::id.eq(user.get()))
+                    .filter(users::password_hash.is_null())
+                    .filter(users::legacy_auth.is_not_null())
             )
             .set((
                 users::password_hash.eq(hash.as_str()),

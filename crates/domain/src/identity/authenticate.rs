@@ -86,9 +86,6 @@ impl Authenticator {
             .hasher
             .verify(password, user.as_ref().and_then(|u| u.password_hash.clone()))
             .await?;
-        if let (false, Some(u)) = (matches, &user) {
-            matches = self.migrate_legacy(tenant, u, password).await?;
-        }
         let Some(user) = user else {
             tracing::info!(
                 tenant = tenant.name.as_str(),
@@ -102,6 +99,10 @@ impl Authenticator {
         if user.locked_until.is_some_and(|until| until > now) {
             tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "login_refused_locked", "login refused: account locked");
             return Err(AuthError::InvalidCredentials);
+        }
+        // An imported legacy hash counts only for an account that may log in at all.
+        if !matches && user.active && status == Some(CustomerStatus::Active) && !crate::identity::awaits_opt_in(&user) {
+            matches = self.migrate_legacy(tenant, &user, password).await?;
         }
         if !matches {
             let failures = self.users.record_failed_login(tenant.id, user.id).await?;

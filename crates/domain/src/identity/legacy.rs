@@ -52,13 +52,23 @@ impl LegacyAlgorithm {
 }
 
 /// A legacy hash with the metadata its verifier needs (salt, iterations, uid, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` shows the algorithm only: hash and salt never reach a log.
+#[derive(Clone, PartialEq, Eq)]
 pub struct LegacyHash {
     pub algorithm: LegacyAlgorithm,
     /// The hash as exported.
     pub hash: String,
     /// Algorithm-specific metadata, as Emporix' `legacyAuth.context`.
     pub context: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for LegacyHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LegacyHash")
+            .field("algorithm", &self.algorithm)
+            .field("hash", &"[redacted]")
+            .finish()
+    }
 }
 
 /// Checks passwords against legacy hashes. Implementations run off the executor.

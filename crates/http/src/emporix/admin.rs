@@ -637,8 +637,8 @@ fn seller_item(
         custom,
         password,
         addresses: super::import::parse_addresses(dto.addresses)?,
-        active: dto.active.unwrap_or(true),
-        on_hold: dto.on_hold.unwrap_or(false),
+        active: dto.active,
+        on_hold: dto.on_hold,
     })
 }
 

@@ -181,8 +181,8 @@ pub fn parse_item(value: Value) -> Result<ImportItem, ErrorMessage> {
         custom,
         password,
         addresses,
-        active: true,
-        on_hold: false,
+        active: None,
+        on_hold: None,
     })
 }
 

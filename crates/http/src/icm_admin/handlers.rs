@@ -133,6 +133,32 @@ async fn customer_answer(
     Ok(container(status, body))
 }
 
+/// Attributes in an object's body must be those it has: they change through their own
+/// routes, and a body that sends others would otherwise be silently cut short.
+fn check_attributes(
+    given: &Option<Vec<AttributeRo>>,
+    stored: &[clientele_domain::custom_attributes::CustomAttribute],
+) -> Result<(), Feedback> {
+    let Some(given) = given else { return Ok(()) };
+    let stored: Vec<AttributeRo> = stored.iter().map(dto::attribute_ro).collect();
+    if *given == stored {
+        return Ok(());
+    }
+    Err(Feedback::field(
+        "customer.attributes.readonly",
+        "attributes",
+        "Custom attributes change through the object's …/attributes routes, not in its body.",
+    ))
+}
+
+async fn stored_attributes(
+    state: &AppState,
+    a: &Admin,
+    owner: AttributeOwner,
+) -> Result<Vec<clientele_domain::custom_attributes::CustomAttribute>, Feedback> {
+    Ok(state.services.admin.attributes(&a.tenant, owner).await?)
+}
+
 fn join(base: &str, id: &str) -> String {
     format!("{}/{id}", base.trim_end_matches('/'))
 }
@@ -149,6 +175,7 @@ pub async fn create_customer(req: HttpRequest, payload: web::Payload, state: web
     let run = async {
         let a = admin(&req, &state).await?;
         let dto: CustomerRo = parse(body(&req, payload, &state).await?)?;
+        check_attributes(&dto.attributes, &[])?;
         let input = dto::parse_customer(&dto)?;
         let number = input
             .number
@@ -246,6 +273,8 @@ pub async fn update_customer(req: HttpRequest, payload: web::Payload, state: web
                 ));
             }
         }
+        let stored = stored_attributes(&state, &a, AttributeOwner::Customer(view.customer.id)).await?;
+        check_attributes(&merged.attributes, &stored)?;
         let input = dto::parse_customer(&CustomerRo {
             attributes: None,
             ..merged
@@ -316,6 +345,7 @@ pub async fn create_address(req: HttpRequest, payload: web::Payload, state: web:
         let a = admin(&req, &state).await?;
         includes(&req, &[])?;
         let dto: AddressRo = parse(body(&req, payload, &state).await?)?;
+        check_attributes(&dto.attributes, &[])?;
         let data = dto::parse_address(&dto)?;
         let customer = customer_of(&state, &a, &req).await?;
         let address = state.services.admin.add_address(&a.tenant, &customer, data).await?;
@@ -368,9 +398,16 @@ pub async fn update_address(req: HttpRequest, payload: web::Payload, state: web:
         includes(&req, &[])?;
         let patch = body(&req, payload, &state).await?;
         let customer = customer_of(&state, &a, &req).await?;
+        let existing = state
+            .services
+            .admin
+            .address(&a.tenant, &customer, path(&req, "address"))
+            .await?;
+        let attributes = stored_attributes(&state, &a, AttributeOwner::Address(existing.id)).await?;
         let edit = |stored: &clientele_domain::addresses::Address| {
             let current = dto::address_ro(&customer, stored);
             let merged: AddressRo = dto::merge(&current, patch.clone())?;
+            check_attributes(&merged.attributes, &attributes)?;
             if merged.id != current.id {
                 return Err(Feedback::field(
                     "customer.address.id.readonly",
@@ -452,6 +489,7 @@ pub async fn create_user(req: HttpRequest, payload: web::Payload, state: web::Da
     let run = async {
         let a = admin(&req, &state).await?;
         let dto: UserRo = parse(body(&req, payload, &state).await?)?;
+        check_attributes(&dto.attributes, &[])?;
         let input = dto::parse_user(&dto)?;
         let customer = customer_of(&state, &a, &req).await?;
         let login = Login::parse(&input.login).map_err(|e| {
@@ -547,6 +585,8 @@ pub async fn update_user(req: HttpRequest, payload: web::Payload, state: web::Da
                 ));
             }
         }
+        let stored = stored_attributes(&state, &a, AttributeOwner::User(user.id)).await?;
+        check_attributes(&merged.attributes, &stored)?;
         let input = dto::parse_user(&UserRo {
             attributes: None,
             creation_date: None,
@@ -554,8 +594,11 @@ pub async fn update_user(req: HttpRequest, payload: web::Payload, state: web::Da
             urn: None,
             ..merged
         })?;
+        // ICM 11 has no salutation: the stored one stays.
+        let mut person = input.person;
+        person.salutation = user.person.salutation.clone();
         let edit = UserEdit {
-            person: input.person,
+            person,
             email: input.email,
             active: input.active,
             roles: input.roles,
