@@ -199,6 +199,46 @@ async fn customers_import_in_bulk_with_their_passwords_and_legacy_hashes_migrate
         let r = s.get("/customer/demo/customers/IMP-007", &h).await;
         assert_eq!(r.json()["onHold"], true, "{backend}: re-import keeps the hold");
 
+        // Without an id, a login of a company's further user does not name the company.
+        let icm = "/INTERSHOP/rest/WFS/demo/-";
+        let v1 = [
+            ("accept", "application/vnd.intershop.admin.customer.v1+json"),
+            ("authorization", admin.as_str()),
+        ];
+        let r = s
+            .send_json(
+                "POST",
+                &format!("{icm}/customers"),
+                &json!({"id": "CO-1", "customerType": "SMB", "companyName1": "Co"}),
+                &v1,
+            )
+            .await;
+        assert_eq!(r.status, 201, "{backend}: {}", r.text());
+        for login in ["first@co.example", "second@co.example"] {
+            let r = s
+                .send_json(
+                    "POST",
+                    &format!("{icm}/customers/CO-1/users"),
+                    &json!({"email": login, "firstName": "A", "lastName": "B"}),
+                    &v1,
+                )
+                .await;
+            assert_eq!(r.status, 201, "{backend}: {}", r.text());
+        }
+        let mut second = item(600, &phc);
+        second.as_object_mut().unwrap().remove("id");
+        second["account"]["email"] = json!("second@co.example");
+        second["contactEmail"] = json!("second@co.example");
+        let r = s
+            .send_json("POST", "/customer/demo/customers/import", &json!([second]), &h)
+            .await;
+        assert_eq!(r.json()[0]["code"], 400, "{backend}: {}", r.text());
+        assert!(
+            r.json()[0]["message"].as_str().unwrap().contains("not its first"),
+            "{backend}: {}",
+            r.text()
+        );
+
         // Too many in one call; not an array.
         let r = s
             .send_json(

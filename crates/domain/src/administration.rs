@@ -727,7 +727,37 @@ impl CustomerAdministration {
             None if matches!(how, Save::Create { .. }) => self.draw_number(tenant).await?,
             None => match self.users.by_login(tenant.id, &item.login).await? {
                 Some(user) => match self.customers.by_id(tenant.id, user.customer_id).await? {
-                    Some(c) => c.number,
+                    Some(c) => {
+                        // An import writes a customer's first user: a login of another
+                        // user of a company cannot name the customer.
+                        let first = self
+                            .search(
+                                tenant,
+                                CustomerQuery {
+                                    filters: vec![Filter::Text(
+                                        SearchField::Number,
+                                        TextMatch::Exact(c.number.as_str().to_owned()),
+                                    )],
+                                    sort: vec![],
+                                    offset: 0,
+                                    limit: 1,
+                                },
+                            )
+                            .await?
+                            .0
+                            .pop()
+                            .and_then(|hit| hit.user);
+                        if first.is_some_and(|f| f.id != user.id) {
+                            return Err(AdminError::invalid(
+                                "account.email",
+                                format!(
+                                    "is a further user of customer {}, not its first; give the customer's id to import it",
+                                    c.number.as_str()
+                                ),
+                            ));
+                        }
+                        c.number
+                    }
                     None => self.draw_number(tenant).await?,
                 },
                 None => self.draw_number(tenant).await?,

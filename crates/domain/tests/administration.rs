@@ -300,6 +300,16 @@ async fn an_item_without_number_updates_the_customer_of_its_login() {
         .expect_by_id()
         .returning(|_, _| Ok(Some(support::customer(false))));
     p.tenants.expect_next_customer_seq().never();
+    // The login is the customer's first user.
+    p.search.expect_search_customers().returning(|_, _| {
+        Ok((
+            vec![clientele_domain::administration::CustomerHit {
+                customer: support::customer(false),
+                user: Some(support::user("$x")),
+            }],
+            1,
+        ))
+    });
     // The existing customer is private, as the item: no kind change.
     p.customers
         .expect_by_number()
