@@ -392,9 +392,8 @@ impl CustomerAdministration {
             return Err(AdminError::NotFound("customer"));
         }
         if blocking {
-            for user in self.users_of(tenant, customer).await? {
-                self.sessions.revoke_user(tenant.id, user.id, now).await?;
-            }
+            self.end_sessions(tenant, &self.users_of(tenant, customer).await?)
+                .await?;
         }
         tracing::info!(
             event = "customer_changed",
@@ -843,15 +842,21 @@ impl CustomerAdministration {
             other => AdminError::Store(other),
         })?;
         if !created && blocks {
-            let now = self.clock.now();
-            for user in &account.users {
-                self.sessions.revoke_user(tenant.id, user.id, now).await?;
-            }
+            self.end_sessions(tenant, &account.users).await?;
         }
         Ok(Imported {
             number: account.customer.number,
             created,
         })
+    }
+
+    /// Ends every session of these users at once (a blocked customer, a deactivated user).
+    async fn end_sessions(&self, tenant: &Tenant, users: &[User]) -> Result<(), AdminError> {
+        let now = self.clock.now();
+        for user in users {
+            self.sessions.revoke_user(tenant.id, user.id, now).await?;
+        }
+        Ok(())
     }
 
     async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, AdminError> {

@@ -22,6 +22,16 @@ pub enum Denied {
     Unavailable,
 }
 
+/// The scope a customer route needs: `customer.customer_read` to read (GET),
+/// `customer.customer_manage` for everything else.
+pub fn customer_scope(method: &actix_web::http::Method) -> &'static str {
+    if method == actix_web::http::Method::GET {
+        clientele_domain::api_clients::scope::CUSTOMER_READ
+    } else {
+        clientele_domain::api_clients::scope::CUSTOMER_MANAGE
+    }
+}
+
 /// The API client of the request, holding `needed`.
 pub async fn api_client(
     state: &AppState,

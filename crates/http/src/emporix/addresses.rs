@@ -222,22 +222,18 @@ async fn holder(req: &HttpRequest, state: &AppState) -> Result<Holder, HttpRespo
             addresses: account.addresses,
         });
     };
-    let needed = if req.method() == actix_web::http::Method::GET {
-        clientele_domain::api_clients::scope::CUSTOMER_READ
-    } else {
-        clientele_domain::api_clients::scope::CUSTOMER_MANAGE
-    };
+    let needed = crate::api_auth::customer_scope(req.method());
     let run = async {
         let tenant = super::admin::client(req, state, needed).await?;
         let admin = &state.services.admin;
         let customer = admin
             .customer(&tenant, number)
             .await
-            .map_err(super::import::admin_error)?;
+            .map_err(super::admin::admin_error)?;
         let addresses = admin
             .addresses_of(&tenant, &customer)
             .await
-            .map_err(super::import::admin_error)?;
+            .map_err(super::admin::admin_error)?;
         Ok::<_, ErrorMessage>(Holder {
             book: Book {
                 tenant: tenant.id,

@@ -60,7 +60,8 @@ pub struct SearchBody {
     pub q: Option<String>,
 }
 
-fn bad_param(field: &str, message: impl Into<String>) -> ErrorMessage {
+/// A 400 naming the refused field (or parameter) and what is wrong with it.
+pub(super) fn bad_param(field: &str, message: impl Into<String>) -> ErrorMessage {
     let mut e = ErrorMessage::new(StatusCode::BAD_REQUEST, "bad_request", "The request is not valid.");
     e.details.push(ErrorDetail {
         field: field.into(),
@@ -276,10 +277,21 @@ pub(super) async fn client(req: &HttpRequest, state: &AppState, needed: &'static
     Ok(tenant)
 }
 
-fn admin_error(e: clientele_domain::administration::AdminError) -> ErrorMessage {
+/// The Emporix answer to a refused administration use case.
+pub(super) fn admin_error(e: clientele_domain::administration::AdminError) -> ErrorMessage {
     use clientele_domain::administration::AdminError;
     match e {
-        AdminError::NotFound(_) => not_found(),
+        AdminError::NotFound("customer") => not_found(),
+        AdminError::NotFound(what) => {
+            ErrorMessage::new(StatusCode::NOT_FOUND, "resource_not_found", format!("No {what}."))
+        }
+        AdminError::Invalid { field, reason } => bad_param(field, format!("{field} {reason}.")),
+        AdminError::Taken(field) => {
+            let mut m = bad_param(field, format!("{field} belongs to another customer."));
+            m.status = 409;
+            m.type_ = "conflict_resource".into();
+            m
+        }
         AdminError::Store(e) => super::auth::internal_message(e),
         other => ErrorMessage::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
     }
@@ -320,12 +332,11 @@ async fn seller_dto(
 }
 
 async fn list_run(
-    req: &HttpRequest,
+    tenant: &Tenant,
     state: &AppState,
     query: &ListQuery,
     q: Option<&str>,
 ) -> Result<HttpResponse, ErrorMessage> {
-    let tenant = client(req, state, scope::CUSTOMER_READ).await?;
     let filters = parse_q(q.unwrap_or_default()).map_err(|m| bad_param("q", m))?;
     let sort = parse_sort(query.sort.as_deref().unwrap_or_default()).map_err(|m| bad_param("sort", m))?;
     let (offset, limit) = page(query)?;
@@ -334,7 +345,7 @@ async fn list_run(
         .services
         .admin
         .search(
-            &tenant,
+            tenant,
             CustomerQuery {
                 filters,
                 sort,
@@ -346,7 +357,7 @@ async fn list_run(
         .map_err(admin_error)?;
     let mut out = Vec::with_capacity(hits.len());
     for hit in hits {
-        out.push(seller_dto(state, &tenant, hit, &x).await?);
+        out.push(seller_dto(state, tenant, hit, &x).await?);
     }
     Ok(HttpResponse::Ok().insert_header(("Count", total.to_string())).json(out))
 }
@@ -360,9 +371,11 @@ async fn list_run(
               (status = 403, description = "Scope customer.customer_read missing", body = ErrorMessage)),
     security(("OAuth2" = ["customer.customer_read"])))]
 pub async fn list(req: HttpRequest, query: web::Query<ListQuery>, state: web::Data<AppState>) -> HttpResponse {
-    list_run(&req, &state, &query, query.q.as_deref())
-        .await
-        .unwrap_or_else(ErrorMessage::into_response)
+    let run = async {
+        let tenant = client(&req, &state, scope::CUSTOMER_READ).await?;
+        list_run(&tenant, &state, &query, query.q.as_deref()).await
+    };
+    run.await.unwrap_or_else(ErrorMessage::into_response)
 }
 
 /// As the list, with `q` in the body.
@@ -379,9 +392,9 @@ pub async fn search(
 ) -> HttpResponse {
     let run = async {
         // The scope is checked before the body is read.
-        client(&req, &state, scope::CUSTOMER_READ).await?;
+        let tenant = client(&req, &state, scope::CUSTOMER_READ).await?;
         let body: SearchBody = body::json(&req, payload, state.limits.max_body_bytes).await?;
-        list_run(&req, &state, &query, body.q.as_deref()).await
+        list_run(&tenant, &state, &query, body.q.as_deref()).await
     };
     run.await.unwrap_or_else(ErrorMessage::into_response)
 }
@@ -667,7 +680,7 @@ pub async fn create(
             .admin
             .create_account(&tenant, item, invite)
             .await
-            .map_err(super::import::admin_error)?;
+            .map_err(admin_error)?;
         Ok::<_, ErrorMessage>(HttpResponse::Created().json(serde_json::json!({ "id": done.number.as_str() })))
     };
     run.await.unwrap_or_else(ErrorMessage::into_response)
@@ -707,7 +720,7 @@ pub async fn put(
             .admin
             .put_account(&tenant, item, invite)
             .await
-            .map_err(super::import::admin_error)?;
+            .map_err(admin_error)?;
         Ok(if done.created {
             HttpResponse::Created().json(serde_json::json!({ "id": done.number.as_str() }))
         } else {

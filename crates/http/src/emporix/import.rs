@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use clientele_domain::administration::{AdminError, ImportItem, ImportedPassword};
+use clientele_domain::administration::{ImportItem, ImportedPassword};
 use clientele_domain::api_clients::scope;
 use clientele_domain::identity::{LegacyAlgorithm, LegacyHash, PasswordMigration};
 use clientele_domain::values::{CustomerNumber, Email, Login, PasswordHash};
@@ -15,7 +15,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::addresses::EmporixAddress;
-use super::errors::{ErrorDetail, ErrorMessage};
+use super::admin::{admin_error, bad_param};
+use super::errors::ErrorMessage;
 use super::signup::CustomerDetails;
 use crate::{body, AppState};
 
@@ -99,42 +100,17 @@ fn failed(index: usize, e: ErrorMessage) -> CustomerBulkItemResponse {
     }
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ErrorMessage {
-    let mut e = ErrorMessage::new(StatusCode::BAD_REQUEST, "bad_request", "The customer is not valid.");
-    e.details.push(ErrorDetail {
-        field: field.into(),
-        type_: "invalid_value".into(),
-        message: message.into(),
-    });
-    e
-}
-
-pub(super) fn admin_error(e: AdminError) -> ErrorMessage {
-    match e {
-        AdminError::Invalid { field, reason } => invalid(field, format!("{field} {reason}.")),
-        AdminError::Taken(field) => {
-            let mut m = invalid(field, format!("{field} belongs to another customer."));
-            m.status = 409;
-            m.type_ = "conflict_resource".into();
-            m
-        }
-        AdminError::NotFound(what) => {
-            ErrorMessage::new(StatusCode::NOT_FOUND, "resource_not_found", format!("No {what}."))
-        }
-        AdminError::Store(e) => super::auth::internal_message(e),
-        other => invalid("", other.to_string()),
-    }
-}
-
 /// Parses one import item; the error is the item's result.
 pub fn parse_item(value: Value) -> Result<ImportItem, ErrorMessage> {
     let dto: CustomerImportDto = body::from_value(value).map_err(ErrorMessage::from)?;
-    let account = dto.account.ok_or_else(|| invalid("account", "account is required."))?;
+    let account = dto
+        .account
+        .ok_or_else(|| bad_param("account", "account is required."))?;
     let email = Email::parse(account.email.as_deref().unwrap_or_default())
         .map_err(|e| ErrorMessage::field("account.email", e))?;
     if let Some(contact) = dto.contact_email.as_deref().filter(|s| !s.trim().is_empty()) {
         if !contact.trim().eq_ignore_ascii_case(email.as_str()) {
-            return Err(invalid("contactEmail", "contactEmail must match account.email."));
+            return Err(bad_param("contactEmail", "contactEmail must match account.email."));
         }
     }
     let password = match (account.password_hash, account.legacy_auth) {
@@ -143,7 +119,7 @@ pub fn parse_item(value: Value) -> Result<ImportItem, ErrorMessage> {
             let name = l.algorithm.unwrap_or_default();
             let algorithm = LegacyAlgorithm::parse(&name).ok_or_else(|| {
                 let known: Vec<&str> = LegacyAlgorithm::ALL.iter().map(|a| a.name()).collect();
-                invalid(
+                bad_param(
                     "account.legacyAuth.algorithm",
                     format!("'{name}' is not supported; use one of {}.", known.join(", ")),
                 )
@@ -151,7 +127,7 @@ pub fn parse_item(value: Value) -> Result<ImportItem, ErrorMessage> {
             let hash = l
                 .hash
                 .filter(|h| !h.is_empty())
-                .ok_or_else(|| invalid("account.legacyAuth.hash", "hash is required."))?;
+                .ok_or_else(|| bad_param("account.legacyAuth.hash", "hash is required."))?;
             ImportedPassword::Legacy(LegacyHash {
                 algorithm,
                 hash,
@@ -159,7 +135,7 @@ pub fn parse_item(value: Value) -> Result<ImportItem, ErrorMessage> {
             })
         }
         _ => {
-            return Err(invalid(
+            return Err(bad_param(
                 "account",
                 "Exactly one of 'passwordHash' or 'legacyAuth' must be provided in the account",
             ))
@@ -214,7 +190,7 @@ pub async fn import(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
         let tenant = super::admin::client(&req, &state, scope::IMPORT_MANAGE).await?;
         let items: Vec<Value> = body::json(&req, payload, state.limits.max_body_bytes.max(8 * 1024 * 1024)).await?;
         if items.len() > MAX_IMPORT {
-            return Err(invalid(
+            return Err(bad_param(
                 "body",
                 format!("At most {MAX_IMPORT} customers per call, not {}.", items.len()),
             ));

@@ -4,7 +4,6 @@
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use clientele_domain::administration::{CustomerDraft, CustomerEdit, CustomerView, UserEdit};
-use clientele_domain::api_clients::scope;
 use clientele_domain::custom_attributes::AttributeOwner;
 use clientele_domain::customers::{Customer, CustomerKind};
 use clientele_domain::roles::NewMember;
@@ -41,11 +40,7 @@ async fn admin(req: &HttpRequest, state: &AppState) -> Result<Admin, Feedback> {
     }
     let site = req.match_info().get("site").unwrap_or_default().to_owned();
     let tenant = crate::tenant_named(state, &site).await?;
-    let needed = if req.method() == actix_web::http::Method::GET {
-        scope::CUSTOMER_READ
-    } else {
-        scope::CUSTOMER_MANAGE
-    };
+    let needed = crate::api_auth::customer_scope(req.method());
     crate::api_auth::api_client(state, req, &tenant, needed).await?;
     Ok(Admin { tenant, site })
 }
