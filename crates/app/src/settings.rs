@@ -20,6 +20,41 @@ pub struct Settings {
     pub mail: MailSettings,
     pub housekeeping: HousekeepingSettings,
     pub addresses: AddressSettings,
+    pub websale: WebsaleSettings,
+    pub encryption: EncryptionSettings,
+}
+
+/// The WEBSALE admin dialect.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebsaleSettings {
+    /// Host name → tenant.
+    pub hosts: std::collections::HashMap<String, String>,
+    pub default_tenant: String,
+    pub subshops: Vec<String>,
+    pub verify_email: bool,
+    pub login_link_base: String,
+    pub max_bulk_lines: usize,
+    pub page_token_secret: String,
+}
+
+/// Keys sealing personal data at rest.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptionSettings {
+    pub current: String,
+    /// Key id → base64 of 32 bytes.
+    pub keys: std::collections::BTreeMap<String, String>,
+}
+
+// Keys must not reach a log through `Settings`' Debug.
+impl std::fmt::Debug for EncryptionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncryptionSettings")
+            .field("current", &self.current)
+            .field("keys", &self.keys.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// Bounds of every customer's address book.
@@ -295,6 +330,15 @@ impl Settings {
         if self.addresses.max_per_customer == 0 || self.addresses.max_tag_len == 0 {
             bail!("configuration: addresses.max_per_customer and addresses.max_tag_len must be at least 1");
         }
+        if !(1..=100_000).contains(&self.websale.max_bulk_lines) {
+            bail!("configuration: websale.max_bulk_lines must be between 1 and 100000");
+        }
+        if !self.encryption.keys.contains_key(&self.encryption.current) {
+            bail!(
+                "configuration: encryption.current ('{}') must be one of encryption.keys",
+                self.encryption.current
+            );
+        }
         if self.security.auth_attempts_per_minute == 0 {
             bail!("configuration: security.auth_attempts_per_minute must be at least 1");
         }
@@ -334,6 +378,10 @@ impl Settings {
         let mut shown = self.clone();
         shown.database.url = redact_url(&shown.database.url);
         shown.mail.smtp.password = redact_secret(&shown.mail.smtp.password).to_owned();
+        for key in shown.encryption.keys.values_mut() {
+            *key = redact_secret(key).to_owned();
+        }
+        shown.websale.page_token_secret = redact_secret(&shown.websale.page_token_secret).to_owned();
         serde_json::to_value(&shown).map(|v| to_yaml(&v, 0)).unwrap_or_default()
     }
 }

@@ -7,10 +7,12 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use clientele_blocking::BlockingPool;
-use clientele_crypto::{Argon2idHasher, LegacyPasswords, RandomIds};
+use clientele_crypto::{AesGcmCipher, Argon2idHasher, LegacyPasswords, RandomIds};
+use clientele_domain::accounts::{AccountAdministration, AccountPolicy};
 use clientele_domain::addresses::{AddressBook, AddressLimits};
 use clientele_domain::administration::CustomerAdministration;
 use clientele_domain::api_clients::ApiClientService;
+use clientele_domain::bank_accounts::BankAccounts;
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::cost_centers::{CostCenterService, SpendingService};
 use clientele_domain::customers::ProfileService;
@@ -23,6 +25,7 @@ use clientele_domain::roles::OrganizationService;
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
 use clientele_http::rate_limit::RateLimiter;
+use clientele_http::websale::WebsaleSettings;
 use clientele_http::{AppState, HttpLimits, Metrics, PoolGauges, Readiness, Services};
 use clientele_store::{Store, StoreConfig};
 
@@ -120,6 +123,43 @@ pub fn customer_administration(
     Ok(app_state(settings, store)?.services.admin)
 }
 
+/// The bank-account use cases over `store`, sealing with the configured keys (the
+/// server and `clientele keys rotate` share them).
+pub fn bank_accounts(settings: &Settings, store: &Store) -> anyhow::Result<BankAccounts> {
+    let keys: Vec<(String, String)> = settings
+        .encryption
+        .keys
+        .iter()
+        .map(|(id, key)| (id.clone(), key.clone()))
+        .collect();
+    let cipher = AesGcmCipher::new(&settings.encryption.current, &keys)
+        .map_err(|e| anyhow::anyhow!("configuration: encryption: {e}"))?;
+    Ok(BankAccounts {
+        repo: Arc::new(store.clone()),
+        cipher: Arc::new(cipher),
+        clock: Arc::new(SystemClock),
+    })
+}
+
+fn websale_settings(settings: &Settings) -> WebsaleSettings {
+    let w = &settings.websale;
+    let page_token_key = if w.page_token_secret.is_empty() {
+        AesGcmCipher::generate_key().into_bytes()
+    } else {
+        w.page_token_secret.as_bytes().to_vec()
+    };
+    WebsaleSettings {
+        hosts: w
+            .hosts
+            .iter()
+            .map(|(host, tenant)| (host.to_ascii_lowercase(), tenant.clone()))
+            .collect(),
+        default_tenant: w.default_tenant.clone(),
+        page_token_key,
+        max_bulk_lines: w.max_bulk_lines,
+    }
+}
+
 fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
     let hash_threads = match settings.security.hash_threads {
         0 => cores(),
@@ -198,6 +238,40 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             max_tag_len: settings.addresses.max_tag_len,
         },
     );
+    let admin = CustomerAdministration {
+        customers: repo.clone(),
+        users: repo.clone(),
+        attributes: repo.clone(),
+        search: repo.clone(),
+        sessions: repo.clone(),
+        tenants: repo.clone(),
+        addresses: address_book.clone(),
+        organization: organization.clone(),
+        ids: ids.clone(),
+        clock: clock.clone(),
+        hasher: hasher.clone(),
+        legacy,
+        migrations: repo.clone(),
+    };
+    let accounts = AccountAdministration {
+        admin: admin.clone(),
+        accounts: repo.clone(),
+        bank: bank_accounts(settings, store)?,
+        sessions: sessions.clone(),
+        secrets: ids.clone(),
+        clock: clock.clone(),
+        reset: code_mail(
+            CodePurpose::PasswordReset,
+            settings.security.password_reset_ttl_secs,
+            &settings.mail.password_reset_path,
+        ),
+        invitation: organization.invitation.clone(),
+        policy: AccountPolicy {
+            subshops: settings.websale.subshops.clone(),
+            verify_email: settings.websale.verify_email,
+            login_link_base: settings.websale.login_link_base.clone(),
+        },
+    };
     let services = Services {
         tenants: tenant_service(store),
         sign_up: SignUpService {
@@ -264,22 +338,9 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             spendings: repo.clone(),
             clock: clock.clone(),
         },
-        addresses: address_book.clone(),
-        admin: CustomerAdministration {
-            customers: repo.clone(),
-            users: repo.clone(),
-            attributes: repo.clone(),
-            search: repo.clone(),
-            sessions: repo.clone(),
-            tenants: repo.clone(),
-            addresses: address_book,
-            organization,
-            ids: ids.clone(),
-            clock,
-            hasher: hasher.clone(),
-            legacy,
-            migrations: repo,
-        },
+        addresses: address_book,
+        admin,
+        accounts,
     };
     Ok(AppState {
         services,
@@ -292,6 +353,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         ids,
         metrics: Metrics::new(),
         auth_limiter: Arc::new(RateLimiter::new(settings.security.auth_attempts_per_minute)),
+        websale: Arc::new(websale_settings(settings)),
     })
 }
 

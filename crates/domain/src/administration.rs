@@ -251,6 +251,8 @@ pub struct ImportItem {
     /// The customer's logins are blocked (`None`: new customers are not, existing ones
     /// keep theirs).
     pub on_hold: Option<bool>,
+    /// Account settings (back-office accounts); `None`: defaults, or kept on an upsert.
+    pub settings: Option<crate::accounts::AccountSettings>,
 }
 
 /// How an account is written.
@@ -303,6 +305,7 @@ impl CustomerAdministration {
             users: vec![],
             addresses: vec![],
             opt_in: None,
+            settings: None,
         };
         let created = self
             .customers
@@ -823,6 +826,7 @@ impl CustomerAdministration {
                 })
                 .collect(),
             opt_in: invitation,
+            settings: item.settings,
         };
         let written = match how {
             Save::Create { .. } => self
@@ -839,6 +843,7 @@ impl CustomerAdministration {
         let (account, created) = written.map_err(|e| match e {
             StoreError::Duplicate(UniqueRule::UserLogin) => AdminError::Taken("account.email"),
             StoreError::Duplicate(UniqueRule::CustomerNumber) => AdminError::Taken("id"),
+            StoreError::Duplicate(UniqueRule::Phone) => AdminError::Taken("phone"),
             other => AdminError::Store(other),
         })?;
         if !created && blocks {

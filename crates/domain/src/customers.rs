@@ -141,6 +141,9 @@ pub struct NewAccount {
     /// Double opt-in: the first user's activation code and the mail carrying it,
     /// stored in the same transaction.
     pub opt_in: Option<(crate::identity::NewCode, crate::mail::OutgoingMail)>,
+    /// Account settings to store with it (back-office accounts); `None`: the defaults
+    /// (on an upsert: kept).
+    pub settings: Option<crate::accounts::AccountSettings>,
 }
 
 /// What an upsert of a known customer leaves as it is.

@@ -31,6 +31,8 @@ pub enum UniqueRule {
     SpendingOrder,
     /// A custom attribute's name, per owner.
     AttributeName,
+    /// An account's phone number, per tenant.
+    Phone,
     Other,
 }
 
@@ -46,6 +48,7 @@ impl std::fmt::Display for UniqueRule {
             UniqueRule::IdempotencyKey => "idempotency key",
             UniqueRule::SpendingOrder => "order event",
             UniqueRule::AttributeName => "attribute name",
+            UniqueRule::Phone => "phone",
             UniqueRule::Other => "unique key",
         })
     }

@@ -2,10 +2,13 @@
 //! payment instruments and custom attributes, with the use cases that change them and
 //! the ports (traits) those use cases need. No database, web or crypto crate here.
 
+pub mod accounts;
 pub mod addresses;
 pub mod administration;
 pub mod api_clients;
+pub mod bank_accounts;
 pub mod budgets;
+pub mod cipher;
 pub mod clock;
 pub mod cost_centers;
 pub mod custom_attributes;

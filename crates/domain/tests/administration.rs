@@ -242,6 +242,7 @@ fn import_item(
         addresses: None,
         active: None,
         on_hold: None,
+        settings: None,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod problem;
 pub mod rate_limit;
 mod service;
 pub mod versions;
+pub mod websale;
 
 use std::sync::Arc;
 
@@ -54,6 +55,7 @@ pub struct Services {
     pub spending: SpendingService,
     pub api_clients: ApiClientService,
     pub admin: CustomerAdministration,
+    pub accounts: clientele_domain::accounts::AccountAdministration,
 }
 
 /// Limits and policies applied at the edge.
@@ -86,6 +88,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Shared by every credential-checking and account-creating route of every dialect.
     pub auth_limiter: Arc<rate_limit::RateLimiter>,
+    /// WEBSALE's host-to-tenant map, page-token key and bulk cap.
+    pub websale: Arc<websale::WebsaleSettings>,
 }
 
 /// The complete application: every dialect, health, metrics and API docs.
@@ -107,6 +111,7 @@ pub fn app(
         .configure(icm::routes)
         .configure(emporix::routes)
         .configure(service::routes)
+        .configure(websale::routes)
         .default_service(web::to(problem::unknown_route))
         .wrap(middleware::from_fn(observe::observe))
 }

@@ -112,6 +112,27 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         clock: clock.clone(),
         invitation: code_mail(CodePurpose::PasswordReset),
     };
+    let sessions_for_accounts = sessions.clone();
+    let admin = clientele_domain::administration::CustomerAdministration {
+        customers: Arc::new(MockCustomerRepository::new()),
+        users: Arc::new(MockUserRepository::new()),
+        attributes: Arc::new(clientele_domain::custom_attributes::MockCustomAttributeRepository::new()),
+        search: Arc::new(clientele_domain::administration::MockCustomerSearchRepository::new()),
+        sessions: Arc::new(MockSessionRepository::new()),
+        tenants: Arc::new(clientele_domain::tenants::MockTenantRepository::new()),
+        addresses: AddressBook::new(
+            Arc::new(MockAddressRepository::new()),
+            ids.clone(),
+            clock.clone(),
+            AddressLimits::default(),
+        ),
+        organization: organization.clone(),
+        ids: ids.clone(),
+        clock: clock.clone(),
+        hasher: Arc::new(MockPasswordHasher::new()),
+        legacy: Arc::new(clientele_domain::identity::MockLegacyVerifier::new()),
+        migrations: Arc::new(clientele_domain::identity::MockPasswordMigrationRepository::new()),
+    };
     AppState {
         services: Services {
             tenants: TenantService::new(tenants.clone(), clock.clone()),
@@ -188,25 +209,21 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 clock.clone(),
                 AddressLimits::default(),
             ),
-            admin: clientele_domain::administration::CustomerAdministration {
-                customers: Arc::new(MockCustomerRepository::new()),
-                users: Arc::new(MockUserRepository::new()),
-                attributes: Arc::new(clientele_domain::custom_attributes::MockCustomAttributeRepository::new()),
-                search: Arc::new(clientele_domain::administration::MockCustomerSearchRepository::new()),
-                sessions: Arc::new(MockSessionRepository::new()),
-                tenants: Arc::new(clientele_domain::tenants::MockTenantRepository::new()),
-                addresses: AddressBook::new(
-                    Arc::new(MockAddressRepository::new()),
-                    ids.clone(),
-                    clock.clone(),
-                    AddressLimits::default(),
-                ),
-                organization,
-                ids: ids.clone(),
-                clock,
-                hasher: Arc::new(MockPasswordHasher::new()),
-                legacy: Arc::new(clientele_domain::identity::MockLegacyVerifier::new()),
-                migrations: Arc::new(clientele_domain::identity::MockPasswordMigrationRepository::new()),
+            admin: admin.clone(),
+            accounts: clientele_domain::accounts::AccountAdministration {
+                admin,
+                accounts: Arc::new(clientele_domain::accounts::MockAccountRepository::new()),
+                bank: clientele_domain::bank_accounts::BankAccounts {
+                    repo: Arc::new(clientele_domain::bank_accounts::MockBankAccountRepository::new()),
+                    cipher: Arc::new(clientele_domain::cipher::MockFieldCipher::new()),
+                    clock: Arc::new(SystemClock),
+                },
+                sessions: sessions_for_accounts,
+                secrets: Arc::new(MockSecrets::new()),
+                clock: Arc::new(SystemClock),
+                reset: code_mail(CodePurpose::PasswordReset),
+                invitation: code_mail(CodePurpose::PasswordReset),
+                policy: Default::default(),
             },
         },
         limits: HttpLimits::default(),
@@ -214,6 +231,7 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         ids,
         metrics: Metrics::new(),
         auth_limiter: Arc::new(clientele_http::rate_limit::RateLimiter::new(60)),
+        websale: Arc::new(clientele_http::websale::WebsaleSettings::default()),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::customers::{CustomerChanges, CustomerRow, NewCustomerRow};
 use crate::encoding::db_time;
 use crate::errors::DbError;
 use crate::outbox::enqueue_in_tx;
-use crate::schema::{addresses, customers, users};
+use crate::schema::{account_settings, addresses, customers, users};
 use crate::users::{legacy_text, NewUserRow, UserRow};
 
 /// Inserts a new account inside the caller's transaction (`$c`), for both backends.
@@ -42,6 +42,9 @@ macro_rules! insert_account {
                 .returning(AddressRow::as_returning())
                 .get_result(c)?;
             stored_addresses.push(Address::try_from(row)?);
+        }
+        if let Some(settings) = &new.settings {
+            crate::account_settings::upsert_settings!(c, tenant.get(), customer.id, settings)?;
         }
         if let (Some((code, mail)), Some(first)) = (&new.opt_in, stored_users.first()) {
             c.insert_code(tenant, first.id.get(), code, now)?;
@@ -145,6 +148,9 @@ pub(crate) fn upsert(
                     }
                 }
             }
+        }
+        if let Some(settings) = &new.settings {
+            crate::account_settings::upsert_settings!(c, t, cu, settings)?;
         }
         if !keep.status {
             diesel::update(customers::table.filter(customers::id.eq(cu)))

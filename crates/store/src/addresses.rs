@@ -51,6 +51,7 @@ pub(crate) struct AddressRow {
     labels: String,
     external_id: Option<String>,
     custom: String,
+    extra: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i64,
@@ -89,6 +90,7 @@ pub(crate) struct AddressFields<'a> {
     labels: String,
     external_id: Option<&'a str>,
     custom: String,
+    extra: String,
 }
 
 impl<'a> AddressFields<'a> {
@@ -123,6 +125,7 @@ impl<'a> AddressFields<'a> {
             labels: strings_text(&d.labels),
             external_id: d.external_id.as_deref(),
             custom: object_text(&d.custom),
+            extra: serde_json::to_string(&d.extra).unwrap_or_else(|_| "{}".into()),
         }
     }
 }
@@ -263,6 +266,7 @@ impl TryFrom<AddressRow> for Address {
             labels: check.field("labels", parse_strings(&row.labels))?,
             external_id: row.external_id,
             custom: check.field("custom", parse_object(&row.custom))?,
+            extra: check.field("extra", serde_json::from_str(&row.extra))?,
         };
         Ok(Address {
             id: AddressId::new(row.id),

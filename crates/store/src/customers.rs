@@ -25,7 +25,7 @@ pub(crate) struct CustomerRow {
     pub id: i64,
     public_id: String,
     tenant_id: i64,
-    number: String,
+    pub number: String,
     kind: String,
     company_name: Option<String>,
     company_name2: Option<String>,
@@ -34,8 +34,8 @@ pub(crate) struct CustomerRow {
     description: Option<String>,
     status: String,
     custom: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
     version: i64,
     external_id: Option<String>,
     external_urn: Option<String>,
@@ -224,6 +224,12 @@ impl CustomerRepository for Store {
                     .filter(customers::tenant_id.eq(tenant.get()))
                     .filter(customers::id.eq(customer.get()))
                     .filter(customers::status.ne(CustomerStatus::Deleted.code()));
+                if status == CustomerStatus::LoginBlocked {
+                    // Blocked now (not before): remember since when.
+                    diesel::update(the_customer.filter(customers::status.ne(status.code())))
+                        .set(customers::blocked_at.eq(now))
+                        .execute(c)?;
+                }
                 let changed = diesel::update(the_customer)
                     .set((
                         customers::status.eq(status.code()),

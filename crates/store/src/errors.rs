@@ -144,6 +144,11 @@ const RULES: &[(&str, &str, UniqueRule)] = &[
         "custom_attributes.address_id, custom_attributes.name",
         UniqueRule::AttributeName,
     ),
+    (
+        "account_settings_phone_idx",
+        "account_settings.tenant_id, account_settings.phone",
+        UniqueRule::Phone,
+    ),
 ];
 
 fn unique_rule(constraint: Option<&str>, message: &str) -> UniqueRule {

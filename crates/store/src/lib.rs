@@ -11,9 +11,11 @@
 
 #[macro_use]
 mod connection;
+mod account_settings;
 mod accounts;
 mod addresses;
 mod api_clients;
+mod bank_accounts;
 mod codes;
 mod cost_centers;
 mod custom_attributes;

@@ -11,11 +11,13 @@ use crate::addresses::AddressConnection;
 use crate::connection::DbConnection;
 use crate::encoding::{db_time, object_text};
 use crate::errors::DbError;
-use crate::schema::{addresses, cost_centers, custom_attributes, customers, payment_instruments, users};
+use crate::schema::{
+    account_settings, addresses, bank_accounts, cost_centers, custom_attributes, customers, payment_instruments, users,
+};
 use crate::users::PersonFields;
 
 /// Deletes what goes with a customer's last user (addresses, cost centers, payment
-/// instruments, custom attributes, custom data) and marks it deleted; inside the
+/// instruments, bank accounts, account settings, custom attributes, custom data) and marks it deleted; inside the
 /// caller's transaction (`$c`), for both backends.
 macro_rules! erase_customer_rows {
     ($c:expr, $tenant:expr, $t:expr, $cu:expr, $now:expr) => {{
@@ -38,6 +40,18 @@ macro_rules! erase_customer_rows {
         )
         .execute($c)?;
         diesel::delete(custom_attributes::table.filter(custom_attributes::customer_id.eq($cu))).execute($c)?;
+        diesel::delete(
+            bank_accounts::table
+                .filter(bank_accounts::tenant_id.eq($t))
+                .filter(bank_accounts::customer_id.eq($cu)),
+        )
+        .execute($c)?;
+        diesel::delete(
+            account_settings::table
+                .filter(account_settings::tenant_id.eq($t))
+                .filter(account_settings::customer_id.eq($cu)),
+        )
+        .execute($c)?;
         diesel::update(
             customers::table
                 .filter(customers::tenant_id.eq($t))
@@ -46,6 +60,7 @@ macro_rules! erase_customer_rows {
         .set((
             customers::status.eq(CustomerStatus::Deleted.code()),
             customers::custom.eq("{}"),
+            customers::deleted_at.eq($now),
             customers::updated_at.eq($now),
             customers::version.eq(customers::version + 1),
         ))

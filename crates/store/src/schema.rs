@@ -32,6 +32,8 @@ diesel::table! {
         version -> BigInt,
         external_id -> Nullable<Text>,
         external_urn -> Nullable<Text>,
+        blocked_at -> Timestamp,
+        deleted_at -> Timestamp,
     }
 }
 
@@ -126,6 +128,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        extra -> Text,
     }
 }
 
@@ -305,7 +308,55 @@ diesel::table! {
 
 diesel::joinable!(api_client_tokens -> api_clients (client_id));
 diesel::joinable!(customers -> tenants (tenant_id));
+diesel::table! {
+    account_settings (customer_id) {
+        customer_id -> BigInt,
+        tenant_id -> BigInt,
+        display_name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        main_subshop -> Nullable<Text>,
+        all_subshops -> Bool,
+        subshops -> Text,
+        password_reset_required -> Bool,
+        main_address_id -> Nullable<BigInt>,
+        bill_address_id -> Nullable<BigInt>,
+        delivery_address_id -> Nullable<BigInt>,
+        changed_by -> Text,
+        invited_at -> Nullable<Timestamp>,
+        invitation_until -> Nullable<Timestamp>,
+        invitation_clicked_at -> Nullable<Timestamp>,
+        invited_by -> Nullable<BigInt>,
+        reset_asked_at -> Nullable<Timestamp>,
+        reset_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    bank_accounts (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        key_id -> Text,
+        sealed -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_links (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_id -> BigInt,
+        key_digest -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> customers (customer_id));
+diesel::joinable!(account_settings -> customers (customer_id));
+diesel::joinable!(bank_accounts -> customers (customer_id));
 diesel::joinable!(addresses -> customers (customer_id));
 diesel::joinable!(cost_centers -> customers (customer_id));
 diesel::joinable!(cost_centers -> users (owner_user_id));
@@ -320,6 +371,9 @@ diesel::joinable!(mail_outbox -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
+    account_settings,
+    bank_accounts,
+    login_links,
     api_clients,
     api_client_tokens,
     customers,

@@ -52,6 +52,25 @@ pub struct AddressData {
     pub labels: Vec<String>,
     pub external_id: Option<String>,
     pub custom: serde_json::Map<String, serde_json::Value>,
+    /// Fields only some dialects have (WEBSALE).
+    pub extra: AddressExtra,
+}
+
+/// Address fields only some dialects carry (WEBSALE: `streetNumber`, `department`,
+/// `taxId`, `dateOfBirth`, `businessFax`), kept as given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AddressExtra {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_id: Option<String>,
+    /// As the client wrote it (WEBSALE shows `dd.MM.yyyy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_fax: Option<String>,
 }
 
 impl AddressData {
@@ -85,6 +104,7 @@ impl AddressData {
             labels: vec![],
             external_id: None,
             custom: Default::default(),
+            extra: AddressExtra::default(),
         }
     }
 }

@@ -143,7 +143,9 @@ impl SpendingService {
             .customers
             .by_number(tenant.id, &report.customer)
             .await?
-            .filter(|c| c.is_business())
+            // Orders of every customer are recorded (private ones too: their last order
+            // time is shown to back offices); cost centers exist for companies only.
+            .filter(|c| c.status != crate::customers::CustomerStatus::Deleted)
             .ok_or(SpendingError::CustomerNotFound)?;
         let now = self.clock.now();
         let spending = match report.event {

@@ -122,6 +122,7 @@ impl SignUpService {
                 })
                 .collect(),
             opt_in,
+            settings: None,
         };
 
         for attempt in 1..=NUMBER_ATTEMPTS {

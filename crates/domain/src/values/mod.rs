@@ -1,5 +1,6 @@
 //! Value objects: parsed once at the edge, trusted everywhere after.
 
+mod bank;
 mod country;
 mod custom;
 mod customer_number;
@@ -10,6 +11,7 @@ mod password;
 mod postal_code;
 mod text;
 
+pub use bank::{AccountNumber, BankCode, BankIdError, Bic, Iban, IbanError};
 pub use country::CountryCode;
 pub use custom::{check_custom, MAX_CUSTOM_BYTES, MAX_CUSTOM_MEMBERS};
 pub use customer_number::{CustomerNumber, CustomerNumberPattern};

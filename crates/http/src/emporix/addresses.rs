@@ -387,7 +387,10 @@ async fn update(
         .services
         .addresses
         .update(h.book, id, versioned.expected, |current| {
-            edit(current).map_err(Wrapped::Dialect)
+            // Fields Emporix does not show (WEBSALE's) stay.
+            let mut data = edit(current).map_err(Wrapped::Dialect)?;
+            data.extra = current.data.extra.clone();
+            Ok(data)
         })
         .await
         .map_err(|e| match e {

@@ -652,6 +652,7 @@ fn seller_item(
         addresses: super::import::parse_addresses(dto.addresses)?,
         active: dto.active,
         on_hold: dto.on_hold,
+        settings: None,
     })
 }
 

@@ -159,6 +159,7 @@ pub fn parse_item(value: Value) -> Result<ImportItem, ErrorMessage> {
         addresses,
         active: None,
         on_hold: None,
+        settings: None,
     })
 }
 

@@ -256,6 +256,7 @@ async fn update_run(
             labels: current.data.labels.clone(),
             external_id: current.data.external_id.clone(),
             custom: current.data.custom.clone(),
+            extra: current.data.extra.clone(),
             salutation: current.data.salutation.clone(),
             ..parsed.clone()
         };

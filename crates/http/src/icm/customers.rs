@@ -281,6 +281,7 @@ pub fn parse_address(a: AddressRo, invalid: &'static str, prefix: &str) -> Resul
         labels: vec![],
         external_id: None,
         custom: Default::default(),
+        extra: Default::default(),
     })
 }
 

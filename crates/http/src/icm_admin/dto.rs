@@ -528,6 +528,7 @@ pub fn keep_hidden(stored: &AddressData, mut data: AddressData) -> AddressData {
     data.tags = stored.tags.clone();
     data.labels = stored.labels.clone();
     data.custom = stored.custom.clone();
+    data.extra = stored.extra.clone();
     data.usage.preferred_invoice = stored.usage.preferred_invoice && data.usage.invoice;
     data.usage.preferred_shipping = stored.usage.preferred_shipping && data.usage.shipping;
     data

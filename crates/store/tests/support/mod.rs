@@ -101,6 +101,7 @@ pub fn full_account(login: &str, number: &str) -> NewAccount {
         users: vec![full_user(login), user(&format!("second.{login}"))],
         addresses: vec![full_address(), sparse_address()],
         opt_in: None,
+        settings: None,
     }
 }
 
@@ -118,6 +119,7 @@ pub fn private_account(login: &str, number: &str) -> NewAccount {
         users: vec![user(login)],
         addresses: vec![],
         opt_in: None,
+        settings: None,
     }
 }
 
@@ -210,6 +212,7 @@ pub fn full_address() -> NewAddress {
             labels: vec!["Main".into()],
             external_id: Some("EXT-1".into()),
             custom,
+            extra: Default::default(),
         },
     }
 }
@@ -248,6 +251,7 @@ pub fn sparse_address() -> NewAddress {
             labels: vec![],
             external_id: None,
             custom: Default::default(),
+            extra: Default::default(),
         },
     }
 }
