@@ -256,6 +256,11 @@ impl TestServer {
         (client.client_id.as_str().to_owned(), secret)
     }
 
+    /// The text column `v` of `sql` on this server's database, read raw.
+    pub fn column_texts(&self, sql: &str) -> Vec<String> {
+        clientele_store::testing::column_texts(&self.url, sql)
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(self) {
         self.handle.stop(true).await;

@@ -41,6 +41,11 @@ enum Command {
         tenant: String,
         file: std::path::PathBuf,
     },
+    /// Keys that seal bank data at rest (`encryption.*`).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -111,6 +116,14 @@ enum ApiClientCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new random key (base64 of 32 bytes) to add under encryption.keys.
+    Generate,
+    /// Re-seal every row under encryption.current; afterwards older keys can be removed.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -225,6 +238,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Keys { command } => match command {
+            KeysCommand::Generate => println!("{}", clientele_crypto::AesGcmCipher::generate_key()),
+            KeysCommand::Rotate => {
+                let store = clientele::open_store(&settings).await?;
+                let bank = clientele::bank_accounts(&settings, &store)?;
+                let moved = bank.rotate().await?;
+                println!(
+                    "re-sealed {moved} bank account(s) under key '{}'",
+                    settings.encryption.current
+                );
+            }
+        },
         Command::Import { tenant, file } => {
             let store = clientele::open_store(&settings).await?;
             let t = clientele::tenant_service(&store)

@@ -376,6 +376,12 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         .await
         .context("creating the default tenant")?;
     let state = app_state(settings, &store)?;
+    if settings.encryption.current == "dev" {
+        tracing::warn!(
+            "bank data is sealed with the public development key 'dev': set encryption.current and \
+             encryption.keys for production (clientele keys generate), then run clientele keys rotate"
+        );
+    }
     let mail = crate::mail::dispatcher(&settings.mail, &store)?;
     let s = &settings.server;
     let workers = if s.workers == 0 { cores() } else { s.workers };

@@ -98,6 +98,25 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The text values a query's column `v` holds, read over a connection of its own (tests
+/// check what is stored raw, e.g. that bank data is ciphertext).
+pub fn column_texts(url: &str, sql: &str) -> Vec<String> {
+    use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    let rows: Vec<Row> = if let Some(path) = url.strip_prefix("sqlite://") {
+        let mut conn = SqliteConnection::establish(path).expect("test database opens");
+        diesel::sql_query(sql).load(&mut conn).expect("test query runs")
+    } else {
+        let mut conn = PgConnection::establish(url).expect("test database opens");
+        diesel::sql_query(sql).load(&mut conn).expect("test query runs")
+    };
+    rows.into_iter().map(|r| r.v).collect()
+}
+
 /// Unique across the threads of this process (counter) and across processes (pid,
 /// time), usable as a file name and as an unquoted SQL identifier.
 fn unique_name() -> String {

@@ -255,6 +255,49 @@ async fn login_run(
     }
 }
 
+/// `POST /customer/{tenant}/login/sessionkey` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionKeyLogin {
+    /// The `sessionKey` of a login link (WEBSALE `customerAccounts/{id}/link`).
+    pub session_key: Option<String>,
+}
+
+/// Exchanges a one-time login link's key (valid 30 seconds, usable once) for a
+/// customer session, answered as a login is (with an anonymous token, as the login).
+/// clientele's own route (see docs/compat.md).
+#[utoipa::path(post, path = "/customer/{tenant}/login/sessionkey", tag = "authentication",
+    params(("tenant" = String, Path)),
+    request_body = SessionKeyLogin,
+    responses((status = 200, body = CustomerToken), (status = 401, description = "Unknown, used or expired key", body = ErrorMessage)))]
+pub async fn session_key_login(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    session_key_run(req, payload, state).await.unwrap_or_else(|res| res)
+}
+
+async fn session_key_run(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpResponse> {
+    let tenant = rate_limited_guard(&req, &state).await?;
+    let dto: SessionKeyLogin = body::json(&req, payload, state.limits.max_body_bytes)
+        .await
+        .map_err(|p| ErrorMessage::from(p).into_response())?;
+    let key = dto.session_key.filter(|k| !k.is_empty()).ok_or_else(|| {
+        ErrorMessage::field("sessionKey", clientele_domain::values::ValueError::Missing).into_response()
+    })?;
+    match state.services.accounts.use_login_link(&tenant, &key).await {
+        Ok(t) => Ok(HttpResponse::Ok().json(CustomerToken::from(t))),
+        Err(clientele_domain::accounts::AccountError::InvalidLink) => Err(ErrorMessage::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "The login link is invalid, used or expired.",
+        )
+        .into_response()),
+        Err(e) => Err(internal(e)),
+    }
+}
+
 /// Query of the logout.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]

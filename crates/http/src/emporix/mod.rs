@@ -43,6 +43,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(auth::anonymous_refresh),
         ),
         ("/customer/{tenant}/login", web::post().to(auth::login)),
+        (
+            "/customer/{tenant}/login/sessionkey",
+            web::post().to(auth::session_key_login),
+        ),
         ("/customer/{tenant}/logout", web::get().to(auth::logout)),
         ("/customer/{tenant}/refreshauthtoken", web::get().to(auth::refresh)),
         ("/customer/{tenant}/validateauthtoken", web::get().to(auth::validate)),
@@ -161,7 +165,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         description = "Compatible subset of the Emporix Customer Service (storefront). \
                         Errors: `ErrorMessage` bodies `{status, type, message, details}`."
     ),
-    paths(signup::signup, auth::anonymous_login, auth::anonymous_refresh, auth::login, auth::logout, auth::refresh,
+    paths(signup::signup, auth::anonymous_login, auth::anonymous_refresh, auth::login, auth::session_key_login, auth::logout, auth::refresh,
           auth::validate, password::change, reset::request, reset::update, optin::activate, optin::resend,
           email::change, email::confirm, me::get, me::patch, me::delete, addresses::list, addresses::create,
           addresses::get, addresses::put, addresses::patch, addresses::delete, addresses::add_tags,
@@ -194,6 +198,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         errors::ErrorDetail,
         auth::AnonymousToken,
         auth::PasswordAuthentication,
+        auth::SessionKeyLogin,
         auth::CustomerToken,
         auth::RefreshCustomerToken,
         auth::ValidateTokenResponse,

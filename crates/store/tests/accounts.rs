@@ -1,0 +1,180 @@
+//! Back-office accounts in the store, with the clock in the test's hand: links at most
+//! once a day, login links once and for 30 seconds, keyset pages in every sort.
+
+mod support;
+
+use chrono::Duration;
+use clientele_domain::accounts::{
+    AccountFilter, AccountQuery, AccountRepository, AccountSort, After, LinkKind, LinkMail, LINK_COOLDOWN_HOURS,
+    LOGIN_LINK_TTL_SECS,
+};
+use clientele_domain::customers::CustomerRepository;
+use clientele_domain::identity::{CodePurpose, NewCode, TokenDigest};
+use clientele_domain::mail::{MailKind, OutgoingMail};
+use clientele_domain::values::Email;
+use support::{backends, now, private_account, tenant};
+
+fn link(kind: LinkKind, user: clientele_domain::ids::UserId, at: chrono::DateTime<chrono::Utc>) -> LinkMail {
+    LinkMail {
+        kind,
+        user,
+        code: NewCode {
+            purpose: CodePurpose::PasswordReset,
+            digest: TokenDigest::new(format!("digest-{at}")),
+            expires_at: at + Duration::hours(24),
+            new_email: None,
+            sync_contact_email: false,
+        },
+        mail: OutgoingMail::new(MailKind::PasswordReset, Email::parse("a@example.com").unwrap())
+            .with_param("link", "https://shop/x"),
+        not_since: at - Duration::hours(LINK_COOLDOWN_HOURS),
+        by: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_of_each_kind_goes_at_most_once_a_day() {
+    for b in backends().await {
+        let t = tenant(&b.store, "demo").await;
+        let account = b
+            .store
+            .create_account(t.id, private_account("a@example.com", "A-1"), now())
+            .await
+            .unwrap();
+        let (cu, user) = (account.customer.id, account.users[0].id);
+        let send = |kind, at| {
+            let store = b.store.clone();
+            async move {
+                store
+                    .send_link(t.id, cu, link(kind, user, at), at + Duration::hours(24), at)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(send(LinkKind::PasswordReset, now()).await, "{}", b.name);
+        assert!(
+            !send(LinkKind::PasswordReset, now() + Duration::hours(23)).await,
+            "{}: within 24 h",
+            b.name
+        );
+        assert!(
+            send(LinkKind::Invitation, now() + Duration::hours(1)).await,
+            "{}: another kind",
+            b.name
+        );
+        assert!(
+            send(LinkKind::PasswordReset, now() + Duration::hours(24)).await,
+            "{}: after 24 h",
+            b.name
+        );
+        let details = b.store.details(t.id, vec![cu]).await.unwrap();
+        let links = &details[&cu].1.links;
+        assert_eq!(
+            links.reset_asked_at.map(support::stored),
+            Some(support::stored(now() + Duration::hours(24)))
+        );
+        assert_eq!(
+            links.invited_at.map(support::stored),
+            Some(support::stored(now() + Duration::hours(1)))
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_link_works_once_and_only_for_its_seconds() {
+    for b in backends().await {
+        let t = tenant(&b.store, "demo").await;
+        let account = b
+            .store
+            .create_account(t.id, private_account("a@example.com", "A-1"), now())
+            .await
+            .unwrap();
+        let user = account.users[0].id;
+        let expires = now() + Duration::seconds(LOGIN_LINK_TTL_SECS);
+        for key in ["k1", "k2"] {
+            b.store
+                .create_login_link(t.id, user, TokenDigest::new(key.into()), expires)
+                .await
+                .unwrap();
+        }
+        let spend = |key: &str, at| {
+            let store = b.store.clone();
+            let digest = TokenDigest::new(key.into());
+            async move { store.spend_login_link(t.id, digest, at).await.unwrap() }
+        };
+        assert_eq!(
+            spend("k1", now() + Duration::seconds(29)).await,
+            Some(user),
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            spend("k1", now() + Duration::seconds(29)).await,
+            None,
+            "{}: used",
+            b.name
+        );
+        assert_eq!(
+            spend("k2", now() + Duration::seconds(31)).await,
+            None,
+            "{}: expired",
+            b.name
+        );
+        assert_eq!(spend("k3", now()).await, None, "{}: unknown", b.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keyset_pages_cover_every_row_once_in_every_sort() {
+    for b in backends().await {
+        let t = tenant(&b.store, "demo").await;
+        // Equal creation times, so ties are broken by the key.
+        for i in 0..7 {
+            let at = now() + Duration::seconds(i / 3);
+            b.store
+                .create_account(
+                    t.id,
+                    private_account(&format!("u{i}@example.com"), &format!("N-{}", 7 - i)),
+                    at,
+                )
+                .await
+                .unwrap();
+        }
+        for sort in [
+            AccountSort::Id,
+            AccountSort::Number,
+            AccountSort::CreatedAt,
+            AccountSort::UpdatedAt,
+            AccountSort::BlockedAt,
+        ] {
+            for descending in [false, true] {
+                let (mut seen, mut after): (Vec<i64>, Option<After>) = (vec![], None);
+                loop {
+                    let q = AccountQuery {
+                        filters: vec![AccountFilter::Deleted(false)],
+                        sort,
+                        descending,
+                        after: after.clone(),
+                        limit: 3,
+                    };
+                    let (page, total) = b.store.page(t.id, q).await.unwrap();
+                    assert_eq!(total, 7);
+                    seen.extend(page.iter().map(|(c, _)| c.id.get()));
+                    match page.last() {
+                        Some((_, a)) if page.len() == 3 => after = Some(a.clone()),
+                        _ => break,
+                    }
+                }
+                let mut unique = seen.clone();
+                unique.sort();
+                unique.dedup();
+                assert_eq!(
+                    (seen.len(), unique.len()),
+                    (7, 7),
+                    "{}: {sort:?} desc={descending}: {seen:?}",
+                    b.name
+                );
+            }
+        }
+    }
+}
