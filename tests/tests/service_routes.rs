@@ -91,6 +91,19 @@ async fn openapi_documents_and_docs_page_are_served_without_internet() {
             "ICM 11 {method} {path}"
         );
     }
+    let websale = s.get("/openapi/websale.json", &[]).await.json();
+    let paths = websale["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), 12, "{:?}", paths.keys().collect::<Vec<_>>());
+    for (path, method) in [
+        ("/admin/api/v1/customerAccounts", "get"),
+        ("/admin/api/v1/customerAccounts", "post"),
+        ("/admin/api/v1/customerAccounts/{accountId}", "put"),
+        ("/admin/api/v1/customerAccounts/{accountId}/{kind}/{id}", "delete"),
+        ("/admin/api/v1/customerDataDeleted", "get"),
+        ("/admin/api/v1/bulk/customerAccounts/addresses", "post"),
+    ] {
+        assert!(paths[path][method].is_object(), "{path} {method}");
+    }
     let service = s.get("/openapi/service.json", &[]).await.json();
     assert!(service["paths"]["/service/{tenant}/spending"]["post"].is_object());
     assert_eq!(s.get("/openapi/nothing.json", &[]).await.status, 404);

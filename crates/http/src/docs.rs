@@ -49,11 +49,12 @@ pub fn document(dialect: &str) -> Option<utoipa::openapi::OpenApi> {
         "icm-admin" => Some(crate::icm_admin::IcmAdminApi::openapi()),
         "emporix" => Some(crate::emporix::EmporixApi::openapi()),
         "service" => Some(crate::service::ServiceApi::openapi()),
+        "websale" => Some(crate::websale::WebsaleApi::openapi()),
         _ => None,
     }
 }
 
-pub const DIALECTS: &[&str] = &["icm", "icm-admin", "emporix", "service"];
+pub const DIALECTS: &[&str] = &["icm", "icm-admin", "emporix", "websale", "service"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi/{dialect}.json", web::get().to(openapi))

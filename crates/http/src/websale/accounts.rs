@@ -93,6 +93,8 @@ fn page_body<T>(
 }
 
 /// `GET customerAccounts`.
+#[utoipa::path(get, path = "/admin/api/v1/customerAccounts", tag = "customerAccounts", params(("size" = Option<u32>, Query, description = "1 to 300 (default 100)"), ("sort" = Option<String>, Query, description = "field:asc|desc"), ("filter" = Option<String>, Query, description = "field:eq|lt|lte|gt|gte:value, repeatable"), ("pageToken" = Option<String>, Query, description = "nextPageToken of the previous page")),
+    responses((status = 200, description = "{endReached, items, nextPageToken, totalCount}", body = Object), (status = 400, description = "invalidValue, invalidCharacters, unknownDataField, unknownOperation, syntaxError"), (status = 401, description = "No API client, or it lacks the scope")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let p = query::parse(
@@ -108,6 +110,8 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 }
 
 /// `GET customerAccounts/{accountId}`.
+#[utoipa::path(get, path = "/admin/api/v1/customerAccounts/{accountId}", tag = "customerAccounts", params(("accountId" = i64, Path)),
+    responses((status = 200, description = "The account with addresses and bankData", body = Object), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Not found")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let id = path_id(&req, "accountId")?;
@@ -318,6 +322,8 @@ pub(super) async fn create_account(
 }
 
 /// `POST customerAccounts`.
+#[utoipa::path(post, path = "/admin/api/v1/customerAccounts", tag = "customerAccounts", request_body(content = Object, description = "email and password required; customerNumber, phone, displayName, passwordResetRequired, allSubshopsAllowed, allowedSubshopIds, mainSubshop"),
+    responses((status = 200, description = "The account", body = Object), (status = 400, description = "missing, invalidFormat, invalidValue, unknownDataField"), (status = 401, description = "No API client, or it lacks the scope"), (status = 409, description = "Email or phone used by another account")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -352,6 +358,8 @@ pub(super) async fn update_account(
 }
 
 /// `PUT customerAccounts/{accountId}`.
+#[utoipa::path(put, path = "/admin/api/v1/customerAccounts/{accountId}", tag = "customerAccounts", params(("accountId" = i64, Path)), request_body(content = Object, description = "Only the fields given change"),
+    responses((status = 200, description = "The account", body = Object), (status = 400, description = "invalidFormat, invalidValue, unknownDataField"), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Not found"), (status = 409, description = "Taken; fieldName names the field")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -365,6 +373,8 @@ pub async fn update(
 }
 
 /// `DELETE customerAccounts/{accountId}`: erased as a storefront account deletion is.
+#[utoipa::path(delete, path = "/admin/api/v1/customerAccounts/{accountId}", tag = "customerAccounts", params(("accountId" = i64, Path)),
+    responses((status = 200, description = "{success: true}", body = Object), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Not found")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn delete(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let id = path_id(&req, "accountId")?;
@@ -434,6 +444,8 @@ fn deleted_query(p: &ListParams, kinds: Vec<DeletedKind>) -> Result<DeletedQuery
 }
 
 /// `GET customerAccounts/deleted`: `{id, deletedAt}` of deleted accounts.
+#[utoipa::path(get, path = "/admin/api/v1/customerAccounts/deleted", tag = "customerAccounts", params(("size" = Option<u32>, Query, description = "1 to 300 (default 100)"), ("sort" = Option<String>, Query, description = "field:asc|desc"), ("filter" = Option<String>, Query, description = "field:eq|lt|lte|gt|gte:value, repeatable"), ("pageToken" = Option<String>, Query, description = "nextPageToken of the previous page")),
+    responses((status = 200, description = "{endReached, items: [{id, deletedAt}], nextPageToken, totalCount}", body = Object), (status = 400, description = "invalidParams"), (status = 401, description = "No API client, or it lacks the scope")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn deleted_accounts(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let p = query::parse(
@@ -455,6 +467,8 @@ pub async fn deleted_accounts(state: web::Data<AppState>, req: HttpRequest) -> R
 }
 
 /// `GET customerDataDeleted`: deleted addresses (`type` 0) and bank data (`type` 1).
+#[utoipa::path(get, path = "/admin/api/v1/customerDataDeleted", tag = "customerAccounts", params(("size" = Option<u32>, Query, description = "1 to 300 (default 100)"), ("sort" = Option<String>, Query, description = "field:asc|desc"), ("filter" = Option<String>, Query, description = "field:eq|lt|lte|gt|gte:value, repeatable"), ("pageToken" = Option<String>, Query, description = "nextPageToken of the previous page")),
+    responses((status = 200, description = "{endReached, items: [{deletedAt, id, type}], nextPageToken, totalCount}; type 0 address, 1 bank data", body = Object), (status = 400, description = "invalidValue, invalidCharacters, unknownDataField, unknownOperation, syntaxError"), (status = 401, description = "No API client, or it lacks the scope")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn deleted_data(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let p = query::parse(
@@ -476,6 +490,8 @@ pub async fn deleted_data(state: web::Data<AppState>, req: HttpRequest) -> Resul
 }
 
 /// `POST customerAccounts/{accountId}/passwordReset`.
+#[utoipa::path(post, path = "/admin/api/v1/customerAccounts/{accountId}/passwordReset", tag = "customerAccounts", params(("accountId" = i64, Path)),
+    responses((status = 200, description = "{passwordLinkValidUntil, success}", body = Object), (status = 400, description = "missing e-mail"), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Not found"), (status = 409, description = "Sent within the last 24 hours")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn password_reset(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, client) = authorized(&state, &req).await?;
     let id = path_id(&req, "accountId")?;
@@ -491,6 +507,8 @@ pub async fn password_reset(state: web::Data<AppState>, req: HttpRequest) -> Res
 }
 
 /// `POST customerAccounts/{accountId}/activate` (optional `stage`: `active` or `work`).
+#[utoipa::path(post, path = "/admin/api/v1/customerAccounts/{accountId}/activate", tag = "customerAccounts", params(("accountId" = i64, Path), ("stage" = Option<String>, Query, description = "active or work")),
+    responses((status = 200, description = "{invitationLinkValidUntil, success}", body = Object), (status = 400, description = "invalidValue, missing, e-mail not verified"), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Not found"), (status = 409, description = "Sent within the last 24 hours")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn activate(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, client) = authorized(&state, &req).await?;
     let id = path_id(&req, "accountId")?;
@@ -516,6 +534,8 @@ pub async fn activate(state: web::Data<AppState>, req: HttpRequest) -> Result<Ht
 }
 
 /// `POST customerAccounts/{accountId}/link`: a one-time login URL valid for 30 seconds.
+#[utoipa::path(post, path = "/admin/api/v1/customerAccounts/{accountId}/link", tag = "customerAccounts", params(("accountId" = i64, Path)),
+    responses((status = 200, description = "{link, success}: one-time, 30 seconds; exchanged at POST /customer/{tenant}/login/sessionkey", body = Object), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Not found")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn link(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let id = path_id(&req, "accountId")?;

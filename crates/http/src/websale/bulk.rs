@@ -14,6 +14,8 @@ use super::{any_body, authorized, WsError};
 use crate::AppState;
 
 /// `GET bulk/lastOrderTimestamp?accountId=1&accountId=2`.
+#[utoipa::path(get, path = "/admin/api/v1/bulk/lastOrderTimestamp", tag = "bulk", params(("accountId" = Vec<i64>, Query, description = "repeatable")),
+    responses((status = 200, description = "{items: [{accountId, lastOrderTimestamp}]}", body = Object), (status = 401, description = "No API client, or it lacks the scope")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn last_order(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
@@ -151,6 +153,8 @@ fn answer(items: Vec<i64>, skipped: Vec<Value>) -> HttpResponse {
 }
 
 /// `POST bulk/customerAccounts`.
+#[utoipa::path(post, path = "/admin/api/v1/bulk/customerAccounts", tag = "bulk", request_body(content = Vec<Object>, description = "[{type: create|update, accountId?, data}]"),
+    responses((status = 200, description = "{items, skippedLines: [{lineNumber, errorType, fieldErrors}]}", body = Object), (status = 400, description = "invalidFormat: no array, or too many lines"), (status = 401, description = "No API client, or it lacks the scope")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn accounts(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -184,6 +188,8 @@ pub async fn accounts(
 }
 
 /// `POST bulk/customerAccounts/addresses`.
+#[utoipa::path(post, path = "/admin/api/v1/bulk/customerAccounts/addresses", tag = "bulk", request_body(content = Vec<Object>, description = "[{type: create|update, accountId, addressId?, data}]"),
+    responses((status = 200, description = "{items, skippedLines}", body = Object), (status = 400, description = "invalidFormat"), (status = 401, description = "No API client, or it lacks the scope")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn addresses(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -134,6 +134,8 @@ async fn address_of(
 }
 
 /// `GET …/addresses` and `GET …/bankData`: `{items}` with `updatedAt`.
+#[utoipa::path(get, path = "/admin/api/v1/customerAccounts/{accountId}/{kind}", tag = "addresses and bankData", params(("accountId" = i64, Path), ("kind" = String, Path, description = "addresses or bankData")),
+    responses((status = 200, description = "{items} with updatedAt", body = Object), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Account not found")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let account = account(&state, &tenant, &req).await?;
@@ -167,6 +169,8 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 }
 
 /// `GET …/addresses/{id}` and `GET …/bankData/{id}`.
+#[utoipa::path(get, path = "/admin/api/v1/customerAccounts/{accountId}/{kind}/{id}", tag = "addresses and bankData", params(("accountId" = i64, Path), ("kind" = String, Path, description = "addresses or bankData"), ("id" = i64, Path)),
+    responses((status = 200, description = "The address or bank data", body = Object), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Not found"), (status = 409, description = "Belongs to another account")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let account = account(&state, &tenant, &req).await?;
@@ -268,6 +272,8 @@ pub(super) async fn change(
 }
 
 /// `POST …/addresses` and `POST …/bankData`.
+#[utoipa::path(post, path = "/admin/api/v1/customerAccounts/{accountId}/{kind}", tag = "addresses and bankData", params(("accountId" = i64, Path), ("kind" = String, Path, description = "addresses or bankData")), request_body(content = Object),
+    responses((status = 200, description = "Created", body = Object), (status = 400, description = "unknownDataField, invalidFormat, invalidValue (IBAN, BIC, country), missing"), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Account not found")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -281,6 +287,8 @@ pub async fn create(
 }
 
 /// `PUT …/addresses/{id}` and `PUT …/bankData/{id}`: only the fields given change.
+#[utoipa::path(put, path = "/admin/api/v1/customerAccounts/{accountId}/{kind}/{id}", tag = "addresses and bankData", params(("accountId" = i64, Path), ("kind" = String, Path, description = "addresses or bankData"), ("id" = i64, Path)), request_body(content = Object, description = "Only the fields given change"),
+    responses((status = 200, description = "Changed", body = Object), (status = 400, description = "unknownDataField, invalidFormat, invalidValue"), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Not found"), (status = 409, description = "Belongs to another account")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -296,6 +304,8 @@ pub async fn update(
 
 /// `DELETE …/addresses/{id}` and `DELETE …/bankData/{id}`; registered for
 /// `customerDataDeleted`.
+#[utoipa::path(delete, path = "/admin/api/v1/customerAccounts/{accountId}/{kind}/{id}", tag = "addresses and bankData", params(("accountId" = i64, Path), ("kind" = String, Path, description = "addresses or bankData"), ("id" = i64, Path)),
+    responses((status = 200, description = "{success: true}", body = Object), (status = 401, description = "No API client, or it lacks the scope"), (status = 404, description = "Not found"), (status = 409, description = "Belongs to another account")), security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn delete(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let account = account(&state, &tenant, &req).await?;

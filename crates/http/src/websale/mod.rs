@@ -23,8 +23,26 @@ use clientele_domain::tenants::Tenant;
 use serde_json::{json, Map, Value};
 
 use crate::api_auth::{api_client, customer_scope, Denied};
+use crate::docs::BasicAuth;
 use crate::problem::{method_not_allowed, Problem};
 use crate::AppState;
+
+/// OpenAPI document of the WEBSALE routes clientele serves.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "clientele — WEBSALE admin customerAccounts",
+        version = "1.0.0",
+        description = "WEBSALE admin API v1 customer accounts. Errors: `{errorType, message, fieldErrors?, fieldName?}`. \
+                       Lists: `size`, `sort=field:asc|desc`, `filter=field:op:value`, `pageToken` (docs/compat.md)."
+    ),
+    paths(accounts::list, accounts::get, accounts::create, accounts::update, accounts::delete,
+          accounts::deleted_accounts, accounts::deleted_data, accounts::password_reset, accounts::activate,
+          accounts::link, data::list, data::get, data::create, data::update, data::delete,
+          bulk::last_order, bulk::accounts, bulk::addresses),
+    modifiers(&BasicAuth),
+)]
+pub struct WebsaleApi;
 
 /// WEBSALE dialect settings.
 #[derive(Debug, Clone)]
