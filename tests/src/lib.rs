@@ -76,7 +76,20 @@ impl TestServer {
 
     /// Another instance on the same database, as a second server behind a load balancer.
     pub async fn second_instance(&self) -> TestServer {
-        Self::launch(self.backend, self.url.clone(), None, |_| {}).await
+        self.second_instance_with(|_| {}).await
+    }
+
+    /// [`TestServer::second_instance`] with settings adjusted by `tweak`.
+    pub async fn second_instance_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestServer {
+        Self::launch(self.backend, self.url.clone(), None, tweak).await
+    }
+
+    /// The settings this harness starts servers with (before any tweak), on this database.
+    pub fn settings(&self) -> Settings {
+        let mut settings = Settings::defaults();
+        settings.database.url = self.url.clone();
+        settings.database.pool_size = 2;
+        settings
     }
 
     async fn launch(

@@ -816,6 +816,69 @@ async fn reset_and_invitation_links_go_once_a_day_and_login_links_once() {
 }
 
 #[actix_web::test]
+async fn key_rotation_reseals_bank_data_under_the_new_key() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        let auth = client(&s, &[READ, MANAGE]).await;
+        let r = call(
+            &s,
+            &auth,
+            "POST",
+            "/customerAccounts",
+            Some(&json!({"email": "k@example.com", "password": "correct horse battery"})),
+        )
+        .await;
+        let id = r.json()["id"].as_i64().unwrap();
+        let r = call(
+            &s,
+            &auth,
+            "POST",
+            &format!("/customerAccounts/{id}/bankData"),
+            Some(&json!({"iban": "GB82WEST12345698765432", "owner": "K"})),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(s.column_texts("SELECT key_id AS v FROM bank_accounts"), ["dev"]);
+
+        // What `clientele keys rotate` does, with a new current key.
+        let new_key = clientele_crypto::AesGcmCipher::generate_key();
+        let rotate = |s: &mut clientele::Settings| {
+            s.encryption.keys.insert("k2".into(), new_key.clone());
+            s.encryption.current = "k2".into();
+        };
+        let mut settings = s.settings();
+        rotate(&mut settings);
+        let moved = clientele::bank_accounts(&settings, &s.store)
+            .unwrap()
+            .rotate()
+            .await
+            .unwrap();
+        assert_eq!(moved, 1, "{backend}");
+        assert_eq!(s.column_texts("SELECT key_id AS v FROM bank_accounts"), ["k2"]);
+        // An instance with the new key reads it; one with only the old key cannot.
+        let rotated = s.second_instance_with(rotate).await;
+        let r = call(
+            &rotated,
+            &auth,
+            "GET",
+            &format!("/customerAccounts/{id}/bankData"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            r.json()["items"][0]["iban"],
+            "GB82WEST12345698765432",
+            "{backend}: {}",
+            r.text()
+        );
+        let r = call(&s, &auth, "GET", &format!("/customerAccounts/{id}/bankData"), None).await;
+        assert_eq!(r.json()["items"], json!([]), "{backend}: the old ring cannot open it");
+        rotated.stop().await;
+        s.stop().await;
+    }
+}
+
+#[actix_web::test]
 async fn invitations_need_a_verified_address_when_the_tenant_verifies() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;

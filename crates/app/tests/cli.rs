@@ -158,3 +158,16 @@ fn customers_import_from_json_lines_with_a_summary_and_can_be_imported_again() {
     let missing = w.run(&["import", "--tenant", "nope", file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("tenant 'nope' does not exist"));
 }
+
+#[test]
+fn keys_generate_prints_a_fresh_256_bit_key_and_rotate_runs_on_an_empty_store() {
+    let w = Workspace::new("keys");
+    let a = w.ok(&["keys", "generate"]);
+    let b = w.ok(&["keys", "generate"]);
+    assert_ne!(a, b);
+    assert_eq!(a.trim().len(), 44, "base64 of 32 bytes: {a}");
+    w.ok(&["migrate"]);
+    assert!(w
+        .ok(&["keys", "rotate"])
+        .contains("re-sealed 0 bank account(s) under key 'dev'"));
+}
