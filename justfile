@@ -20,6 +20,10 @@ ci:
 bench *ARGS:
     bash scripts/bench.sh {{ARGS}}
 
+# WEBSALE lists and bulk writes over N seeded accounts: `just bench-accounts [N] [DATABASE_URL]` (see docs/benchmarks.md).
+bench-accounts *ARGS:
+    bash scripts/bench-accounts.sh {{ARGS}}
+
 # Seed N customers (with a user and an address each) for search at scale: `just seed 1000000 [DATABASE_URL] [TENANT]`.
 seed N *ARGS:
     bash scripts/seed.sh {{N}} {{ARGS}}

@@ -879,6 +879,57 @@ async fn key_rotation_reseals_bank_data_under_the_new_key() {
 }
 
 #[actix_web::test]
+async fn last_order_times_come_from_the_orders_reported_for_private_customers_too() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        let auth = client(&s, &[READ, MANAGE]).await;
+        let mut ids = vec![];
+        for (email, number) in [("o1@example.com", "O-1"), ("o2@example.com", "O-2")] {
+            let body = json!({"email": email, "password": "correct horse battery", "customerNumber": number});
+            ids.push(
+                call(&s, &auth, "POST", "/customerAccounts", Some(&body)).await.json()["id"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+        let (sid, ssecret) = s.api_client("demo", &["customer.spending_manage"]).await;
+        for (key, order, at) in [
+            ("k1", "A-1", "2025-01-15T10:30:00Z"),
+            ("k2", "A-2", "2025-03-20T14:22:00Z"),
+        ] {
+            let body = json!({"event": "placed", "customerNo": "O-1", "orderNo": order, "buyer": "o1@example.com",
+                              "amount": {"value": 10, "currency": "EUR"}, "placedAt": at});
+            let r = s
+                .send_json(
+                    "POST",
+                    "/service/demo/spending",
+                    &body,
+                    &[("authorization", &basic(&sid, &ssecret)), ("idempotency-key", key)],
+                )
+                .await;
+            assert_eq!(r.status, 201, "{backend}: {}", r.text());
+        }
+        let (a, b) = (ids[0], ids[1]);
+        let r = call(
+            &s,
+            &auth,
+            "GET",
+            &format!("/bulk/lastOrderTimestamp?accountId={a}&accountId={b}&accountId=x&accountId=999999"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        assert_eq!(
+            r.json(),
+            json!({"items": [{"accountId": a, "lastOrderTimestamp": "2025-03-20T14:22:00Z"}]})
+        );
+        let r = call(&s, &auth, "GET", "/bulk/lastOrderTimestamp?customer=1", None).await;
+        assert_eq!((r.status, error_type(&r)), (400, "unknownDataField".into()));
+        s.stop().await;
+    }
+}
+
+#[actix_web::test]
 async fn invitations_need_a_verified_address_when_the_tenant_verifies() {
     for (backend, db) in databases() {
         let s = TestServer::start(backend, db).await;

@@ -175,29 +175,30 @@ macro_rules! filtered_customers {
     }};
 }
 
-/// Rows after `$after` in the order of `$col` (`$desc`), ties broken by `$id` ascending.
+/// Rows after `$after` in the order of `$col` then `$id`, both ascending or both
+/// descending (so one index serves the order). The redundant bound on `$col` alone lets
+/// the index start at the cursor instead of filtering every row before it.
 macro_rules! keyset {
     ($q:expr, $col:expr, $id:expr, $v:expr, $k:expr, $desc:expr) => {
         if $desc {
-            $q.filter($col.lt($v).or($col.eq($v).and($id.gt($k))))
+            $q.filter($col.le($v.clone()).and($col.lt($v).or($id.lt($k))))
         } else {
-            $q.filter($col.gt($v).or($col.eq($v).and($id.gt($k))))
+            $q.filter($col.ge($v.clone()).and($col.gt($v).or($id.gt($k))))
         }
     };
 }
 
-/// `$q` ordered by `$col` (`$desc`), then by `$id`.
+/// `$q` ordered by `$col`, then by `$id`, in one direction.
 macro_rules! ordered {
     ($q:expr, $col:expr, $id:expr, $desc:expr) => {
         if $desc {
-            $q.order(($col.desc(), $id.asc()))
+            $q.order(($col.desc(), $id.desc()))
         } else {
             $q.order(($col.asc(), $id.asc()))
         }
     };
 }
 
-/// A cursor of another sort (the HTTP layer's signed page tokens prevent it).
 fn wrong_key() -> DbError {
     DbError::Missing("a page cursor of this sort")
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Measures WEBSALE account lists and bulk writes against a running clientele
+(called by scripts/bench-accounts.sh; arguments: BASE_URL CLIENT_JSON DATABASE_URL)."""
+import base64
+import http.client
+import json
+import subprocess
+import sys
+import time
+import urllib.parse
+
+base, client, db_url = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+host = urllib.parse.urlparse(base)
+conn = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+auth = "Basic " + base64.b64encode(f"{client['clientId']}:{client['secret']}".encode()).decode()
+LIST = "/admin/api/v1/customerAccounts?size=100&sort=createdAt:desc&filter=loginBlocked:eq:false"
+
+
+def request(method, path, body=None):
+    headers = {"Authorization": auth}
+    if body is not None:
+        body = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    start = time.perf_counter()
+    conn.request(method, path, body=body, headers=headers)
+    res = conn.getresponse()
+    data = res.read()
+    took = (time.perf_counter() - start) * 1000
+    if res.status != 200:
+        sys.exit(f"{method} {path}: {res.status} {data[:300]!r}")
+    return json.loads(data), took
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
+# Warm up, then the first page repeated.
+for _ in range(20):
+    request("GET", LIST)
+first = [request("GET", LIST)[1] for _ in range(200)]
+page, _ = request("GET", LIST)
+total = page["totalCount"]
+
+# Pages 1 … 1000 through the tokens.
+pages = []
+token = page["nextPageToken"]
+for _ in range(999):
+    if not token:
+        break
+    page, took = request("GET", LIST + "&pageToken=" + urllib.parse.quote(token))
+    pages.append(took)
+    token = page["nextPageToken"]
+deep = pages[-50:]
+
+# The same list without the exact count's cost: what a page alone costs (a lower bound).
+def floor_count():
+    out = subprocess.run(
+        ["psql", "-X", "-tA", db_url, "-c",
+         "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM customers WHERE tenant_id = "
+         "(SELECT id FROM tenants WHERE name = 'demo') AND status <> 'login_blocked' AND status <> 'deleted'"],
+        capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)[0]["Execution Time"]
+
+count_ms = floor_count()
+
+# Bulk creates: 20 batches of 300 lines.
+stamp = int(time.time())
+batches, created = 20, 0
+start = time.perf_counter()
+for b in range(batches):
+    lines = [{"type": "create", "data": {"email": f"bulk{stamp}-{b}-{i}@example.com", "firstName": "Max",
+                                         "lastName": "Mustermann"}} for i in range(300)]
+    out, _ = request("POST", "/admin/api/v1/bulk/customerAccounts", lines)
+    created += len(out["items"])
+bulk_secs = time.perf_counter() - start
+
+# Floor: the same number of customers and users by multi-row INSERTs in one transaction.
+n = batches * 300
+sql = f"""
+BEGIN;
+WITH t AS (SELECT id FROM tenants WHERE name = 'demo'),
+c AS (INSERT INTO customers (public_id, tenant_id, number, kind, status, custom, created_at, updated_at)
+      SELECT 'floorc{stamp}-' || g, t.id, 'FLOOR{stamp}-' || g, 'private', 'active', '{{}}', now(), now()
+      FROM generate_series(1, {n}) g, t RETURNING id, tenant_id, number)
+INSERT INTO users (public_id, tenant_id, customer_id, login, login_key, email, first_name, last_name, roles, active,
+                   created_at, updated_at)
+SELECT 'flooru' || c.number, c.tenant_id, c.id, lower(c.number) || '@example.com', lower(c.number) || '@example.com',
+       lower(c.number) || '@example.com', 'Max', 'Mustermann', '[]', true, now(), now() FROM c;
+COMMIT;
+"""
+start = time.perf_counter()
+subprocess.run(["psql", "-X", "-q", db_url, "-c", sql], check=True, capture_output=True)
+floor_secs = time.perf_counter() - start
+
+result = {
+    "accounts": total,
+    "first_page_ms": {"p50": round(pct(first, 50), 2), "p99": round(pct(first, 99), 2)},
+    "pages_followed": len(pages) + 1,
+    "page_ms": {"p50": round(pct(pages, 50), 2), "p99": round(pct(pages, 99), 2)},
+    "deep_pages_ms": {"p50": round(pct(deep, 50), 2), "p99": round(pct(deep, 99), 2)},
+    "deep_to_first_p99": round(pct(deep, 99) / pct(first, 99), 2),
+    "exact_count_ms": round(count_ms, 2),
+    "bulk_accounts_per_s": round(created / bulk_secs),
+    "floor_multirow_insert_per_s": round(n / floor_secs),
+    "bulk_to_floor": round((created / bulk_secs) / (n / floor_secs), 3),
+}
+print(json.dumps(result, indent=2))
