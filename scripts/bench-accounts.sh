@@ -4,7 +4,8 @@
 #   scripts/bench-accounts.sh [N] [DATABASE_URL]
 #
 # N (default 1000000) customers are seeded into tenant demo of DATABASE_URL (default
-# postgres://postgres@127.0.0.1:5432/clientele_ws_bench, created if missing), then the
+# postgres://postgres@127.0.0.1:5432/clientele_ws_bench, created if missing; PostgreSQL
+# only), unless that many are there already; then the
 # release binary serves it and scripts/bench_accounts.py measures, in one run:
 #   - the first page of a filtered, sorted list, repeated (latency percentiles);
 #   - pages 1 … 1000 followed through nextPageToken (latency of each, deep vs first);
@@ -41,8 +42,11 @@ export CLIENTELE__WEBSALE__PAGE_TOKEN_SECRET=bench-secret CLIENTELE__WEBSALE__MA
 export CLIENTELE__MAIL__DIR=$TARGET_DIR/bench/mail
 "$BIN" migrate >/dev/null
 "$BIN" tenant create demo >/dev/null 2>&1 || true
-log "seeding $N customers (skipped when present)"
-bash scripts/seed.sh "$N" "$URL" demo >/dev/null
+have=$(psql -X -tA "$URL" -c "SELECT count(*) FROM customers WHERE number LIKE 'SEED%'" 2>/dev/null || echo 0)
+if [ "${have:-0}" -lt "$N" ]; then
+    log "seeding $N customers"
+    bash scripts/seed.sh "$N" "$URL" demo >/dev/null
+fi
 CLIENT=$("$BIN" api-client create --tenant demo --name bench \
     --scopes customer.customer_read,customer.customer_manage --json)
 
