@@ -138,6 +138,39 @@ async fn secrets_never_reach_the_log() {
     assert_eq!(r.status, 204, "{}", r.text());
     secrets.extend([token, john.trim_start_matches("Bearer ").to_owned()]);
 
+    // Payments: a card number in any field, an IBAN, a provider token and a gift-card PIN.
+    let r = s.icm_register("pay@example.com", "S-2").await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let anna = s
+        .icm_password_grant("pay@example.com", "correct horse battery")
+        .await
+        .access_token();
+    let auth = [("authentication-token", anna.as_str())];
+    for body in [
+        json!({"name": "ISH_CREDITCARD", "parameters": [{"key": "creditCardNumber", "property": "4111 1111 1111 1111"}]}),
+        json!({"name": "ISH_DEBIT_TRANSFER", "note": "5500005555555559"}),
+        json!({"name": "ISH_DEBIT_TRANSFER", "parameters": [{"key": "holder", "property": "A"}, {"key": "IBAN", "property": "DE89370400440532013000"}]}),
+        json!({"name": "ISH_CREDITCARD", "parameters": [{"key": "paymentToken", "property": "tok_secret_visa"},
+            {"key": "creditCardType", "property": "visa"}, {"key": "creditCardNumber", "property": "4242"},
+            {"key": "creditCardExpiryDate", "property": "12/30"}]}),
+        json!({"name": "ISH_GIFT_CARD", "parameters": [{"key": "giftCardNumber", "property": "GC-1"}, {"key": "giftCardPin", "property": "pin-8642"}]}),
+    ] {
+        s.send_json("POST", &format!("{ICM}/privatecustomers/-/payments"), &body, &auth)
+            .await;
+    }
+    assert!(
+        log_has(&captured, "payment_instrument_added"),
+        "instruments were saved and logged"
+    );
+    secrets.extend([
+        "4111 1111 1111 1111".into(),
+        "5500005555555559".into(),
+        "0532013000".into(),
+        "tok_secret_visa".into(),
+        "pin-8642".into(),
+        anna,
+    ]);
+
     let tenant = s
         .store
         .by_name(&TenantName::parse("demo").unwrap())
@@ -164,4 +197,8 @@ async fn secrets_never_reach_the_log() {
     for secret in &secrets {
         assert!(!log.contains(secret.as_str()), "a secret reached the log: {secret}");
     }
+}
+
+fn log_has(captured: &Captured, needle: &str) -> bool {
+    String::from_utf8_lossy(&captured.0.lock().unwrap()).contains(needle)
 }

@@ -49,6 +49,24 @@ async fn openapi_documents_and_docs_page_are_served_without_internet() {
     assert!(
         icm["paths"]["/INTERSHOP/rest/{serverGroup}/{site}/{app}/privatecustomers/{CustomerKey}"]["put"].is_object()
     );
+    let payments = "/INTERSHOP/rest/{serverGroup}/{site}/{app}/customers/{CustomerKey}/payments";
+    for method in ["get", "post", "options"] {
+        assert!(icm["paths"][payments][method].is_object(), "ICM payments {method}");
+    }
+    for method in ["get", "put", "delete"] {
+        assert!(
+            icm["paths"][format!("{payments}/{{CustomerPaymentKey}}")][method].is_object(),
+            "ICM payment {method}"
+        );
+    }
+    let service = s.get("/openapi/service.json", &[]).await.json();
+    for (path, method) in [
+        ("/service/{tenant}/giftcards", "post"),
+        ("/service/{tenant}/giftcards/{number}", "get"),
+        ("/service/{tenant}/giftcards/{number}/entries", "post"),
+    ] {
+        assert!(service["paths"][path][method].is_object(), "service {method} {path}");
+    }
     for (path, method) in [
         ("/customer/{tenant}/me", "patch"),
         ("/customer/{tenant}/me", "delete"),

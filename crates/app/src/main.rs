@@ -46,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Gift cards: issue one, change its balance, show it with its ledger.
+    Giftcard {
+        #[command(subcommand)]
+        command: GiftcardCommand,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -124,6 +129,56 @@ enum KeysCommand {
     Generate,
     /// Re-seal every row under encryption.current; afterwards older keys can be removed.
     Rotate,
+}
+
+#[derive(Subcommand)]
+enum GiftcardCommand {
+    /// Issue a card; prints its number and PIN (the PIN is not shown again).
+    Issue {
+        #[arg(long)]
+        tenant: String,
+        /// The amount, e.g. 50.00.
+        #[arg(long)]
+        amount: String,
+        /// ISO 4217 code, e.g. EUR.
+        #[arg(long)]
+        currency: String,
+        /// 4–32 letters, digits or dashes; generated when missing.
+        #[arg(long)]
+        number: Option<String>,
+        /// Generated (6 digits) when missing.
+        #[arg(long)]
+        pin: Option<String>,
+        /// RFC 3339 end of validity, e.g. 2027-12-31T23:59:59Z.
+        #[arg(long)]
+        valid_until: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Credit (positive amount) or debit (negative) a card once per idempotency key.
+    Adjust {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        number: String,
+        /// E.g. -12.50 for a debit.
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[arg(long)]
+        currency: String,
+        /// Unique per change; repeating it changes nothing.
+        #[arg(long)]
+        key: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Show a card's balance and ledger.
+    Show {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        number: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -244,12 +299,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 let store = clientele::open_store(&settings).await?;
                 let bank = clientele::bank_accounts(&settings, &store)?;
                 let moved = bank.rotate().await?;
+                let payments = clientele::payment_instruments(&settings, &store)?;
+                let instruments = payments.rotate().await?;
                 println!(
-                    "re-sealed {moved} bank account(s) under key '{}'",
+                    "re-sealed {moved} bank account(s) and {instruments} payment instrument(s) under key '{}'",
                     settings.encryption.current
                 );
             }
         },
+        Command::Giftcard { command } => giftcard(&settings, command).await?,
         Command::Import { tenant, file } => {
             let store = clientele::open_store(&settings).await?;
             let t = clientele::tenant_service(&store)
@@ -412,4 +470,88 @@ async fn import(
         eprintln!();
     }
     Ok(summary)
+}
+
+async fn giftcard(settings: &Settings, command: GiftcardCommand) -> anyhow::Result<()> {
+    use clientele_domain::payments::gift_cards::parse_amount;
+    let store = clientele::open_store(settings).await?;
+    let cards = clientele::gift_card_service(settings, &store)?;
+    let tenant = |name: String| {
+        let tenants = clientele::tenant_service(&store);
+        async move {
+            tenants
+                .resolve(&name)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("tenant '{name}' does not exist"))
+        }
+    };
+    match command {
+        GiftcardCommand::Issue {
+            tenant: t,
+            amount,
+            currency,
+            number,
+            pin,
+            valid_until,
+            json,
+        } => {
+            let t = tenant(t).await?;
+            let value = parse_amount(&amount, &currency)?;
+            let issued = cards
+                .issue(&t, value, number.as_deref(), pin.as_deref(), valid_until)
+                .await?;
+            let c = &issued.card;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "id": c.public_id.as_str(), "number": c.number, "pin": issued.pin,
+                                        "amount": c.initial.decimal(), "currency": c.initial.currency.as_str() })
+                );
+            } else {
+                println!("number:  {}", c.number);
+                println!("pin:     {}", issued.pin);
+                println!("balance: {} {}", c.balance.decimal(), c.balance.currency);
+                println!("(the PIN is not shown again)");
+            }
+        }
+        GiftcardCommand::Adjust {
+            tenant: t,
+            number,
+            amount,
+            currency,
+            key,
+            reason,
+        } => {
+            let t = tenant(t).await?;
+            let value = parse_amount(&amount, &currency)?;
+            let done = cards.adjust(&t, &number, value, &key, &reason).await?;
+            let what = if done.replayed { "already applied" } else { "applied" };
+            println!("{what}; balance: {} {}", done.balance.decimal(), done.balance.currency);
+        }
+        GiftcardCommand::Show { tenant: t, number } => {
+            let t = tenant(t).await?;
+            let (card, entries) = cards.show(&t, &number).await?;
+            let money = |minor| clientele_domain::values::Money {
+                minor,
+                currency: card.balance.currency,
+            };
+            println!("number:  {}", card.number);
+            println!("balance: {} {}", card.balance.decimal(), card.balance.currency);
+            if let Some(until) = card.valid_until {
+                println!("valid until: {until}");
+            }
+            println!("created_at\tamount\tbalance_after\tkey\treason");
+            for e in entries {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    e.created_at,
+                    money(e.amount).decimal(),
+                    money(e.balance_after).decimal(),
+                    e.idempotency_key,
+                    e.reason
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -22,6 +22,16 @@ pub struct Settings {
     pub addresses: AddressSettings,
     pub websale: WebsaleSettings,
     pub encryption: EncryptionSettings,
+    pub payments: PaymentSettings,
+}
+
+/// Payment methods customers may save, and gift-card PIN limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    pub methods: Vec<clientele_domain::payments::PaymentMethod>,
+    pub gift_card_pin_attempts: i32,
+    pub gift_card_lock_secs: u64,
 }
 
 /// The WEBSALE admin dialect.

@@ -13,14 +13,18 @@ use clientele_domain::addresses::{AddressBook, AddressLimits};
 use clientele_domain::administration::CustomerAdministration;
 use clientele_domain::api_clients::ApiClientService;
 use clientele_domain::bank_accounts::BankAccounts;
+use clientele_domain::cipher::FieldCipher;
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::cost_centers::{CostCenterService, SpendingService};
 use clientele_domain::customers::ProfileService;
 use clientele_domain::housekeeping::HousekeepingService;
 use clientele_domain::identity::{
     ActivationService, Authenticator, CodeMail, CodePurpose, CredentialsService, EmailChangeService, LegacyLogin,
-    LegacyVerifier, LockoutPolicy, MailLink, PasswordResetService, SessionPolicy, SessionService, SignUpService,
+    LegacyVerifier, LockoutPolicy, MailLink, PasswordHasher, PasswordResetService, SessionPolicy, SessionService,
+    SignUpService,
 };
+use clientele_domain::payments::gift_cards::PinPolicy;
+use clientele_domain::payments::{GiftCards, PaymentCatalog, PaymentInstruments};
 use clientele_domain::roles::OrganizationService;
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
@@ -123,9 +127,9 @@ pub fn customer_administration(
     Ok(app_state(settings, store)?.services.admin)
 }
 
-/// The bank-account use cases over `store`, sealing with the configured keys (the
-/// server and `clientele keys rotate` share them).
-pub fn bank_accounts(settings: &Settings, store: &Store) -> anyhow::Result<BankAccounts> {
+/// The cipher sealing personal data at rest, with the configured keys (the server and
+/// `clientele keys rotate` share them).
+fn cipher(settings: &Settings) -> anyhow::Result<Arc<dyn FieldCipher>> {
     let keys: Vec<(String, String)> = settings
         .encryption
         .keys
@@ -134,9 +138,58 @@ pub fn bank_accounts(settings: &Settings, store: &Store) -> anyhow::Result<BankA
         .collect();
     let cipher = AesGcmCipher::new(&settings.encryption.current, &keys)
         .map_err(|e| anyhow::anyhow!("configuration: encryption: {e}"))?;
+    Ok(Arc::new(cipher))
+}
+
+/// The bank-account use cases over `store`.
+pub fn bank_accounts(settings: &Settings, store: &Store) -> anyhow::Result<BankAccounts> {
     Ok(BankAccounts {
         repo: Arc::new(store.clone()),
-        cipher: Arc::new(cipher),
+        cipher: cipher(settings)?,
+        clock: Arc::new(SystemClock),
+    })
+}
+
+/// The gift-card use cases over `store`.
+fn gift_cards(settings: &Settings, store: &Store, hasher: Arc<dyn PasswordHasher>) -> GiftCards {
+    let ids = Arc::new(RandomIds);
+    GiftCards {
+        repo: Arc::new(store.clone()),
+        hasher,
+        secrets: ids.clone(),
+        ids,
+        clock: Arc::new(SystemClock),
+        policy: PinPolicy {
+            attempts: settings.payments.gift_card_pin_attempts,
+            lock: chrono::Duration::seconds(settings.payments.gift_card_lock_secs as i64),
+        },
+    }
+}
+
+/// The gift-card use cases as the server runs them (for `clientele giftcard`).
+pub fn gift_card_service(settings: &Settings, store: &Store) -> anyhow::Result<GiftCards> {
+    Ok(app_state(settings, store)?.services.payments.gift_cards)
+}
+
+/// The payment-instrument use cases as the server runs them (for `clientele keys rotate`).
+pub fn payment_instruments(settings: &Settings, store: &Store) -> anyhow::Result<PaymentInstruments> {
+    Ok(app_state(settings, store)?.services.payments)
+}
+
+/// The payment-instrument use cases over `store`.
+fn payment_instrument_service(
+    settings: &Settings,
+    store: &Store,
+    hasher: Arc<dyn PasswordHasher>,
+) -> anyhow::Result<PaymentInstruments> {
+    let catalog = PaymentCatalog::new(settings.payments.methods.clone())
+        .map_err(|e| anyhow::anyhow!("configuration: payments.methods: {e}"))?;
+    Ok(PaymentInstruments {
+        repo: Arc::new(store.clone()),
+        catalog: Arc::new(catalog),
+        cipher: cipher(settings)?,
+        gift_cards: gift_cards(settings, store, hasher),
+        ids: Arc::new(RandomIds),
         clock: Arc::new(SystemClock),
     })
 }
@@ -341,6 +394,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         addresses: address_book,
         admin,
         accounts,
+        payments: payment_instrument_service(settings, store, hasher.clone())?,
     };
     Ok(AppState {
         services,

@@ -169,5 +169,60 @@ fn keys_generate_prints_a_fresh_256_bit_key_and_rotate_runs_on_an_empty_store() 
     w.ok(&["migrate"]);
     assert!(w
         .ok(&["keys", "rotate"])
-        .contains("re-sealed 0 bank account(s) under key 'dev'"));
+        .contains("re-sealed 0 bank account(s) and 0 payment instrument(s) under key 'dev'"));
+}
+
+#[test]
+fn gift_cards_are_issued_adjusted_once_per_key_and_shown_with_their_ledger() {
+    let w = Workspace::new("giftcards");
+    w.ok(&["migrate"]);
+    w.ok(&["tenant", "create", "shop"]);
+    let issued: serde_json::Value = serde_json::from_str(&w.ok(&[
+        "giftcard",
+        "issue",
+        "--tenant",
+        "shop",
+        "--amount",
+        "50.00",
+        "--currency",
+        "EUR",
+        "--json",
+    ]))
+    .expect("JSON on stdout");
+    let number = issued["number"].as_str().unwrap().to_owned();
+    assert_eq!(number.len(), 16, "{issued}");
+    assert_eq!(issued["pin"].as_str().unwrap().len(), 6, "{issued}");
+    let adjust = |key: &str, amount: &str| {
+        w.run(&[
+            "giftcard",
+            "adjust",
+            "--tenant",
+            "shop",
+            "--number",
+            &number,
+            "--amount",
+            amount,
+            "--currency",
+            "EUR",
+            "--key",
+            key,
+            "--reason",
+            "order",
+        ])
+    };
+    let out = adjust("order-1", "-12.50");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "applied; balance: 37.50 EUR\n");
+    let again = adjust("order-1", "-12.50");
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        "already applied; balance: 37.50 EUR\n"
+    );
+    let too_much = adjust("order-2", "-40.00");
+    assert!(!too_much.status.success());
+    assert!(String::from_utf8_lossy(&too_much.stderr).contains("too low"));
+    let shown = w.ok(&["giftcard", "show", "--tenant", "shop", "--number", &number]);
+    assert!(shown.contains("balance: 37.50 EUR"), "{shown}");
+    assert!(shown.contains("\t50.00\t50.00\tissue\tissued"), "{shown}");
+    assert!(shown.contains("\t-12.50\t37.50\torder-1\torder"), "{shown}");
 }

@@ -22,13 +22,19 @@ pub mod scope {
     pub const IMPORT_MANAGE: &str = "customer.import_manage";
     /// Report spending against B2B budgets (order systems).
     pub const SPENDING_MANAGE: &str = "customer.spending_manage";
+    /// Read gift cards and their ledgers.
+    pub const GIFTCARD_READ: &str = "customer.giftcard_read";
+    /// Issue gift cards and change their balance.
+    pub const GIFTCARD_MANAGE: &str = "customer.giftcard_manage";
 
-    pub const ALL: [&str; 5] = [
+    pub const ALL: [&str; 7] = [
         CUSTOMER_READ,
         CUSTOMER_MANAGE,
         IMPORT_READ,
         IMPORT_MANAGE,
         SPENDING_MANAGE,
+        GIFTCARD_READ,
+        GIFTCARD_MANAGE,
     ];
 }
 

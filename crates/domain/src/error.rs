@@ -33,6 +33,8 @@ pub enum UniqueRule {
     AttributeName,
     /// An account's phone number, per tenant.
     Phone,
+    /// A gift card's number, per tenant.
+    GiftCardNumber,
     Other,
 }
 
@@ -49,6 +51,7 @@ impl std::fmt::Display for UniqueRule {
             UniqueRule::SpendingOrder => "order event",
             UniqueRule::AttributeName => "attribute name",
             UniqueRule::Phone => "phone",
+            UniqueRule::GiftCardNumber => "gift card number",
             UniqueRule::Other => "unique key",
         })
     }

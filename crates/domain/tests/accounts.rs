@@ -15,7 +15,7 @@ use clientele_domain::administration::CustomerAdministration;
 use clientele_domain::bank_accounts::{
     BankAccounts, BankData, BankError, MockBankAccountRepository, SealedBankAccount,
 };
-use clientele_domain::cipher::{CipherError, FieldCipher, Sealed};
+use clientele_domain::cipher::FieldCipher;
 use clientele_domain::clock::MockClock;
 use clientele_domain::customers::MockCustomerRepository;
 use clientele_domain::identity::{
@@ -25,35 +25,13 @@ use clientele_domain::identity::{
 use clientele_domain::ids::{CustomerId, TenantId};
 use clientele_domain::users::{EmailVerification, MockUserRepository};
 use clientele_domain::values::Iban;
+use support::FakeCipher;
 
 fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
 }
 
 /// Seals by prefixing the key id and reversing the bytes, bound to the context.
-struct FakeCipher(&'static str);
-
-impl FieldCipher for FakeCipher {
-    fn seal(&self, plain: &[u8], context: &[u8]) -> Sealed {
-        let mut bytes: Vec<u8> = context.to_vec();
-        bytes.push(0);
-        bytes.extend(plain.iter().rev());
-        Sealed {
-            key_id: self.0.into(),
-            bytes,
-        }
-    }
-
-    fn open(&self, sealed: &Sealed, context: &[u8]) -> Result<Vec<u8>, CipherError> {
-        let rest = sealed.bytes.strip_prefix(context).ok_or(CipherError::Corrupt)?;
-        Ok(rest[1..].iter().rev().copied().collect())
-    }
-
-    fn current_key_id(&self) -> String {
-        self.0.into()
-    }
-}
-
 fn bank(repo: MockBankAccountRepository, key: &'static str) -> BankAccounts {
     let mut clock = MockClock::new();
     clock.expect_now().returning(t0);

@@ -56,6 +56,7 @@ pub struct Services {
     pub api_clients: ApiClientService,
     pub admin: CustomerAdministration,
     pub accounts: clientele_domain::accounts::AccountAdministration,
+    pub payments: clientele_domain::payments::PaymentInstruments,
 }
 
 /// Limits and policies applied at the edge.

@@ -149,6 +149,11 @@ const RULES: &[(&str, &str, UniqueRule)] = &[
         "account_settings.tenant_id, account_settings.phone",
         UniqueRule::Phone,
     ),
+    (
+        "gift_cards_number_key",
+        "gift_cards.tenant_id, gift_cards.number",
+        UniqueRule::GiftCardNumber,
+    ),
 ];
 
 fn unique_rule(constraint: Option<&str>, message: &str) -> UniqueRule {

@@ -22,6 +22,7 @@ mod custom_attributes;
 mod customers;
 mod encoding;
 mod errors;
+mod gift_cards;
 mod housekeeping;
 mod migrations;
 mod outbox;

@@ -196,6 +196,40 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        key_id -> Nullable<Text>,
+        sealed -> Nullable<Text>,
+        gift_card_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    gift_cards (id) {
+        id -> BigInt,
+        public_id -> Text,
+        tenant_id -> BigInt,
+        number -> Text,
+        pin_hash -> Text,
+        currency -> Text,
+        initial_amount -> BigInt,
+        balance -> BigInt,
+        valid_until -> Nullable<Timestamp>,
+        blocked -> Bool,
+        pin_failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gift_card_entries (id) {
+        id -> BigInt,
+        gift_card_id -> BigInt,
+        amount -> BigInt,
+        balance_after -> BigInt,
+        reason -> Text,
+        idempotency_key -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -364,6 +398,8 @@ diesel::joinable!(cost_center_buyers -> cost_centers (cost_center_id));
 diesel::joinable!(cost_center_buyers -> users (user_id));
 diesel::joinable!(payment_instruments -> customers (customer_id));
 diesel::joinable!(payment_instruments -> users (user_id));
+diesel::joinable!(payment_instruments -> gift_cards (gift_card_id));
+diesel::joinable!(gift_card_entries -> gift_cards (gift_card_id));
 diesel::joinable!(custom_attributes -> customers (customer_id));
 diesel::joinable!(custom_attributes -> users (user_id));
 diesel::joinable!(custom_attributes -> addresses (address_id));
@@ -383,6 +419,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     cost_center_buyers,
     spendings,
     payment_instruments,
+    gift_cards,
+    gift_card_entries,
     custom_attributes,
     sessions,
     mail_outbox,

@@ -445,10 +445,12 @@ async fn repositories_without_writes_yet_list_nothing() {
             .await
             .unwrap()
             .is_empty());
-        assert!(PaymentInstrumentRepository::list_for_customer(&b.store, t.id, customer)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            PaymentInstrumentRepository::list_instruments(&b.store, t.id, customer, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         for owner in [
             AttributeOwner::Customer(customer),
             AttributeOwner::User(acc.users[0].id),

@@ -128,3 +128,35 @@ pub fn organization(
         std::sync::Arc::new(clientele_domain::clock::SystemClock),
     )
 }
+
+/// A cipher that "seals" by reversing the bytes behind the context, so tests can see
+/// that data was sealed, under which key, and bound to which context.
+pub struct FakeCipher(pub &'static str);
+
+impl clientele_domain::cipher::FieldCipher for FakeCipher {
+    fn seal(&self, plain: &[u8], context: &[u8]) -> clientele_domain::cipher::Sealed {
+        let mut bytes: Vec<u8> = context.to_vec();
+        bytes.push(0);
+        bytes.extend(plain.iter().rev());
+        clientele_domain::cipher::Sealed {
+            key_id: self.0.into(),
+            bytes,
+        }
+    }
+
+    fn open(
+        &self,
+        sealed: &clientele_domain::cipher::Sealed,
+        context: &[u8],
+    ) -> Result<Vec<u8>, clientele_domain::cipher::CipherError> {
+        let rest = sealed
+            .bytes
+            .strip_prefix(context)
+            .ok_or(clientele_domain::cipher::CipherError::Corrupt)?;
+        Ok(rest[1..].iter().rev().copied().collect())
+    }
+
+    fn current_key_id(&self) -> String {
+        self.0.into()
+    }
+}

@@ -11,6 +11,7 @@ mod customers;
 pub mod dto;
 pub mod errors;
 mod organization;
+mod payments;
 mod security;
 mod token;
 
@@ -67,6 +68,54 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(addresses::get))
                 .route(web::put().to(addresses::update))
                 .route(web::delete().to(addresses::delete))
+                .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource([
+                    "/customers/{customer}/payments",
+                    "/privatecustomers/{customer}/payments",
+                ])
+                .route(web::get().to(payments::list))
+                .route(web::post().to(payments::create))
+                .route(
+                    web::route()
+                        .method(actix_web::http::Method::OPTIONS)
+                        .to(payments::options),
+                )
+                .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource([
+                    "/customers/{customer}/eligible-payment-methods",
+                    "/privatecustomers/{customer}/eligible-payment-methods",
+                ])
+                .route(web::get().to(payments::options))
+                .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource([
+                    "/customers/{customer}/payments/{payment}",
+                    "/privatecustomers/{customer}/payments/{payment}",
+                ])
+                .route(web::get().to(payments::get))
+                .route(web::put().to(payments::update))
+                .route(web::delete().to(payments::delete))
+                .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource([
+                    "/privatecustomers/{customer}/giftcardsandcertificates",
+                    "/customers/{customer}/users/{user}/giftcardsandcertificates",
+                ])
+                .route(web::get().to(payments::gift_card_list))
+                .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource([
+                    "/privatecustomers/{customer}/giftcardsandcertificates/{card}",
+                    "/customers/{customer}/users/{user}/giftcardsandcertificates/{card}",
+                ])
+                .route(web::get().to(payments::gift_card))
                 .default_service(web::to(method_not_allowed)),
             )
             .service(
@@ -208,13 +257,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
           budgets::budget, budgets::set_budget,
           cost_centers::list, cost_centers::create, cost_centers::get, cost_centers::update, cost_centers::delete,
           cost_centers::buyers, cost_centers::add_buyer, cost_centers::buyer, cost_centers::update_buyer,
-          cost_centers::remove_buyer, cost_centers::of_user, cost_centers::of_user_one),
+          cost_centers::remove_buyer, cost_centers::of_user, cost_centers::of_user_one,
+          payments::list, payments::options, payments::create, payments::get, payments::update, payments::delete,
+          payments::gift_card_list, payments::gift_card),
     components(schemas(dto::NewCustomerRo, dto::CredentialsRo, dto::AddressRo, dto::NewCustomerUserRo,
                        dto::PrivateCustomerRo, dto::SmbCustomerRo, dto::LinkRo, dto::CustomerUpdateRo, dto::AddressRefRo, addresses::AddressLinksRo, organization::UserRolesRo, organization::RoleRo, organization::PermissionRo, organization::SmbCustomerUserRo, organization::UserLinksRo, organization::UserLinkRo, organization::AttributeRo, organization::SetUserRolesRo, organization::NewUsersRo, dto::MoneyRo, dto::MoneyInRo,
                        budgets::UserBudgetRo, budgets::UserBudgetInRo, cost_centers::CostCenterRo, cost_centers::CostCenterUserRo,
                        cost_centers::CostCenterLinkRo, cost_centers::CostCenterPageRo, cost_centers::PageInfoRo,
                        cost_centers::CostCenterInRo, cost_centers::OwnerRefRo, cost_centers::BuyerInRo,
-                       cost_centers::UserCostCenterRo, cost_centers::UserCostCentersRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo)),
+                       cost_centers::UserCostCenterRo, cost_centers::UserCostCentersRo, security::PasswordReminderRo, security::PasswordResetRo, credentials::CustomerPasswordRo, credentials::CustomerLoginRo, token::TokenRequest, token::TokenRo,
+                       payments::ParameterInRo, payments::PaymentInRo, payments::AttributeRo, payments::PaymentRo,
+                       payments::ParameterDefinitionRo, payments::PaymentParameterRo, payments::PaymentOptionRo,
+                       payments::PaymentOptionsForMethodRo, payments::PaymentOptionsRo,
+                       payments::GiftCardAndCertificateRo, payments::PaymentLinksRo)),
     modifiers(&BasicAuth),
 )]
 pub struct IcmApi;

@@ -1,8 +1,11 @@
 //! clientele's own API for other systems (not a dialect): order systems report
-//! spending against B2B budgets at `POST /service/{tenant}/spending`, authenticated as
-//! an API client holding `customer.spending_manage` (HTTP Basic with its client id and
-//! secret, or a bearer token from `POST /oauth/token`).
-//! Errors are `{"status": …, "message": …}`.
+//! spending against B2B budgets at `POST /service/{tenant}/spending` (scope
+//! `customer.spending_manage`); back offices issue gift cards and change their balance
+//! under `/service/{tenant}/giftcards` ([`gift_cards`]). Callers authenticate as API
+//! clients (HTTP Basic with client id and secret, or a bearer token from
+//! `POST /oauth/token`). Errors are `{"status": …, "message": …}`.
+
+mod gift_cards;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -22,7 +25,48 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/service/{tenant}/spending")
             .route(web::post().to(record_spending))
             .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/service/{tenant}/giftcards")
+            .route(web::post().to(gift_cards::issue))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/service/{tenant}/giftcards/{number}")
+            .route(web::get().to(gift_cards::show))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/service/{tenant}/giftcards/{number}/entries")
+            .route(web::post().to(gift_cards::adjust))
+            .default_service(web::to(method_not_allowed)),
     );
+}
+
+/// The tenant of the path and the API client holding `scope`, or the error answer.
+async fn authorized(
+    state: &AppState,
+    req: &HttpRequest,
+    scope: &'static str,
+) -> Result<clientele_domain::tenants::Tenant, ServiceError> {
+    let tenant = crate::tenant_named(state, req.match_info().get("tenant").unwrap_or_default()).await?;
+    crate::api_auth::api_client(state, req, &tenant, scope)
+        .await
+        .map_err(|d| match d {
+            Denied::Forbidden(s) => ServiceError(StatusCode::FORBIDDEN, format!("The client lacks the scope {s}.")),
+            Denied::Unavailable => ServiceError(StatusCode::SERVICE_UNAVAILABLE, "Try again later.".into()),
+            Denied::Unauthorized => ServiceError(StatusCode::UNAUTHORIZED, "Invalid API-client credentials.".into()),
+        })?;
+    Ok(tenant)
+}
+
+/// The `Idempotency-Key` header.
+fn idempotency_key(req: &HttpRequest) -> Result<String, ServiceError> {
+    req.headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| ServiceError::bad("The Idempotency-Key header is missing."))
 }
 
 /// An error of this API.
@@ -162,22 +206,8 @@ fn report(key: String, dto: SpendingRo) -> Result<SpendingReport, ServiceError> 
     security(("basicAuth" = []), ("bearerAuth" = [])))]
 pub async fn record_spending(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     let run = async {
-        let tenant = crate::tenant_named(&state, req.match_info().get("tenant").unwrap_or_default()).await?;
-        crate::api_auth::api_client(&state, &req, &tenant, scope::SPENDING_MANAGE)
-            .await
-            .map_err(|d| match d {
-                Denied::Forbidden(s) => ServiceError(StatusCode::FORBIDDEN, format!("The client lacks the scope {s}.")),
-                Denied::Unavailable => ServiceError(StatusCode::SERVICE_UNAVAILABLE, "Try again later.".into()),
-                Denied::Unauthorized => {
-                    ServiceError(StatusCode::UNAUTHORIZED, "Invalid API-client credentials.".into())
-                }
-            })?;
-        let key = req
-            .headers()
-            .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .ok_or_else(|| ServiceError::bad("The Idempotency-Key header is missing."))?;
+        let tenant = authorized(&state, &req, scope::SPENDING_MANAGE).await?;
+        let key = idempotency_key(&req)?;
         let dto: SpendingRo = crate::body::json(&req, payload, state.limits.max_body_bytes).await?;
         let (recorded, created) = state
             .services
@@ -221,10 +251,12 @@ pub async fn record_spending(req: HttpRequest, payload: web::Payload, state: web
 #[derive(OpenApi)]
 #[openapi(
     info(title = "clientele — service API", version = "1.0.0",
-         description = "For other systems: order systems report spending against B2B budgets. \
+         description = "For other systems: order systems report spending against B2B budgets; back offices \
+                        issue gift cards and change their balance. \
                         Authenticate as an API client (HTTP Basic) created with `clientele api-client create`."),
-    paths(record_spending),
-    components(schemas(SpendingRo, SpendingRecordRo, AmountRo)),
+    paths(record_spending, gift_cards::issue, gift_cards::show, gift_cards::adjust),
+    components(schemas(SpendingRo, SpendingRecordRo, AmountRo, gift_cards::IssueRo, gift_cards::GiftCardRo,
+                       gift_cards::EntryRo, gift_cards::AdjustRo, gift_cards::AdjustedRo)),
     modifiers(&BasicAuth),
 )]
 pub struct ServiceApi;
