@@ -648,6 +648,82 @@ async fn gift_cards_issued_linked_and_debited() {
             .json();
         assert_eq!(p["limitedTenderBalance"]["value"], json!(0.0));
 
+        // A blocked card takes no debits and cannot be linked; unblocked it can.
+        let block = |blocked: bool| {
+            let s = &s;
+            let back_office = back_office.clone();
+            async move {
+                s.send_json(
+                    "PATCH",
+                    "/service/demo/giftcards/GC-0001",
+                    &json!({ "blocked": blocked }),
+                    &[("authorization", &back_office)],
+                )
+                .await
+            }
+        };
+        let r = block(true).await;
+        assert_eq!(
+            (r.status, r.json()["blocked"].clone()),
+            (200, json!(true)),
+            "{}",
+            r.text()
+        );
+        let r = s
+            .send_json(
+                "POST",
+                "/service/demo/giftcards/GC-0001/entries",
+                &json!({"amount": {"value": -1, "currency": "EUR"}}),
+                &[("authorization", &back_office), ("idempotency-key", "blocked-1")],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text());
+        let r = save(&s, &ben, "privatecustomers", gift("7391")).await;
+        assert_eq!(
+            (r.status, error_key(&r)),
+            (400, "shopping_cart.payment.paymentdata.error")
+        );
+        assert!(r.text().contains("blocked"), "{}", r.text());
+        assert_eq!(block(false).await.status, 200);
+        let r = save(&s, &ben, "privatecustomers", gift("7391")).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        // A card valid from tomorrow cannot be linked yet.
+        let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+        let r = s
+            .post_json_with(
+                "/service/demo/giftcards",
+                &json!({"amount": {"value": 5, "currency": "EUR"}, "number": "GC-0003", "pin": "5555", "validFrom": tomorrow}),
+                &[("authorization", &back_office)],
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let r = save(
+            &s,
+            &ben,
+            "privatecustomers",
+            json!({"name": "ISH_GIFT_CARD", "parameters": [
+            {"key": "giftCardNumber", "property": "GC-0003"}, {"key": "giftCardPin", "property": "5555"}]}),
+        )
+        .await;
+        assert!(r.text().contains("not valid yet"), "{}", r.text());
+        // Another tenant's client sees none of this tenant's cards.
+        s.store_tenant("other").await;
+        let (oid, osecret) = s.api_client("other", &["customer.giftcard_read"]).await;
+        let r = s
+            .get(
+                "/service/demo/giftcards/GC-0001",
+                &[("authorization", &basic(&oid, &osecret))],
+            )
+            .await;
+        assert_eq!(r.status, 401);
+        let r = s
+            .get(
+                "/service/other/giftcards/GC-0001",
+                &[("authorization", &basic(&oid, &osecret))],
+            )
+            .await;
+        assert_eq!(r.status, 404);
+
         // Five wrong PINs lock the card: then even the right PIN is refused.
         s.post_json_with(
             "/service/demo/giftcards",

@@ -149,6 +149,9 @@ enum GiftcardCommand {
         /// Generated (6 digits) when missing.
         #[arg(long)]
         pin: Option<String>,
+        /// RFC 3339 start of validity; valid at once when missing.
+        #[arg(long)]
+        valid_from: Option<chrono::DateTime<chrono::Utc>>,
         /// RFC 3339 end of validity, e.g. 2027-12-31T23:59:59Z.
         #[arg(long)]
         valid_until: Option<chrono::DateTime<chrono::Utc>>,
@@ -171,6 +174,15 @@ enum GiftcardCommand {
         key: String,
         #[arg(long, default_value = "")]
         reason: String,
+    },
+    /// Block a card (no debits, no linking), or unblock it with --unblock.
+    Block {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        unblock: bool,
     },
     /// Show a card's balance and ledger.
     Show {
@@ -492,13 +504,18 @@ async fn giftcard(settings: &Settings, command: GiftcardCommand) -> anyhow::Resu
             currency,
             number,
             pin,
+            valid_from,
             valid_until,
             json,
         } => {
             let t = tenant(t).await?;
             let value = parse_amount(&amount, &currency)?;
+            let validity = clientele_domain::payments::gift_cards::Validity {
+                from: valid_from,
+                until: valid_until,
+            };
             let issued = cards
-                .issue(&t, value, number.as_deref(), pin.as_deref(), valid_until)
+                .issue(&t, value, number.as_deref(), pin.as_deref(), validity)
                 .await?;
             let c = &issued.card;
             if json {
@@ -528,6 +545,15 @@ async fn giftcard(settings: &Settings, command: GiftcardCommand) -> anyhow::Resu
             let what = if done.replayed { "already applied" } else { "applied" };
             println!("{what}; balance: {} {}", done.balance.decimal(), done.balance.currency);
         }
+        GiftcardCommand::Block {
+            tenant: t,
+            number,
+            unblock,
+        } => {
+            let t = tenant(t).await?;
+            let card = cards.set_blocked(&t, &number, !unblock).await?;
+            println!("{} {}", card.number, if card.blocked { "blocked" } else { "unblocked" });
+        }
         GiftcardCommand::Show { tenant: t, number } => {
             let t = tenant(t).await?;
             let (card, entries) = cards.show(&t, &number).await?;
@@ -537,8 +563,14 @@ async fn giftcard(settings: &Settings, command: GiftcardCommand) -> anyhow::Resu
             };
             println!("number:  {}", card.number);
             println!("balance: {} {}", card.balance.decimal(), card.balance.currency);
+            if let Some(from) = card.valid_from {
+                println!("valid from: {from}");
+            }
             if let Some(until) = card.valid_until {
                 println!("valid until: {until}");
+            }
+            if card.blocked {
+                println!("blocked");
             }
             println!("created_at\tamount\tbalance_after\tkey\treason");
             for e in entries {

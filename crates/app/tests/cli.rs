@@ -221,6 +221,18 @@ fn gift_cards_are_issued_adjusted_once_per_key_and_shown_with_their_ledger() {
     let too_much = adjust("order-2", "-40.00");
     assert!(!too_much.status.success());
     assert!(String::from_utf8_lossy(&too_much.stderr).contains("too low"));
+    w.ok(&["giftcard", "block", "--tenant", "shop", "--number", &number]);
+    let blocked = adjust("order-3", "-1.00");
+    assert!(String::from_utf8_lossy(&blocked.stderr).contains("blocked"));
+    w.ok(&[
+        "giftcard",
+        "block",
+        "--tenant",
+        "shop",
+        "--number",
+        &number,
+        "--unblock",
+    ]);
     let shown = w.ok(&["giftcard", "show", "--tenant", "shop", "--number", &number]);
     assert!(shown.contains("balance: 37.50 EUR"), "{shown}");
     assert!(shown.contains("\t50.00\t50.00\tissue\tissued"), "{shown}");

@@ -269,6 +269,7 @@ fn card(pin_failures: i32, locked_until: Option<chrono::DateTime<Utc>>) -> GiftC
             minor: 5000,
             currency: eur,
         },
+        valid_from: None,
         valid_until: None,
         blocked: false,
         pin_failures,
@@ -368,4 +369,39 @@ async fn debits_stay_in_the_cards_currency_and_above_zero() {
         .await
         .unwrap_err();
     assert!(matches!(err, GiftCardError::Invalid(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn blocked_expired_and_future_cards_take_no_debits() {
+    let eur = CurrencyCode::parse("EUR").unwrap();
+    for (change, expected) in [
+        ((|c: &mut GiftCard| c.blocked = true) as fn(&mut GiftCard), "blocked"),
+        (|c: &mut GiftCard| c.valid_until = Some(t0()), "expired"),
+        (
+            |c: &mut GiftCard| c.valid_from = Some(t0() + Duration::days(1)),
+            "not valid yet",
+        ),
+    ] {
+        let mut repo = MockGiftCardRepository::new();
+        repo.expect_gift_card_by_number().returning(move |_, _| {
+            let mut c = card(0, None);
+            change(&mut c);
+            Ok(Some(c))
+        });
+        repo.expect_adjust_gift_card().never();
+        let err = gift_cards(repo, MockPasswordHasher::new())
+            .adjust(
+                &support::tenant("{seq}"),
+                "GC-1",
+                Money {
+                    minor: -100,
+                    currency: eur,
+                },
+                "k",
+                "",
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(expected), "{err}");
+    }
 }

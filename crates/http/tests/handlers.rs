@@ -43,6 +43,19 @@ fn demo() -> Tenant {
     }
 }
 
+/// A live anonymous session of `tenant`.
+fn anonymous(tenant: TenantId, now: chrono::DateTime<Utc>) -> Session {
+    Session {
+        id: SessionId::new(1),
+        tenant_id: tenant,
+        family: PublicId::parse("fam").unwrap(),
+        subject: Subject::Anonymous,
+        access_expires_at: now + chrono::Duration::minutes(5),
+        refresh_expires_at: now + chrono::Duration::days(1),
+        created_at: now,
+    }
+}
+
 /// App state whose customer repository behaves as `customers` says; the demo tenant exists.
 fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppState {
     let mut tenants = MockTenantRepository::new();
@@ -57,17 +70,12 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
     hasher.expect_verify().returning(|_, _| Ok(false));
     // Every bearer token is a live anonymous session.
     let mut sessions = MockSessionRepository::new();
-    sessions.expect_by_access().returning(|tenant, _, now| {
-        Ok(Some(Session {
-            id: SessionId::new(1),
-            tenant_id: tenant,
-            family: PublicId::parse("fam").unwrap(),
-            subject: Subject::Anonymous,
-            access_expires_at: now + chrono::Duration::minutes(5),
-            refresh_expires_at: now + chrono::Duration::days(1),
-            created_at: now,
-        }))
-    });
+    sessions
+        .expect_by_access()
+        .returning(|tenant, _, now| Ok(Some(anonymous(tenant, now))));
+    sessions
+        .expect_by_access_with_account()
+        .returning(|tenant, _, now| Ok(Some((anonymous(tenant, now), None))));
     let mut secrets = MockSecrets::new();
     secrets.expect_digest().returning(|t| TokenDigest::new(t.to_owned()));
     let mut ids = MockIdGenerator::new();
@@ -408,4 +416,32 @@ async fn email_change_needs_a_customer_token_and_confirmation_a_token_field() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["details"][0]["field"], "token");
+}
+
+#[actix_web::test]
+async fn payment_routes_need_a_logged_in_customer() {
+    let base = "/INTERSHOP/rest/WFS/demo/-;loc=en_US/privatecustomers/-";
+    for (method, path) in [
+        ("OPTIONS", format!("{base}/payments")),
+        ("GET", format!("{base}/payments")),
+        ("POST", format!("{base}/payments")),
+        ("GET", format!("{base}/eligible-payment-methods")),
+        ("DELETE", format!("{base}/payments/p1")),
+        ("GET", format!("{base}/giftcardsandcertificates")),
+    ] {
+        let m = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+        // Without credentials, and with an anonymous token: 401, no payment port touched.
+        let (status, _) = answer(test::TestRequest::default().method(m.clone()).uri(&path)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        let (status, _) = answer(
+            test::TestRequest::default()
+                .method(m)
+                .uri(&path)
+                .insert_header(("authentication-token", "anonymous")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} anonymous");
+    }
+    let (status, _) = answer(test::TestRequest::patch().uri(&format!("{base}/payments"))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
 }

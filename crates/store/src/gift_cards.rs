@@ -29,6 +29,7 @@ struct CardRow {
     currency: String,
     initial_amount: i64,
     balance: i64,
+    valid_from: Option<NaiveDateTime>,
     valid_until: Option<NaiveDateTime>,
     blocked: bool,
     pin_failures: i32,
@@ -60,6 +61,7 @@ impl TryFrom<CardRow> for GiftCard {
                 minor: r.balance,
                 currency,
             },
+            valid_from: r.valid_from.map(utc),
             valid_until: r.valid_until.map(utc),
             blocked: r.blocked,
             pin_failures: r.pin_failures,
@@ -114,7 +116,8 @@ impl GiftCardRepository for Store {
                         gift_cards::currency.eq(new.amount.currency.as_str()),
                         gift_cards::initial_amount.eq(new.amount.minor),
                         gift_cards::balance.eq(new.amount.minor),
-                        gift_cards::valid_until.eq(new.valid_until.map(db_time)),
+                        gift_cards::valid_from.eq(new.validity.from.map(db_time)),
+                        gift_cards::valid_until.eq(new.validity.until.map(db_time)),
                         gift_cards::created_at.eq(now),
                         gift_cards::updated_at.eq(now),
                     ))
@@ -211,6 +214,23 @@ impl GiftCardRepository for Store {
                     .get_result(c)?;
                 Ok(Adjusted::Applied(entry.into()))
             })
+        })
+        .await
+    }
+
+    async fn set_gift_card_blocked(
+        &self,
+        card: GiftCardId,
+        blocked: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.run("block gift card", move |conn| {
+            let n = with_conn!(conn, |c| diesel::update(
+                gift_cards::table.filter(gift_cards::id.eq(card))
+            )
+            .set((gift_cards::blocked.eq(blocked), gift_cards::updated_at.eq(db_time(now))))
+            .execute(c))?;
+            Ok(n == 1)
         })
         .await
     }

@@ -212,6 +212,7 @@ diesel::table! {
         currency -> Text,
         initial_amount -> BigInt,
         balance -> BigInt,
+        valid_from -> Nullable<Timestamp>,
         valid_until -> Nullable<Timestamp>,
         blocked -> Bool,
         pin_failures -> Integer,

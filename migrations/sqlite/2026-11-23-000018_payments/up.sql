@@ -9,6 +9,7 @@ CREATE TABLE gift_cards (
     currency text NOT NULL,
     initial_amount bigint NOT NULL,
     balance bigint NOT NULL,
+    valid_from timestamp,
     valid_until timestamp,
     blocked boolean NOT NULL DEFAULT false,
     pin_failures integer NOT NULL DEFAULT 0,

@@ -32,6 +32,7 @@ pub struct GiftCard {
     pub initial: Money,
     /// Current balance (the sum of the ledger).
     pub balance: Money,
+    pub valid_from: Option<DateTime<Utc>>,
     pub valid_until: Option<DateTime<Utc>>,
     pub blocked: bool,
     /// Wrong PINs since the last right one or lock.
@@ -72,8 +73,15 @@ pub struct NewGiftCard {
     pub number: String,
     pub pin_hash: PasswordHash,
     pub amount: Money,
-    pub valid_until: Option<DateTime<Utc>>,
+    pub validity: Validity,
     pub now: DateTime<Utc>,
+}
+
+/// When a card may be used (open at either end when `None`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Validity {
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// What an adjustment did.
@@ -106,6 +114,13 @@ pub trait GiftCardRepository: Send + Sync {
         reason: String,
         now: DateTime<Utc>,
     ) -> Result<Adjusted, StoreError>;
+    /// Blocks or unblocks a card; `false` if it is gone.
+    async fn set_gift_card_blocked(
+        &self,
+        card: GiftCardId,
+        blocked: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// The card's entries, oldest first.
     async fn gift_card_ledger(&self, card: GiftCardId) -> Result<Vec<LedgerEntry>, StoreError>;
     /// Counts a wrong PIN; at `lock_after` failures the card locks until `until`.
@@ -129,6 +144,8 @@ pub enum GiftCardError {
     Locked,
     #[error("the gift card has expired")]
     Expired,
+    #[error("the gift card is not valid yet")]
+    NotYetValid,
     #[error("the gift card is blocked")]
     Blocked,
     #[error("the gift card does not exist")]
@@ -222,10 +239,17 @@ impl GiftCards {
         amount: Money,
         number: Option<&str>,
         pin: Option<&str>,
-        valid_until: Option<DateTime<Utc>>,
+        validity: Validity,
     ) -> Result<Issued, GiftCardError> {
         if amount.minor <= 0 {
             return Err(GiftCardError::Invalid("the amount must be positive".to_owned()));
+        }
+        if let (Some(from), Some(until)) = (validity.from, validity.until) {
+            if from >= until {
+                return Err(GiftCardError::Invalid(
+                    "the validity must end after it starts".to_owned(),
+                ));
+            }
         }
         let number = match number {
             Some(n) => check_number(n)?,
@@ -255,7 +279,7 @@ impl GiftCards {
                 number,
                 pin_hash,
                 amount,
-                valid_until,
+                validity,
                 now: self.clock.now(),
             })
             .await
@@ -392,6 +416,27 @@ impl GiftCards {
         Ok(card)
     }
 
+    /// Blocks (no debits, no linking) or unblocks a card.
+    pub async fn set_blocked(&self, tenant: &Tenant, number: &str, blocked: bool) -> Result<GiftCard, GiftCardError> {
+        let card = self.by_number(tenant, number).await?;
+        if !self
+            .repo
+            .set_gift_card_blocked(card.id, blocked, self.clock.now())
+            .await?
+        {
+            return Err(GiftCardError::NotFound);
+        }
+        tracing::info!(
+            event = "gift_card_blocked",
+            tenant = tenant.id.get(),
+            card = card.id,
+            blocked,
+            "gift card {}",
+            if blocked { "blocked" } else { "unblocked" }
+        );
+        self.by_number(tenant, number).await
+    }
+
     /// Cards by store key (those linked to payment instruments).
     pub async fn by_ids(&self, tenant: &Tenant, ids: Vec<GiftCardId>) -> Result<Vec<GiftCard>, StoreError> {
         self.repo.gift_cards_by_ids(tenant.id, ids).await
@@ -409,8 +454,12 @@ impl GiftCards {
         if card.blocked {
             return Err(GiftCardError::Blocked);
         }
-        if card.valid_until.is_some_and(|t| t <= self.clock.now()) {
+        let now = self.clock.now();
+        if card.valid_until.is_some_and(|t| t <= now) {
             return Err(GiftCardError::Expired);
+        }
+        if card.valid_from.is_some_and(|t| t > now) {
+            return Err(GiftCardError::NotYetValid);
         }
         Ok(())
     }

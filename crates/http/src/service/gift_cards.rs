@@ -1,12 +1,13 @@
 //! Gift cards for back offices: `POST /service/{tenant}/giftcards` issues one (scope
 //! `customer.giftcard_manage`; the PIN is shown once), `GET …/giftcards/{number}` shows
-//! balance and ledger (`customer.giftcard_read`), `POST …/giftcards/{number}/entries`
-//! credits or debits it once per `Idempotency-Key` (`customer.giftcard_manage`).
+//! balance and ledger (`customer.giftcard_read`), `PATCH …/giftcards/{number}` blocks or
+//! unblocks it and `POST …/giftcards/{number}/entries` credits or debits it once per
+//! `Idempotency-Key` (both `customer.giftcard_manage`).
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clientele_domain::api_clients::scope;
-use clientele_domain::payments::gift_cards::{parse_amount, GiftCard, LedgerEntry};
+use clientele_domain::payments::gift_cards::{parse_amount, GiftCard, LedgerEntry, Validity};
 use clientele_domain::payments::GiftCardError;
 use clientele_domain::values::{CurrencyCode, Money};
 use serde::{Deserialize, Serialize};
@@ -24,8 +25,18 @@ pub struct IssueRo {
     pub number: Option<String>,
     /// 4–32 characters; generated (6 digits) when missing.
     pub pin: Option<String>,
+    /// RFC 3339; valid at once when missing.
+    pub valid_from: Option<DateTime<Utc>>,
     /// RFC 3339; no end when missing.
     pub valid_until: Option<DateTime<Utc>>,
+}
+
+/// A change of a card's status.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CardChangeRo {
+    /// A blocked card takes no debits and cannot be linked.
+    pub blocked: bool,
 }
 
 /// A card (the PIN only in the answer to its issue).
@@ -38,6 +49,8 @@ pub struct GiftCardRo {
     pub pin: Option<String>,
     pub amount: AmountRo,
     pub balance: AmountRo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<String>,
     pub blocked: bool,
@@ -105,6 +118,7 @@ fn card_ro(card: &GiftCard, pin: Option<String>, entries: Option<Vec<LedgerEntry
         pin,
         amount: amount(card.initial),
         balance: amount(card.balance),
+        valid_from: card.valid_from.map(time),
         valid_until: card.valid_until.map(time),
         blocked: card.blocked,
         locked_until: card.locked_until.map(time),
@@ -116,7 +130,9 @@ fn error(e: GiftCardError) -> ServiceError {
     let status = match &e {
         GiftCardError::NotFound => StatusCode::NOT_FOUND,
         GiftCardError::NumberTaken | GiftCardError::Insufficient { .. } => StatusCode::CONFLICT,
-        GiftCardError::Expired | GiftCardError::Blocked => StatusCode::UNPROCESSABLE_ENTITY,
+        GiftCardError::Expired | GiftCardError::NotYetValid | GiftCardError::Blocked => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         GiftCardError::Invalid(_) | GiftCardError::WrongNumberOrPin | GiftCardError::Locked => StatusCode::BAD_REQUEST,
         GiftCardError::Store(e) => {
             tracing::error!(error = %e, "gift card operation failed");
@@ -156,7 +172,10 @@ pub async fn issue(req: HttpRequest, payload: web::Payload, state: web::Data<App
                 value,
                 dto.number.as_deref(),
                 dto.pin.as_deref(),
-                dto.valid_until,
+                Validity {
+                    from: dto.valid_from,
+                    until: dto.valid_until,
+                },
             )
             .await
             .map_err(error)?;
@@ -183,6 +202,29 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             .await
             .map_err(error)?;
         Ok::<_, ServiceError>(HttpResponse::Ok().json(card_ro(&card, None, Some(entries))))
+    };
+    run.await.unwrap_or_else(ServiceError::into_response)
+}
+
+/// Blocks or unblocks a card.
+#[utoipa::path(patch, path = "/service/{tenant}/giftcards/{number}", tag = "gift cards", request_body = CardChangeRo,
+    responses((status = 200, description = "The card", body = GiftCardRo),
+              (status = 401, description = "No or wrong API-client credentials"),
+              (status = 403, description = "The client lacks customer.giftcard_manage"),
+              (status = 404, description = "No such card")),
+    security(("basicAuth" = []), ("bearerAuth" = [])))]
+pub async fn change(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let run = async {
+        let tenant = authorized(&state, &req, scope::GIFTCARD_MANAGE).await?;
+        let dto: CardChangeRo = crate::body::json(&req, payload, state.limits.max_body_bytes).await?;
+        let card = state
+            .services
+            .payments
+            .gift_cards
+            .set_blocked(&tenant, number(&req), dto.blocked)
+            .await
+            .map_err(error)?;
+        Ok::<_, ServiceError>(HttpResponse::Ok().json(card_ro(&card, None, None)))
     };
     run.await.unwrap_or_else(ServiceError::into_response)
 }

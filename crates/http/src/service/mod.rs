@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/service/{tenant}/giftcards/{number}")
             .route(web::get().to(gift_cards::show))
+            .route(web::patch().to(gift_cards::change))
             .default_service(web::to(method_not_allowed)),
     )
     .service(
@@ -254,9 +255,9 @@ pub async fn record_spending(req: HttpRequest, payload: web::Payload, state: web
          description = "For other systems: order systems report spending against B2B budgets; back offices \
                         issue gift cards and change their balance. \
                         Authenticate as an API client (HTTP Basic) created with `clientele api-client create`."),
-    paths(record_spending, gift_cards::issue, gift_cards::show, gift_cards::adjust),
+    paths(record_spending, gift_cards::issue, gift_cards::show, gift_cards::change, gift_cards::adjust),
     components(schemas(SpendingRo, SpendingRecordRo, AmountRo, gift_cards::IssueRo, gift_cards::GiftCardRo,
-                       gift_cards::EntryRo, gift_cards::AdjustRo, gift_cards::AdjustedRo)),
+                       gift_cards::EntryRo, gift_cards::AdjustRo, gift_cards::AdjustedRo, gift_cards::CardChangeRo)),
     modifiers(&BasicAuth),
 )]
 pub struct ServiceApi;
