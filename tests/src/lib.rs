@@ -274,6 +274,39 @@ impl TestServer {
         clientele_store::testing::column_texts(&self.url, sql)
     }
 
+    /// Every row of every table of this server's database as text, with its table name:
+    /// what a database dump would show (to scan for data that should be gone).
+    pub fn dump(&self) -> Vec<(String, String)> {
+        let sqlite = self.url.starts_with("sqlite://");
+        let tables = if sqlite {
+            self.column_texts(
+                "SELECT name AS v FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%'",
+            )
+        } else {
+            self.column_texts(
+                "SELECT CAST(table_name AS TEXT) AS v FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
+                 AND table_name NOT LIKE '__diesel%'",
+            )
+        };
+        let mut rows = vec![];
+        for table in tables {
+            let sql = if sqlite {
+                let columns = self.column_texts(&format!("SELECT name AS v FROM pragma_table_info('{table}')"));
+                let text: Vec<String> = columns
+                    .iter()
+                    .map(|c| format!("coalesce(CAST(\"{c}\" AS TEXT), '')"))
+                    .collect();
+                format!("SELECT {} AS v FROM \"{table}\"", text.join(" || '|' || "))
+            } else {
+                format!("SELECT CAST(row_to_json(t) AS TEXT) AS v FROM \"{table}\" t")
+            };
+            rows.extend(self.column_texts(&sql).into_iter().map(|r| (table.clone(), r)));
+        }
+        rows
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(self) {
         self.handle.stop(true).await;

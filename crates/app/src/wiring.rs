@@ -23,6 +23,7 @@ use clientele_domain::identity::{
     LegacyVerifier, LockoutPolicy, MailLink, PasswordHasher, PasswordResetService, SessionPolicy, SessionService,
     SignUpService,
 };
+use clientele_domain::orders::OrderHistory;
 use clientele_domain::payments::gift_cards::PinPolicy;
 use clientele_domain::payments::{GiftCards, PaymentCatalog, PaymentInstruments};
 use clientele_domain::roles::OrganizationService;
@@ -395,6 +396,11 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         admin,
         accounts,
         payments: payment_instrument_service(settings, store, hasher.clone())?,
+        orders: OrderHistory {
+            customers: repo.clone(),
+            repo: repo.clone(),
+            clock: clock.clone(),
+        },
     };
     Ok(AppState {
         services,

@@ -561,9 +561,14 @@ impl AccountAdministration {
     }
 
     /// Deletes an account as a storefront account deletion does (and registers it).
-    pub async fn delete(&self, tenant: &Tenant, id: CustomerId) -> Result<(), AccountError> {
+    pub async fn delete(
+        &self,
+        tenant: &Tenant,
+        id: CustomerId,
+        actor: crate::customers::Actor,
+    ) -> Result<(), AccountError> {
         let view = self.live(tenant, id).await?;
-        self.admin.delete_customer(tenant, &view.customer).await?;
+        self.admin.delete_customer(tenant, &view.customer, actor).await?;
         Ok(())
     }
 

@@ -23,7 +23,7 @@ use crate::clock::Clock;
 use crate::custom_attributes::{
     AttributeName, AttributeOwner, AttributeValue, CustomAttribute, CustomAttributeRepository,
 };
-use crate::customers::{Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, ExternalRef};
+use crate::customers::{Actor, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, ExternalRef};
 use crate::error::{StoreError, UniqueRule};
 use crate::identity::{
     IdGenerator, LegacyHash, LegacyVerifier, PasswordMigration, PasswordMigrationRepository, SessionRepository,
@@ -412,10 +412,10 @@ impl CustomerAdministration {
     }
 
     /// Deletes a customer: its users, addresses and the rest go; the number stays taken.
-    pub async fn delete_customer(&self, tenant: &Tenant, customer: &Customer) -> Result<(), AdminError> {
+    pub async fn delete_customer(&self, tenant: &Tenant, customer: &Customer, actor: Actor) -> Result<(), AdminError> {
         if !self
             .customers
-            .erase_customer(tenant.id, customer.id, self.clock.now())
+            .erase_customer(tenant.id, customer.id, self.clock.now(), actor)
             .await?
         {
             return Err(AdminError::NotFound("customer"));

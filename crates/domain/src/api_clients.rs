@@ -26,8 +26,14 @@ pub mod scope {
     pub const GIFTCARD_READ: &str = "customer.giftcard_read";
     /// Issue gift cards and change their balance.
     pub const GIFTCARD_MANAGE: &str = "customer.giftcard_manage";
+    /// Record orders, invoices and balances (order systems).
+    pub const ORDER_MANAGE: &str = "customer.order_manage";
+    /// IOM GDPR: read a person's data.
+    pub const GDPR_READ: &str = "gdpr.read";
+    /// IOM GDPR: erase a person's data.
+    pub const GDPR_DELETE: &str = "gdpr.delete";
 
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 10] = [
         CUSTOMER_READ,
         CUSTOMER_MANAGE,
         IMPORT_READ,
@@ -35,6 +41,9 @@ pub mod scope {
         SPENDING_MANAGE,
         GIFTCARD_READ,
         GIFTCARD_MANAGE,
+        ORDER_MANAGE,
+        GDPR_READ,
+        GDPR_DELETE,
     ];
 }
 

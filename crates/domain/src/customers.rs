@@ -229,19 +229,31 @@ pub trait CustomerRepository: Send + Sync {
         tenant: TenantId,
         customer: CustomerId,
         now: DateTime<Utc>,
+        actor: Actor,
     ) -> Result<bool, StoreError>;
     /// Deletes a user's account in one transaction: its sessions and codes go, its
     /// personal data is overwritten and its login freed; when it was the customer's
     /// last user, the customer is marked deleted and its addresses, payment
     /// instruments and custom data go too. The deletion is recorded for the admin
-    /// "deleted accounts" views.
+    /// "deleted accounts" views. Every erasure removes the mail to the erased users and
+    /// writes an audit record (who, when, which request, rows per table).
     async fn erase_user(
         &self,
         tenant: TenantId,
         customer: CustomerId,
         user: UserId,
         now: DateTime<Utc>,
+        actor: Actor,
     ) -> Result<Erasure, StoreError>;
+}
+
+/// Who asked for an erasure and in which request, for its audit record: an API client's
+/// id, a user's public id or `operator` — never personal data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    /// `api-client:{client id}`, `customer:{user public id}`, `operator`, `retention`.
+    pub by: String,
+    pub request_id: Option<String>,
 }
 
 /// What the current user sees of their own account.
@@ -350,7 +362,7 @@ impl ProfileService {
 
     /// Deletes the principal's account (Emporix `DELETE me`): every session of the user
     /// ends and its personal data is gone; see [`CustomerRepository::erase_user`].
-    pub async fn delete_account(&self, who: &Principal) -> Result<Erasure, ProfileError> {
+    pub async fn delete_account(&self, who: &Principal, actor: Actor) -> Result<Erasure, ProfileError> {
         let account = self.own_account(who).await?;
         let now = self.clock.now();
         // A company user goes alone while the company keeps an active administrator;
@@ -382,7 +394,7 @@ impl ProfileService {
                 }
             }
             self.customers
-                .erase_user(who.tenant, who.customer, who.user, now)
+                .erase_user(who.tenant, who.customer, who.user, now, actor)
                 .await?
         };
         tracing::info!(

@@ -19,6 +19,7 @@ pub mod identity;
 pub mod ids;
 pub mod locks;
 pub mod mail;
+pub mod orders;
 pub mod payments;
 pub mod roles;
 pub mod tenants;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use clientele_domain::addresses::MockAddressRepository;
 use clientele_domain::clock::SystemClock;
-use clientele_domain::customers::{Erasure, MockCustomerRepository, ProfileError, ProfileService};
+use clientele_domain::customers::{Actor, Erasure, MockCustomerRepository, ProfileError, ProfileService};
 use clientele_domain::identity::Principal;
 use clientele_domain::ids::{CustomerId, TenantId, UserId};
 use clientele_domain::users::{MockUserRepository, UserPage};
@@ -22,6 +22,14 @@ fn who() -> Principal {
 }
 
 /// A profile service whose store has the caller in a customer of this kind; the user
+/// What the HTTP layer passes for an own-account deletion.
+fn actor() -> Actor {
+    Actor {
+        by: "customer:3".into(),
+        request_id: Some("req-1".into()),
+    }
+}
+
 /// store removes a company member when `other_admin` and counts `users` in all.
 fn service(business: bool, other_admin: bool, users: u64, erases: bool) -> ProfileService {
     let mut customers = MockCustomerRepository::new();
@@ -30,8 +38,9 @@ fn service(business: bool, other_admin: bool, users: u64, erases: bool) -> Profi
         .returning(move |_, _| Ok(Some(support::customer(business))));
     customers
         .expect_erase_user()
+        .withf(|_, _, _, _, actor| actor.by == "customer:3" && actor.request_id.as_deref() == Some("req-1"))
         .times(usize::from(erases))
-        .returning(move |_, _, _, _| Ok(Erasure { customer_erased: true }));
+        .returning(move |_, _, _, _, _| Ok(Erasure { customer_erased: true }));
     let mut people = MockUserRepository::new();
     people
         .expect_by_id()
@@ -58,24 +67,36 @@ fn service(business: bool, other_admin: bool, users: u64, erases: bool) -> Profi
 
 #[tokio::test]
 async fn a_private_customer_goes_whole() {
-    let erased = service(false, false, 1, true).delete_account(&who()).await.unwrap();
+    let erased = service(false, false, 1, true)
+        .delete_account(&who(), actor())
+        .await
+        .unwrap();
     assert!(erased.customer_erased);
 }
 
 #[tokio::test]
 async fn a_company_user_goes_alone_while_an_administrator_stays() {
-    let erased = service(true, true, 3, false).delete_account(&who()).await.unwrap();
+    let erased = service(true, true, 3, false)
+        .delete_account(&who(), actor())
+        .await
+        .unwrap();
     assert!(!erased.customer_erased);
 }
 
 #[tokio::test]
 async fn the_last_administrator_stays_while_the_company_has_other_users() {
-    let err = service(true, false, 2, false).delete_account(&who()).await.unwrap_err();
+    let err = service(true, false, 2, false)
+        .delete_account(&who(), actor())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ProfileError::LastAdministrator), "{err:?}");
 }
 
 #[tokio::test]
 async fn the_last_user_takes_the_company_along() {
-    let erased = service(true, false, 1, true).delete_account(&who()).await.unwrap();
+    let erased = service(true, false, 1, true)
+        .delete_account(&who(), actor())
+        .await
+        .unwrap();
     assert!(erased.customer_erased);
 }

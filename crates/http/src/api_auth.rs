@@ -22,6 +22,23 @@ pub enum Denied {
     Unavailable,
 }
 
+/// The id of the API client that authenticated the request.
+#[derive(Debug, Clone)]
+pub struct ClientId(pub String);
+
+/// Who made this request and its id, for the audit record of an erasure: the API client
+/// that authenticated it, else `fallback` (a customer deleting their own account).
+pub fn actor(req: &HttpRequest, fallback: impl FnOnce() -> String) -> clientele_domain::customers::Actor {
+    let ext = actix_web::HttpMessage::extensions(req);
+    clientele_domain::customers::Actor {
+        by: ext
+            .get::<ClientId>()
+            .map(|c| format!("api-client:{}", c.0))
+            .unwrap_or_else(fallback),
+        request_id: ext.get::<crate::observe::RequestId>().map(|r| r.0.clone()),
+    }
+}
+
 /// The scope a customer route needs: `customer.customer_read` to read (GET),
 /// `customer.customer_manage` for everything else.
 pub fn customer_scope(method: &actix_web::http::Method) -> &'static str {
@@ -45,6 +62,9 @@ pub async fn api_client(
         (None, Some(token)) => clients.authenticate_token(tenant, &token, needed).await,
         (None, None) => Err(ApiClientError::Unauthorized),
     };
+    if let Ok(client) = &checked {
+        actix_web::HttpMessage::extensions_mut(req).insert(ClientId(client.client_id.as_str().to_owned()));
+    }
     checked.map_err(|e| match e {
         ApiClientError::MissingScope(s) => Denied::Forbidden(s),
         ApiClientError::Store(e) => {

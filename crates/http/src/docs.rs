@@ -50,11 +50,12 @@ pub fn document(dialect: &str) -> Option<utoipa::openapi::OpenApi> {
         "emporix" => Some(crate::emporix::EmporixApi::openapi()),
         "service" => Some(crate::service::ServiceApi::openapi()),
         "websale" => Some(crate::websale::WebsaleApi::openapi()),
+        "iom" => Some(crate::iom::IomApi::openapi()),
         _ => None,
     }
 }
 
-pub const DIALECTS: &[&str] = &["icm", "icm-admin", "emporix", "websale", "service"];
+pub const DIALECTS: &[&str] = &["icm", "icm-admin", "emporix", "websale", "iom", "service"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi/{dialect}.json", web::get().to(openapi))

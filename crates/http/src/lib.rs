@@ -9,6 +9,7 @@ pub mod emporix;
 mod health;
 pub mod icm;
 mod icm_admin;
+mod iom;
 mod metrics;
 mod observe;
 pub mod problem;
@@ -57,6 +58,7 @@ pub struct Services {
     pub admin: CustomerAdministration,
     pub accounts: clientele_domain::accounts::AccountAdministration,
     pub payments: clientele_domain::payments::PaymentInstruments,
+    pub orders: clientele_domain::orders::OrderHistory,
 }
 
 /// Limits and policies applied at the edge.
@@ -113,6 +115,7 @@ pub fn app(
         .configure(emporix::routes)
         .configure(service::routes)
         .configure(websale::routes)
+        .configure(iom::routes)
         .default_service(web::to(problem::unknown_route))
         .wrap(middleware::from_fn(observe::observe))
 }

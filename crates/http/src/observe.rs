@@ -22,6 +22,10 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     ok.then(|| v.to_owned())
 }
 
+/// The request's id, for handlers (audit records name the request).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -32,6 +36,7 @@ pub async fn observe(
         .or_else(|| state.as_ref().map(|s| s.ids.public_id().to_string()))
         .unwrap_or_default();
     let method = req.method().to_string();
+    actix_web::HttpMessage::extensions_mut(&req).insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
     let mut res = next.call(req).instrument(span.clone()).await?;
 

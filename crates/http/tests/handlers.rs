@@ -248,6 +248,11 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 ids: ids.clone(),
                 clock: clock.clone(),
             },
+            orders: clientele_domain::orders::OrderHistory {
+                customers: Arc::new(MockCustomerRepository::new()),
+                repo: Arc::new(clientele_domain::orders::MockOrderHistoryRepository::new()),
+                clock: clock.clone(),
+            },
         },
         limits: HttpLimits::default(),
         readiness: Arc::new(AlwaysReady),

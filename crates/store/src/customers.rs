@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::customers::{
-    Account, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, Erasure, ExternalRef, Keep,
+    Account, Actor, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, Erasure, ExternalRef, Keep,
     NewAccount, NewCustomer, ProfileChange,
 };
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
@@ -264,9 +264,10 @@ impl CustomerRepository for Store {
         tenant: TenantId,
         customer: CustomerId,
         now: DateTime<Utc>,
+        actor: Actor,
     ) -> Result<bool, StoreError> {
         self.run("erase customer", move |conn| {
-            profile::erase_customer(conn, tenant, customer, now)
+            profile::erase_customer(conn, tenant, customer, now, &actor)
         })
         .await
     }
@@ -290,9 +291,10 @@ impl CustomerRepository for Store {
         customer: CustomerId,
         user: UserId,
         now: DateTime<Utc>,
+        actor: Actor,
     ) -> Result<Erasure, StoreError> {
         self.run("erase user", move |conn| {
-            profile::erase_user(conn, tenant, customer, user, now)
+            profile::erase_user(conn, tenant, customer, user, now, &actor)
         })
         .await
     }

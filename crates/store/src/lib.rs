@@ -25,6 +25,7 @@ mod errors;
 mod gift_cards;
 mod housekeeping;
 mod migrations;
+mod orders;
 mod outbox;
 mod password_migrations;
 mod payment_instruments;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use clientele_domain::addresses::AddressUsage;
-use clientele_domain::customers::{CustomerStatus, Erasure, ProfileChange};
+use clientele_domain::customers::{Actor, CustomerStatus, Erasure, ProfileChange};
 use clientele_domain::ids::{CustomerId, TenantId, UserId};
 use diesel::prelude::*;
 
@@ -12,60 +12,126 @@ use crate::connection::DbConnection;
 use crate::encoding::{db_time, object_text};
 use crate::errors::DbError;
 use crate::schema::{
-    account_settings, addresses, bank_accounts, cost_centers, custom_attributes, customers, payment_instruments, users,
+    account_settings, addresses, bank_accounts, cost_centers, custom_attributes, customers, erasures, mail_outbox,
+    payment_instruments, sessions, users,
 };
 use crate::users::PersonFields;
 
 /// Deletes what goes with a customer's last user (addresses, cost centers, payment
-/// instruments, bank accounts, account settings, custom attributes, custom data) and marks it deleted; inside the
-/// caller's transaction (`$c`), for both backends.
+/// instruments, bank accounts, account settings, custom attributes, custom data and
+/// company details) and marks it deleted; inside the caller's transaction (`$c`), for
+/// both backends. Evaluates to the rows removed per table.
 macro_rules! erase_customer_rows {
     ($c:expr, $tenant:expr, $t:expr, $cu:expr, $now:expr) => {{
-        diesel::delete(
-            addresses::table
-                .filter(addresses::tenant_id.eq($t))
-                .filter(addresses::customer_id.eq($cu)),
-        )
-        .execute($c)?;
-        diesel::delete(
-            cost_centers::table
-                .filter(cost_centers::tenant_id.eq($t))
-                .filter(cost_centers::customer_id.eq($cu)),
-        )
-        .execute($c)?;
-        diesel::delete(
-            payment_instruments::table
-                .filter(payment_instruments::tenant_id.eq($t))
-                .filter(payment_instruments::customer_id.eq($cu)),
-        )
-        .execute($c)?;
-        diesel::delete(custom_attributes::table.filter(custom_attributes::customer_id.eq($cu))).execute($c)?;
-        diesel::delete(
-            bank_accounts::table
-                .filter(bank_accounts::tenant_id.eq($t))
-                .filter(bank_accounts::customer_id.eq($cu)),
-        )
-        .execute($c)?;
-        diesel::delete(
-            account_settings::table
-                .filter(account_settings::tenant_id.eq($t))
-                .filter(account_settings::customer_id.eq($cu)),
-        )
-        .execute($c)?;
-        diesel::update(
-            customers::table
-                .filter(customers::tenant_id.eq($t))
-                .filter(customers::id.eq($cu)),
-        )
-        .set((
-            customers::status.eq(CustomerStatus::Deleted.code()),
-            customers::custom.eq("{}"),
-            customers::deleted_at.eq($now),
-            customers::updated_at.eq($now),
-            customers::version.eq(customers::version + 1),
-        ))
-        .execute($c)?;
+        let mut counts: Vec<(&'static str, usize)> = vec![
+            (
+                "addresses",
+                diesel::delete(
+                    addresses::table
+                        .filter(addresses::tenant_id.eq($t))
+                        .filter(addresses::customer_id.eq($cu)),
+                )
+                .execute($c)?,
+            ),
+            (
+                "cost_centers",
+                diesel::delete(
+                    cost_centers::table
+                        .filter(cost_centers::tenant_id.eq($t))
+                        .filter(cost_centers::customer_id.eq($cu)),
+                )
+                .execute($c)?,
+            ),
+            (
+                "payment_instruments",
+                diesel::delete(
+                    payment_instruments::table
+                        .filter(payment_instruments::tenant_id.eq($t))
+                        .filter(payment_instruments::customer_id.eq($cu)),
+                )
+                .execute($c)?,
+            ),
+            (
+                "custom_attributes",
+                diesel::delete(custom_attributes::table.filter(custom_attributes::customer_id.eq($cu))).execute($c)?,
+            ),
+            (
+                "bank_accounts",
+                diesel::delete(
+                    bank_accounts::table
+                        .filter(bank_accounts::tenant_id.eq($t))
+                        .filter(bank_accounts::customer_id.eq($cu)),
+                )
+                .execute($c)?,
+            ),
+            (
+                "account_settings",
+                diesel::delete(
+                    account_settings::table
+                        .filter(account_settings::tenant_id.eq($t))
+                        .filter(account_settings::customer_id.eq($cu)),
+                )
+                .execute($c)?,
+            ),
+        ];
+        let the_customer = customers::table
+            .filter(customers::tenant_id.eq($t))
+            .filter(customers::id.eq($cu));
+        diesel::update(the_customer)
+            .set((
+                customers::status.eq(CustomerStatus::Deleted.code()),
+                customers::custom.eq("{}"),
+                customers::company_name2.eq(None::<String>),
+                customers::tax_id.eq(None::<String>),
+                customers::industry.eq(None::<String>),
+                customers::description.eq(None::<String>),
+                customers::deleted_at.eq($now),
+                customers::updated_at.eq($now),
+                customers::version.eq(customers::version + 1),
+            ))
+            .execute($c)?;
+        diesel::update(the_customer.filter(customers::company_name.is_not_null()))
+            .set(customers::company_name.eq(""))
+            .execute($c)?;
+        counts.push(("customers", 1));
         $c.record_deletion($tenant, "customer", $cu, $cu, $now)?;
+        counts
+    }};
+}
+
+/// Removes the erased users' mail (queued, sent or given up: it holds their address and
+/// name) and writes the audit record of the erasure: who asked, in which request, how
+/// many rows of which table (sessions counted before they went with their users); no
+/// personal data. Inside the caller's transaction.
+macro_rules! audit_erasure {
+    ($c:expr, $t:expr, $cu:expr, $user:expr, $emails:expr, $sessions:expr, $counts:expr, $actor:expr, $now:expr) => {{
+        let mut counts: Vec<(&'static str, usize)> = $counts;
+        counts.push(("sessions", $sessions as usize));
+        counts.push((
+            "mail_outbox",
+            diesel::delete(
+                mail_outbox::table
+                    .filter(mail_outbox::tenant_id.eq($t))
+                    .filter(mail_outbox::recipient.eq_any(&$emails)),
+            )
+            .execute($c)?,
+        ));
+        let counts: serde_json::Map<String, serde_json::Value> = counts
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(table, n)| (table.to_owned(), n.into()))
+            .collect();
+        diesel::insert_into(erasures::table)
+            .values((
+                erasures::tenant_id.eq($t),
+                erasures::customer_id.eq($cu),
+                erasures::user_id.eq($user),
+                erasures::actor.eq(&$actor.by),
+                erasures::request_id.eq($actor.request_id.as_deref()),
+                erasures::counts.eq(object_text(&counts)),
+                erasures::created_at.eq($now),
+            ))
+            .execute($c)?;
     }};
 }
 
@@ -164,24 +230,44 @@ pub(crate) fn erase_user(
     customer: CustomerId,
     user: UserId,
     at: DateTime<Utc>,
+    actor: &Actor,
 ) -> Result<Erasure, DbError> {
     let now = db_time(at);
     let (t, cu) = (tenant.get(), customer.get());
     write_tx!(conn, |c| {
+        // The customer row first, as profile updates lock it (see `erase_customer`).
+        diesel::update(
+            customers::table
+                .filter(customers::tenant_id.eq(t))
+                .filter(customers::id.eq(cu)),
+        )
+        .set(customers::updated_at.eq(now))
+        .execute(c)?;
         let of_customer = users::table
             .filter(users::tenant_id.eq(t))
             .filter(users::customer_id.eq(cu));
+        let emails: Vec<String> = of_customer
+            .filter(users::id.eq(user.get()))
+            .select(users::email)
+            .load(c)?;
+        let live_sessions: i64 = sessions::table
+            .filter(sessions::user_id.eq(user.get()))
+            .count()
+            .get_result(c)?;
         let gone = diesel::delete(of_customer.filter(users::id.eq(user.get()))).execute(c)?;
         if gone == 0 {
             return Err(DbError::Missing("user"));
         }
         c.record_deletion(tenant, "user", user.get(), cu, now)?;
         let remaining: i64 = of_customer.count().get_result(c)?;
-        if remaining > 0 {
-            return Ok(Erasure { customer_erased: false });
+        let mut counts = vec![("users", gone)];
+        if remaining == 0 {
+            counts.extend(erase_customer_rows!(c, tenant, t, cu, now));
         }
-        erase_customer_rows!(c, tenant, t, cu, now);
-        Ok(Erasure { customer_erased: true })
+        audit_erasure!(c, t, cu, Some(user.get()), emails, live_sessions, counts, actor, now);
+        Ok(Erasure {
+            customer_erased: remaining == 0,
+        })
     })
 }
 
@@ -192,28 +278,43 @@ pub(crate) fn erase_customer(
     tenant: TenantId,
     customer: CustomerId,
     at: DateTime<Utc>,
+    actor: &Actor,
 ) -> Result<bool, DbError> {
     let now = db_time(at);
     let (t, cu) = (tenant.get(), customer.get());
     write_tx!(conn, |c| {
-        let live: i64 = customers::table
-            .filter(customers::tenant_id.eq(t))
-            .filter(customers::id.eq(cu))
-            .filter(customers::status.ne(CustomerStatus::Deleted.code()))
-            .count()
-            .get_result(c)?;
+        // Locks the customer row first, as profile updates do: an update racing the
+        // erasure waits for it (and then finds nothing) instead of deadlocking.
+        let live = diesel::update(
+            customers::table
+                .filter(customers::tenant_id.eq(t))
+                .filter(customers::id.eq(cu))
+                .filter(customers::status.ne(CustomerStatus::Deleted.code())),
+        )
+        .set(customers::updated_at.eq(now))
+        .execute(c)?;
         if live == 0 {
             return Ok(false);
         }
         let of_customer = users::table
             .filter(users::tenant_id.eq(t))
             .filter(users::customer_id.eq(cu));
-        let ids: Vec<i64> = of_customer.select(users::id).load(c)?;
-        diesel::delete(of_customer).execute(c)?;
+        let (ids, emails): (Vec<i64>, Vec<String>) = of_customer
+            .select((users::id, users::email))
+            .load::<(i64, String)>(c)?
+            .into_iter()
+            .unzip();
+        let live_sessions: i64 = sessions::table
+            .filter(sessions::user_id.eq_any(&ids))
+            .count()
+            .get_result(c)?;
+        let gone = diesel::delete(of_customer).execute(c)?;
         for id in ids {
             c.record_deletion(tenant, "user", id, cu, now)?;
         }
-        erase_customer_rows!(c, tenant, t, cu, now);
+        let mut counts = vec![("users", gone)];
+        counts.extend(erase_customer_rows!(c, tenant, t, cu, now));
+        audit_erasure!(c, t, cu, None::<i64>, emails, live_sessions, counts, actor, now);
         Ok(true)
     })
 }

@@ -341,6 +341,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        number -> Text,
+        document -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invoices (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        number -> Text,
+        document -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_balances (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        currency -> Text,
+        document -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    erasures (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        actor -> Text,
+        request_id -> Nullable<Text>,
+        counts -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_client_tokens -> api_clients (client_id));
 diesel::joinable!(customers -> tenants (tenant_id));
 diesel::table! {
@@ -422,6 +471,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_instruments,
     gift_cards,
     gift_card_entries,
+    orders,
+    invoices,
+    customer_balances,
+    erasures,
     custom_attributes,
     sessions,
     mail_outbox,

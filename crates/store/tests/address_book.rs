@@ -5,7 +5,7 @@
 mod support;
 
 use clientele_domain::addresses::{AddressDeletion, AddressRepository, NewAddress};
-use clientele_domain::customers::{Account, CustomerRepository, CustomerStatus, ProfileChange};
+use clientele_domain::customers::{Account, Actor, CustomerRepository, CustomerStatus, ProfileChange};
 use clientele_domain::ids::TenantId;
 use clientele_domain::users::UserRepository;
 use clientele_domain::values::Email;
@@ -180,10 +180,22 @@ async fn erasing_the_last_user_deletes_the_customer_data_and_records_it() {
         let t = tenant(&b.store, "shop").await.id;
         let acc = account(&b, t).await;
         let c = acc.customer.id;
-        let first = b.store.erase_user(t, c, acc.users[0].id, now()).await.unwrap();
+        let actor = |by: &str| Actor {
+            by: by.into(),
+            request_id: Some("req-9".into()),
+        };
+        let first = b
+            .store
+            .erase_user(t, c, acc.users[0].id, now(), actor("api-client:erp"))
+            .await
+            .unwrap();
         assert!(!first.customer_erased, "{}", b.name);
         assert_eq!(count(&b.db, "addresses"), 2, "{}", b.name);
-        let last = b.store.erase_user(t, c, acc.users[1].id, now()).await.unwrap();
+        let last = b
+            .store
+            .erase_user(t, c, acc.users[1].id, now(), actor("customer:2"))
+            .await
+            .unwrap();
         assert!(last.customer_erased, "{}", b.name);
         assert_eq!(count(&b.db, "users"), 0, "{}", b.name);
         assert_eq!(count(&b.db, "addresses"), 0, "{}", b.name);
@@ -191,6 +203,19 @@ async fn erasing_the_last_user_deletes_the_customer_data_and_records_it() {
         let customer = CustomerRepository::by_id(&b.store, t, c).await.unwrap().unwrap();
         assert_eq!(customer.status, CustomerStatus::Deleted, "{}", b.name);
         assert!(customer.custom.is_empty(), "{}", b.name);
+        // Each erasure left an audit record: who, which request, rows per table.
+        let audit = clientele_store::testing::column_texts(
+            &b.db.url,
+            "SELECT actor || ' ' || coalesce(request_id, '') || ' ' || counts AS v FROM erasures ORDER BY id",
+        );
+        assert_eq!(audit.len(), 2, "{}", b.name);
+        assert_eq!(audit[0], r#"api-client:erp req-9 {"users":1}"#, "{}", b.name);
+        assert!(audit[1].starts_with("customer:2 req-9 {"), "{}: {}", b.name, audit[1]);
+        assert!(
+            audit[1].contains(r#""addresses":2"#) && audit[1].contains(r#""customers":1"#),
+            "{}",
+            audit[1]
+        );
         // The login is free again.
         b.store
             .create_account(t, private_account("anna@example.com", "C9"), now())

@@ -534,7 +534,10 @@ pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         let number = req.match_info().get("customerNumber").unwrap_or_default();
         let admin = &state.services.admin;
         let customer = admin.customer(&tenant, number).await.map_err(admin_error)?;
-        admin.delete_customer(&tenant, &customer).await.map_err(admin_error)?;
+        admin
+            .delete_customer(&tenant, &customer, crate::api_auth::actor(&req, String::new))
+            .await
+            .map_err(admin_error)?;
         Ok::<_, ErrorMessage>(HttpResponse::Accepted().finish())
     };
     run.await.unwrap_or_else(ErrorMessage::into_response)

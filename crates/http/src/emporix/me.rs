@@ -473,7 +473,15 @@ pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         Ok(ok) => ok,
         Err(res) => return res,
     };
-    match state.services.profile.delete_account(&who).await {
+    match state
+        .services
+        .profile
+        .delete_account(
+            &who,
+            crate::api_auth::actor(&req, || format!("customer:{}", who.user.get())),
+        )
+        .await
+    {
         Ok(_) => HttpResponse::NoContent().finish(),
         Err(ProfileError::LastAdministrator) => ErrorMessage::new(
             StatusCode::CONFLICT,

@@ -299,7 +299,11 @@ pub async fn delete_customer(req: HttpRequest, state: web::Data<AppState>) -> Ht
     let run = async {
         let a = admin(&req, &state).await?;
         let customer = customer_of(&state, &a, &req).await?;
-        state.services.admin.delete_customer(&a.tenant, &customer).await?;
+        state
+            .services
+            .admin
+            .delete_customer(&a.tenant, &customer, crate::api_auth::actor(&req, String::new))
+            .await?;
         Ok::<_, Feedback>(deleted("customer.deleted", "The customer was deleted."))
     };
     run.await.unwrap_or_else(Feedback::into_response)

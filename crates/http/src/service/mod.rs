@@ -1,11 +1,13 @@
 //! clientele's own API for other systems (not a dialect): order systems report
 //! spending against B2B budgets at `POST /service/{tenant}/spending` (scope
 //! `customer.spending_manage`); back offices issue gift cards and change their balance
-//! under `/service/{tenant}/giftcards` ([`gift_cards`]). Callers authenticate as API
+//! under `/service/{tenant}/giftcards` ([`gift_cards`]); order systems record order
+//! history (orders, invoices, balances) for the GDPR export ([`orders`]). Callers authenticate as API
 //! clients (HTTP Basic with client id and secret, or a bearer token from
 //! `POST /oauth/token`). Errors are `{"status": …, "message": …}`.
 
 mod gift_cards;
+mod orders;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -40,6 +42,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/service/{tenant}/giftcards/{number}/entries")
             .route(web::post().to(gift_cards::adjust))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/service/{tenant}/orders/{number}")
+            .route(web::put().to(orders::put_order))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/service/{tenant}/invoices/{number}")
+            .route(web::put().to(orders::put_invoice))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/service/{tenant}/customers/{customer}/balances/{currency}")
+            .route(web::put().to(orders::put_balance))
             .default_service(web::to(method_not_allowed)),
     );
 }
@@ -255,7 +272,8 @@ pub async fn record_spending(req: HttpRequest, payload: web::Payload, state: web
          description = "For other systems: order systems report spending against B2B budgets; back offices \
                         issue gift cards and change their balance. \
                         Authenticate as an API client (HTTP Basic) created with `clientele api-client create`."),
-    paths(record_spending, gift_cards::issue, gift_cards::show, gift_cards::change, gift_cards::adjust),
+    paths(record_spending, gift_cards::issue, gift_cards::show, gift_cards::change, gift_cards::adjust,
+          orders::put_order, orders::put_invoice, orders::put_balance),
     components(schemas(SpendingRo, SpendingRecordRo, AmountRo, gift_cards::IssueRo, gift_cards::GiftCardRo,
                        gift_cards::EntryRo, gift_cards::AdjustRo, gift_cards::AdjustedRo, gift_cards::CardChangeRo)),
     modifiers(&BasicAuth),

@@ -381,7 +381,7 @@ pub async fn delete(state: web::Data<AppState>, req: HttpRequest) -> Result<Http
     state
         .services
         .accounts
-        .delete(&tenant, CustomerId::new(id))
+        .delete(&tenant, CustomerId::new(id), crate::api_auth::actor(&req, String::new))
         .await
         .map_err(|e| not_found_account(e.into(), id))?;
     Ok(success(Map::new()))

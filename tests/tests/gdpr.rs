@@ -1,0 +1,365 @@
+//! GDPR end to end, on every backend: the order system records orders, invoices and
+//! balances; IOM `GET /rest/gdpr/…` answers everything held on the person in IOM's
+//! schema (validated against iom-gdpr-2.10), `DELETE` erases it: afterwards no table
+//! holds the person's name, e-mail, phone, IBAN or address — only the order records do.
+
+use clientele_tests::{basic, databases, icm_private_customer, Reply, TestServer, ICM};
+use serde_json::{json, Value};
+
+const SCHEMAS: &str = include_str!("../fixtures/iom-gdpr-2.10.schemas.json");
+const IBAN: &str = "DE89370400440532013000";
+
+/// Checks `value` against the schema `name` of the IOM document: every property is
+/// declared there with the declared type and format; arrays and references followed.
+fn validate(schemas: &Value, name: &str, value: &Value, path: &str) {
+    let schema = &schemas[name];
+    let props = schema["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no schema {name}"));
+    let object = value.as_object().unwrap_or_else(|| panic!("{path}: not an object"));
+    for (key, v) in object {
+        let prop = props
+            .get(key)
+            .unwrap_or_else(|| panic!("{path}.{key}: not in the schema {name}"));
+        check(schemas, prop, v, &format!("{path}.{key}"));
+    }
+}
+
+fn check(schemas: &Value, prop: &Value, v: &Value, path: &str) {
+    if let Some(r) = prop["$ref"].as_str() {
+        return validate(schemas, r.trim_start_matches("#/components/schemas/"), v, path);
+    }
+    if v.is_null() {
+        return;
+    }
+    match prop["type"].as_str().unwrap_or_default() {
+        "string" => {
+            let s = v.as_str().unwrap_or_else(|| panic!("{path}: not a string: {v}"));
+            match prop["format"].as_str() {
+                Some("date-time") => {
+                    chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{path}: {s}: {e}"));
+                }
+                Some("date") => {
+                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|e| panic!("{path}: {s}: {e}"));
+                }
+                _ => {}
+            }
+        }
+        "number" => assert!(v.is_number(), "{path}: not a number: {v}"),
+        "integer" => assert!(v.is_i64(), "{path}: not an integer: {v}"),
+        "boolean" => assert!(v.is_boolean(), "{path}: not a boolean: {v}"),
+        "array" => {
+            for (i, item) in v
+                .as_array()
+                .unwrap_or_else(|| panic!("{path}: not an array"))
+                .iter()
+                .enumerate()
+            {
+                check(schemas, &prop["items"], item, &format!("{path}[{i}]"));
+            }
+        }
+        other => panic!("{path}: unexpected schema type {other}"),
+    }
+}
+
+async fn put(s: &TestServer, auth: &str, path: &str, body: Value) -> Reply {
+    s.send_json(
+        "PUT",
+        &format!("/service/demo{path}"),
+        &body,
+        &[("authorization", auth)],
+    )
+    .await
+}
+
+fn order(customer: &str, number: &str) -> Value {
+    json!({
+        "shopCustomerNumber": customer,
+        "shopOrderNumber": number,
+        "shopOrderCreationDate": "2026-11-20T10:15:00Z",
+        "paymentMethod": "ISH_INVOICE", "currency": "EUR", "carrier": "DHL",
+        "shopTotalGross": 119.0, "shopTotalNet": 100.0,
+        "orderPositions": [{
+            "shopArticleNumber": "100-0001", "shopArticleName": "Kettle", "orderPosNumber": 1,
+            "quantityOrdered": 2, "shopPosGross": 119.0,
+            "shippingAddress": {"firstName": "Erika", "lastName": "Order-Recipient", "street": "Lieferweg",
+                                "houseNumber": "7", "postCode": "20095", "city": "Hamburg", "country": "DE"}
+        }]
+    })
+}
+
+#[actix_web::test]
+async fn iom_export_and_erasure() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        let (id, secret) = s
+            .api_client(
+                "demo",
+                &[
+                    "customer.order_manage",
+                    "gdpr.read",
+                    "gdpr.delete",
+                    "customer.customer_manage",
+                ],
+            )
+            .await;
+        let client = basic(&id, &secret);
+        let (rid, rsecret) = s.api_client("demo", &["gdpr.read"]).await;
+        let reader = basic(&rid, &rsecret);
+
+        // The person: an ICM registration with an address, a bank account through WEBSALE.
+        let mut body = icm_private_customer("erika.gdpr@example.com", "G-1");
+        body["firstName"] = json!("Erika");
+        body["lastName"] = json!("Mustermann-Gdpr");
+        body["phoneHome"] = json!("+49 30 9876543");
+        body["address"]["addressLine1"] = json!("Geheimgasse 12");
+        body["address"]["lastName"] = json!("Mustermann-Gdpr");
+        let r = s.post_json(&format!("{ICM}/privatecustomers"), &body).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let account = s.column_texts("SELECT CAST(id AS TEXT) AS v FROM customers WHERE number = 'G-1'")[0].clone();
+        let r = s
+            .send_json(
+                "POST",
+                &format!("/admin/api/v1/customerAccounts/{account}/bankData"),
+                &json!({"iban": IBAN, "owner": "Erika Mustermann-Gdpr", "bankName": "Commerzbank"}),
+                &[("authorization", &client)],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+
+        // The order system records an order, an invoice and a balance.
+        let r = put(&s, &client, "/orders/O-1", order("G-1", "O-1")).await;
+        assert_eq!(r.status, 201, "{backend}: {}", r.text());
+        let r = put(&s, &client, "/orders/O-1", order("G-1", "O-1")).await;
+        assert_eq!(r.status, 200, "reported again: replaced");
+        let r = put(&s, &client, "/orders/O-2", order("G-1", "O-1")).await;
+        assert_eq!(r.status, 400, "the body's number must be the path's");
+        let r = put(&s, &client, "/orders/O-3", order("NOPE", "O-3")).await;
+        assert_eq!(r.status, 404);
+        let mut bad = order("G-1", "O-4");
+        bad["currency"] = json!("EURO");
+        assert_eq!(put(&s, &client, "/orders/O-4", bad).await.status, 400);
+        let mut bad = order("G-1", "O-4");
+        bad["orderPositions"][0]["quantityOrdered"] = json!(-1);
+        assert_eq!(put(&s, &client, "/orders/O-4", bad).await.status, 400);
+        assert_eq!(
+            put(
+                &s,
+                &client,
+                "/orders/O-4",
+                json!({"shopCustomerNumber": "G-1", "colour": 1})
+            )
+            .await
+            .status,
+            400
+        );
+        assert_eq!(put(&s, &reader, "/orders/O-4", order("G-1", "O-4")).await.status, 403);
+        let r = put(
+            &s,
+            &client,
+            "/invoices/2026-000001",
+            json!({"shopCustomerNumber": "G-1", "type": "invoice", "relatedShopOrderNumbers": ["O-1"],
+                   "invoicingDate": "2026-11-21T08:00:00Z", "currency": "EUR", "paymentMethod": "ISH_INVOICE",
+                   "invoicePositions": [{"shopOrderNumber": "O-1", "shopArticleNumber": "100-0001", "quantity": 2,
+                                         "salesItemNet": 50.0, "salesItemGross": 59.5}]}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let r = put(
+            &s,
+            &client,
+            "/customers/G-1/balances/EUR",
+            json!({"openInvoiceAmount": -119.0, "invoicingDebitSum": -119.0}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+
+        // IOM GET: the person's data in IOM's schema.
+        let path = "/rest/gdpr/shops/demo/customers/G-1";
+        let r = s.get(path, &[("authorization", &reader)]).await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/vnd.intershop.customer.v3+json")
+        );
+        let c = r.json();
+        let schemas: Value = serde_json::from_str(SCHEMAS).unwrap();
+        validate(&schemas["components"]["schemas"], "Customer", &c, "Customer");
+        assert_eq!(c["shopCustomerNumber"], "G-1");
+        assert_eq!(c["shopCustomerNo"], "G-1");
+        assert_eq!(c["customerType"], "b2c");
+        assert_eq!(
+            (c["firstName"].as_str(), c["lastName"].as_str()),
+            (Some("Erika"), Some("Mustermann-Gdpr"))
+        );
+        assert_eq!(c["email"], "erika.gdpr@example.com");
+        assert_eq!(c["dayOfBirth"], "1985-04-12");
+        assert_eq!(c["phone1"], "+49 30 9876543");
+        assert_eq!(c["isNewCustomer"], false);
+        assert_eq!(c["bankAccounts"][0]["accountNumber"], IBAN);
+        assert_eq!(c["bankAccounts"][0]["accountHolder"], "Erika Mustermann-Gdpr");
+        assert_eq!(c["addresses"][0]["street"], "Geheimgasse 12");
+        assert_eq!(c["addresses"][0]["city"], "Berlin");
+        let o = &c["orders"][0];
+        assert_eq!(
+            (o["shopOrderNumber"].as_str(), o["shopOrderNo"].as_str()),
+            (Some("O-1"), Some("O-1"))
+        );
+        assert!(o["id"].is_i64());
+        assert_eq!(o["orderPositions"][0]["shopArticleNo"], "100-0001");
+        assert_eq!(o["orderPositions"][0]["shippingAddress"]["city"], "Hamburg");
+        assert_eq!(c["orders"].as_array().unwrap().len(), 1);
+        assert_eq!(c["invoiceAndCreditNotes"][0]["invoiceNo"], "2026-000001");
+        assert_eq!(c["invoiceAndCreditNotes"][0]["relatedShopOrderNos"], json!(["O-1"]));
+        assert_eq!(c["customerBalances"][0]["currency"], "EUR");
+        assert_eq!(c["customerBalances"][0]["openInvoiceAmount"], json!(-119.0));
+
+        // Errors: the status alone.
+        let r = s.get(path, &[]).await;
+        assert_eq!(r.status, 401);
+        assert!(r.header("www-authenticate").is_some());
+        assert!(r.body.is_empty());
+        let (oid, osecret) = s.api_client("demo", &["customer.customer_read"]).await;
+        assert_eq!(
+            s.get(path, &[("authorization", &basic(&oid, &osecret))]).await.status,
+            403
+        );
+        assert_eq!(
+            s.send("DELETE", path, &[("authorization", &reader)], None).await.status,
+            403
+        );
+        assert_eq!(
+            s.get("/rest/gdpr/shops/demo/customers/NOPE", &[("authorization", &reader)])
+                .await
+                .status,
+            404
+        );
+        s.store_tenant("other").await;
+        let (xid, xsecret) = s.api_client("other", &["gdpr.read"]).await;
+        assert_eq!(
+            s.get(path, &[("authorization", &basic(&xid, &xsecret))]).await.status,
+            401
+        );
+        assert_eq!(
+            s.get(
+                "/rest/gdpr/shops/other/customers/G-1",
+                &[("authorization", &basic(&xid, &xsecret))]
+            )
+            .await
+            .status,
+            404
+        );
+
+        // A mail to the person waits in the outbox.
+        let r = s
+            .post_json(
+                &format!("{ICM}/security/reminder"),
+                &json!({"email": "erika.gdpr@example.com"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert!(!s.column_texts("SELECT recipient AS v FROM mail_outbox").is_empty());
+
+        // The scan below can fail: before the erasure the dump holds the person.
+        let before = s.dump();
+        for trace in ["Erika", "Mustermann-Gdpr", "erika.gdpr", "9876543", "Geheimgasse"] {
+            assert!(
+                before.iter().any(|(_, row)| row.contains(trace)),
+                "{backend}: {trace} not found at all"
+            );
+        }
+
+        // DELETE: 204, then the person is gone everywhere but in the order records.
+        let r = s
+            .send(
+                "DELETE",
+                path,
+                &[("authorization", &client), ("x-request-id", "gdpr-req-1")],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 204, "{backend}: {}", r.text());
+        let audit = s.column_texts("SELECT actor || ' ' || request_id || ' ' || counts AS v FROM erasures");
+        assert_eq!(audit.len(), 1, "{backend}");
+        assert!(
+            audit[0].starts_with(&format!("api-client:{id} gdpr-req-1 {{")),
+            "{}",
+            audit[0]
+        );
+        for table in ["users", "addresses", "bank_accounts", "mail_outbox", "customers"] {
+            assert!(
+                audit[0].contains(&format!("\"{table}\":")),
+                "{table} counted: {}",
+                audit[0]
+            );
+        }
+        assert!(r.body.is_empty());
+        assert_eq!(s.get(path, &[("authorization", &reader)]).await.status, 404);
+        assert_eq!(
+            s.send("DELETE", path, &[("authorization", &client)], None).await.status,
+            404
+        );
+        let kept = ["orders", "invoices", "customer_balances"];
+        for (table, row) in s.dump() {
+            if kept.contains(&table.as_str()) {
+                continue;
+            }
+            for trace in [
+                "Erika",
+                "Mustermann-Gdpr",
+                "erika.gdpr",
+                "9876543",
+                "Geheimgasse",
+                "0532013000",
+            ] {
+                assert!(!row.contains(trace), "{backend}: {table} still holds {trace}: {row}");
+            }
+        }
+        let orders = s.column_texts("SELECT document AS v FROM orders");
+        assert_eq!(orders.len(), 1, "the order stays");
+        assert!(orders[0].contains("Order-Recipient"), "as it was: {}", orders[0]);
+        // Documents for the erased customer are still taken (orders outlive accounts).
+        assert_eq!(put(&s, &client, "/orders/O-5", order("G-1", "O-5")).await.status, 201);
+        s.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn a_profile_update_racing_an_erasure_resurrects_nothing() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        let (id, secret) = s.api_client("demo", &["gdpr.delete"]).await;
+        let client = basic(&id, &secret);
+        for round in 0..5 {
+            let number = format!("R-{round}");
+            let login = format!("race{round}@example.com");
+            assert_eq!(s.icm_register(&login, &number).await.status, 201);
+            let token = s
+                .icm_password_grant(&login, "correct horse battery")
+                .await
+                .access_token();
+            let auth = [("authentication-token", token.as_str())];
+            let mut profile = s.get(&format!("{ICM}/privatecustomers/-"), &auth).await.json();
+            profile["lastName"] = json!(format!("Resurrected{round}"));
+            profile["phoneHome"] = json!("+49 40 5550101");
+            let (profile_path, gdpr_path) = (
+                format!("{ICM}/privatecustomers/-"),
+                format!("/rest/gdpr/shops/demo/customers/{number}"),
+            );
+            let gdpr_auth = [("authorization", client.as_str())];
+            let update = s.send_json("PUT", &profile_path, &profile, &auth);
+            let erase = s.send("DELETE", &gdpr_path, &gdpr_auth, None);
+            let (updated, erased) = futures_util::future::join(update, erase).await;
+            assert_eq!(erased.status, 204, "{backend}: {}", erased.text());
+            // Before, after or refused for what is gone; never a failure.
+            assert!(updated.status < 500, "{backend}: {} {}", updated.status, updated.text());
+        }
+        for (table, row) in s.dump() {
+            for trace in ["Resurrected", "5550101", "race"] {
+                assert!(!row.contains(trace), "{backend}: {table} holds {trace}: {row}");
+            }
+        }
+        assert_eq!(s.column_texts("SELECT actor AS v FROM erasures").len(), 5);
+        s.stop().await;
+    }
+}
