@@ -363,3 +363,56 @@ async fn a_profile_update_racing_an_erasure_resurrects_nothing() {
         s.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn accounts_inactive_for_months_are_erased_when_configured() {
+    for (backend, db) in databases() {
+        let s = TestServer::start(backend, db).await;
+        let (id, secret) = s.api_client("demo", &["customer.order_manage"]).await;
+        let client = basic(&id, &secret);
+        for (login, number) in [
+            ("old@example.com", "I-1"),
+            ("buyer@example.com", "I-2"),
+            ("new@example.com", "I-3"),
+        ] {
+            assert_eq!(s.icm_register(login, number).await.status, 201);
+        }
+        // I-1 and I-2 were last active two years ago; I-2 has an order recorded today.
+        let old = "2024-01-01 00:00:00";
+        for number in ["I-1", "I-2"] {
+            s.column_texts(&format!(
+                "UPDATE customers SET created_at = '{old}', updated_at = '{old}' WHERE number = '{number}' RETURNING number AS v"
+            ));
+            s.column_texts(&format!(
+                "UPDATE users SET updated_at = '{old}', last_login_at = '{old}' WHERE customer_id = \
+                 (SELECT id FROM customers WHERE number = '{number}') RETURNING login AS v"
+            ));
+        }
+        assert_eq!(put(&s, &client, "/orders/A-1", order("I-2", "A-1")).await.status, 201);
+
+        let retention = clientele::retention_service(&s.store, 6);
+        let found: Vec<String> = retention
+            .candidates(6, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.number.as_str().to_owned())
+            .collect();
+        assert_eq!(found, ["I-1"], "{backend}");
+        assert_eq!(
+            clientele::retention_service(&s.store, 0).run_once().await.unwrap(),
+            0,
+            "off"
+        );
+        assert_eq!(retention.run_once().await.unwrap(), 1, "{backend}");
+        assert_eq!(retention.run_once().await.unwrap(), 0, "{backend}: once");
+        let live = s.column_texts("SELECT number AS v FROM customers WHERE status <> 'deleted' ORDER BY number");
+        assert_eq!(live, ["I-2", "I-3"], "{backend}");
+        assert_eq!(s.column_texts("SELECT actor AS v FROM erasures"), ["retention"]);
+        assert!(s
+            .column_texts("SELECT login AS v FROM users")
+            .iter()
+            .all(|l| l != "old@example.com"));
+        s.stop().await;
+    }
+}

@@ -51,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: GiftcardCommand,
     },
+    /// Data protection: accounts the automatic erasure would remove.
+    Gdpr {
+        #[command(subcommand)]
+        command: GdprCommand,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -194,6 +199,20 @@ enum GiftcardCommand {
 }
 
 #[derive(Subcommand)]
+enum GdprCommand {
+    /// List the accounts without login, profile change or recorded order for N months
+    /// (what `housekeeping.erase_inactive_after_months` would erase); changes nothing.
+    Inactive {
+        /// Months of inactivity; default housekeeping.erase_inactive_after_months.
+        #[arg(long)]
+        months: Option<u32>,
+        /// List at most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: u64,
+    },
+}
+
+#[derive(Subcommand)]
 enum ConfigCommand {
     /// Print the effective configuration with secrets redacted.
     Show,
@@ -320,6 +339,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
         },
         Command::Giftcard { command } => giftcard(&settings, command).await?,
+        Command::Gdpr {
+            command: GdprCommand::Inactive { months, limit },
+        } => {
+            let months = months.unwrap_or(settings.housekeeping.erase_inactive_after_months);
+            if months == 0 {
+                anyhow::bail!("give --months N (housekeeping.erase_inactive_after_months is 0: off)");
+            }
+            let store = clientele::open_store(&settings).await?;
+            let found = clientele::retention_service(&store, months)
+                .candidates(months, limit)
+                .await?;
+            println!("tenant_id\tcustomer_no");
+            for c in &found {
+                println!("{}\t{}", c.tenant.get(), c.number.as_str());
+            }
+            eprintln!(
+                "{} account(s) inactive for {months} month(s) (dry run: nothing changed)",
+                found.len()
+            );
+        }
         Command::Import { tenant, file } => {
             let store = clientele::open_store(&settings).await?;
             let t = clientele::tenant_service(&store)

@@ -82,6 +82,8 @@ pub struct AddressSettings {
 pub struct HousekeepingSettings {
     pub interval_secs: u64,
     pub retention_days: u64,
+    /// Erase accounts inactive for this many months; 0 = never.
+    pub erase_inactive_after_months: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ use clientele_domain::cipher::FieldCipher;
 use clientele_domain::clock::{Clock, SystemClock};
 use clientele_domain::cost_centers::{CostCenterService, SpendingService};
 use clientele_domain::customers::ProfileService;
-use clientele_domain::housekeeping::HousekeepingService;
+use clientele_domain::housekeeping::{HousekeepingService, RetentionService};
 use clientele_domain::identity::{
     ActivationService, Authenticator, CodeMail, CodePurpose, CredentialsService, EmailChangeService, LegacyLogin,
     LegacyVerifier, LockoutPolicy, MailLink, PasswordHasher, PasswordResetService, SessionPolicy, SessionService,
@@ -472,14 +472,16 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
 }
 
 /// Spawns the loop that purges ended rows every `housekeeping.interval_secs` (first
-/// round right after start). Runs on the server's runtime and ends with it; instances
-/// sharing a database may all run it (deletes of ended rows do not conflict).
+/// round right after start) and, when configured, erases inactive accounts. Runs on the
+/// server's runtime and ends with it; instances sharing a database may all run it
+/// (deletes of ended rows do not conflict; an erasure happens once).
 fn spawn_housekeeping_loop(store: &Store, settings: &Settings) {
     let service = HousekeepingService {
         store: Arc::new(store.clone()),
         clock: Arc::new(SystemClock),
         retention: chrono::Duration::days(settings.housekeeping.retention_days as i64),
     };
+    let inactive = retention_service(store, settings.housekeeping.erase_inactive_after_months);
     let interval = Duration::from_secs(settings.housekeeping.interval_secs);
     actix_web::rt::spawn(async move {
         loop {
@@ -487,7 +489,22 @@ fn spawn_housekeeping_loop(store: &Store, settings: &Settings) {
             if let Err(e) = service.run_once().await {
                 tracing::warn!(error = %e, "housekeeping round failed");
             }
+            if inactive.months > 0 {
+                if let Err(e) = inactive.run_once().await {
+                    tracing::warn!(error = %e, "erasure of inactive accounts failed");
+                }
+            }
             actix_web::rt::time::sleep(interval).await;
         }
     });
+}
+
+/// Erasure of accounts inactive for `months` (0 = off), over `store`.
+pub fn retention_service(store: &Store, months: u32) -> RetentionService {
+    RetentionService {
+        inactive: Arc::new(store.clone()),
+        customers: Arc::new(store.clone()),
+        clock: Arc::new(SystemClock),
+        months,
+    }
 }

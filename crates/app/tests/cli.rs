@@ -238,3 +238,16 @@ fn gift_cards_are_issued_adjusted_once_per_key_and_shown_with_their_ledger() {
     assert!(shown.contains("\t50.00\t50.00\tissue\tissued"), "{shown}");
     assert!(shown.contains("\t-12.50\t37.50\torder-1\torder"), "{shown}");
 }
+
+#[test]
+fn gdpr_inactive_is_a_dry_run_that_needs_a_period() {
+    let w = Workspace::new("gdpr");
+    w.ok(&["migrate"]);
+    let off = w.run(&["gdpr", "inactive"]);
+    assert!(!off.status.success());
+    assert!(String::from_utf8_lossy(&off.stderr).contains("--months"));
+    let out = w.run(&["gdpr", "inactive", "--months", "6"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "tenant_id\tcustomer_no\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 account(s) inactive for 6 month(s)"));
+}
