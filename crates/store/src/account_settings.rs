@@ -22,6 +22,7 @@ use diesel::prelude::*;
 
 use crate::addresses::AddressRow;
 use crate::codes::CodeConnection;
+use crate::connection::with_custom_plans;
 use crate::customers::CustomerRow;
 use crate::encoding::{db_time, parse_strings, utc};
 use crate::errors::DbError;
@@ -208,60 +209,62 @@ impl AccountRepository for Store {
     async fn page(&self, tenant: TenantId, query: AccountQuery) -> Result<(Vec<(Customer, After)>, u64), StoreError> {
         let t = tenant.get();
         self.run("page accounts", move |conn| {
-            let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
-            let total: i64 = with_conn!(conn, |c| filtered_customers!(t, &query.filters).count().get_result(c))?;
-            let desc = query.descending;
-            let rows: Vec<(CustomerRow, NaiveDateTime, NaiveDateTime)> = with_conn!(conn, |c| {
-                let mut q = filtered_customers!(t, &query.filters).select((
-                    CustomerRow::as_select(),
-                    customers::blocked_at,
-                    customers::deleted_at,
-                ));
-                if let Some(after) = &query.after {
-                    let k = after.id;
-                    q = match (query.sort, &after.key) {
-                        (AccountSort::Id, SortKey::Int(_)) if desc => q.filter(customers::id.lt(k)),
-                        (AccountSort::Id, SortKey::Int(_)) => q.filter(customers::id.gt(k)),
-                        (AccountSort::Number, SortKey::Text(v)) => {
-                            keyset!(q, customers::number, customers::id, v.clone(), k, desc)
-                        }
-                        (AccountSort::CreatedAt, SortKey::Time(v)) => {
-                            keyset!(q, customers::created_at, customers::id, db_time(*v), k, desc)
-                        }
-                        (AccountSort::UpdatedAt, SortKey::Time(v)) => {
-                            keyset!(q, customers::updated_at, customers::id, db_time(*v), k, desc)
-                        }
-                        (AccountSort::BlockedAt, SortKey::Time(v)) => {
-                            keyset!(q, customers::blocked_at, customers::id, db_time(*v), k, desc)
-                        }
-                        (AccountSort::DeletedAt, SortKey::Time(v)) => {
-                            keyset!(q, customers::deleted_at, customers::id, db_time(*v), k, desc)
-                        }
-                        _ => return Err(wrong_key()),
+            with_custom_plans(conn, |conn| {
+                let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+                let total: i64 = with_conn!(conn, |c| filtered_customers!(t, &query.filters).count().get_result(c))?;
+                let desc = query.descending;
+                let rows: Vec<(CustomerRow, NaiveDateTime, NaiveDateTime)> = with_conn!(conn, |c| {
+                    let mut q = filtered_customers!(t, &query.filters).select((
+                        CustomerRow::as_select(),
+                        customers::blocked_at,
+                        customers::deleted_at,
+                    ));
+                    if let Some(after) = &query.after {
+                        let k = after.id;
+                        q = match (query.sort, &after.key) {
+                            (AccountSort::Id, SortKey::Int(_)) if desc => q.filter(customers::id.lt(k)),
+                            (AccountSort::Id, SortKey::Int(_)) => q.filter(customers::id.gt(k)),
+                            (AccountSort::Number, SortKey::Text(v)) => {
+                                keyset!(q, customers::number, customers::id, v.clone(), k, desc)
+                            }
+                            (AccountSort::CreatedAt, SortKey::Time(v)) => {
+                                keyset!(q, customers::created_at, customers::id, db_time(*v), k, desc)
+                            }
+                            (AccountSort::UpdatedAt, SortKey::Time(v)) => {
+                                keyset!(q, customers::updated_at, customers::id, db_time(*v), k, desc)
+                            }
+                            (AccountSort::BlockedAt, SortKey::Time(v)) => {
+                                keyset!(q, customers::blocked_at, customers::id, db_time(*v), k, desc)
+                            }
+                            (AccountSort::DeletedAt, SortKey::Time(v)) => {
+                                keyset!(q, customers::deleted_at, customers::id, db_time(*v), k, desc)
+                            }
+                            _ => return Err(wrong_key()),
+                        };
+                    }
+                    q = match query.sort {
+                        AccountSort::Id if desc => q.order(customers::id.desc()),
+                        AccountSort::Id => q.order(customers::id.asc()),
+                        AccountSort::Number => ordered!(q, customers::number, customers::id, desc),
+                        AccountSort::CreatedAt => ordered!(q, customers::created_at, customers::id, desc),
+                        AccountSort::UpdatedAt => ordered!(q, customers::updated_at, customers::id, desc),
+                        AccountSort::BlockedAt => ordered!(q, customers::blocked_at, customers::id, desc),
+                        AccountSort::DeletedAt => ordered!(q, customers::deleted_at, customers::id, desc),
                     };
-                }
-                q = match query.sort {
-                    AccountSort::Id if desc => q.order(customers::id.desc()),
-                    AccountSort::Id => q.order(customers::id.asc()),
-                    AccountSort::Number => ordered!(q, customers::number, customers::id, desc),
-                    AccountSort::CreatedAt => ordered!(q, customers::created_at, customers::id, desc),
-                    AccountSort::UpdatedAt => ordered!(q, customers::updated_at, customers::id, desc),
-                    AccountSort::BlockedAt => ordered!(q, customers::blocked_at, customers::id, desc),
-                    AccountSort::DeletedAt => ordered!(q, customers::deleted_at, customers::id, desc),
-                };
-                q.limit(limit).load(c).map_err(DbError::from)
-            })?;
-            let page = rows
-                .into_iter()
-                .map(|(row, blocked, deleted)| {
-                    let after = After {
-                        key: sort_key(query.sort, &row, blocked, deleted),
-                        id: row.id,
-                    };
-                    Ok((Customer::try_from(row)?, after))
-                })
-                .collect::<Result<Vec<_>, DbError>>()?;
-            Ok((page, u64::try_from(total).unwrap_or(0)))
+                    q.limit(limit).load(c).map_err(DbError::from)
+                })?;
+                let page = rows
+                    .into_iter()
+                    .map(|(row, blocked, deleted)| {
+                        let after = After {
+                            key: sort_key(query.sort, &row, blocked, deleted),
+                            id: row.id,
+                        };
+                        Ok((Customer::try_from(row)?, after))
+                    })
+                    .collect::<Result<Vec<_>, DbError>>()?;
+                Ok((page, u64::try_from(total).unwrap_or(0)))
+            })
         })
         .await
     }
@@ -529,72 +532,74 @@ impl AccountRepository for Store {
     async fn deleted(&self, tenant: TenantId, query: DeletedQuery) -> Result<(Vec<Deleted>, u64), StoreError> {
         let t = tenant.get();
         self.run("deleted records", move |conn| {
-            let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
-            let kinds: Vec<&'static str> = query.kinds.iter().map(|k| k.code()).collect();
-            macro_rules! base {
-                () => {{
-                    let mut q = deleted_records::table
-                        .filter(deleted_records::tenant_id.eq(t))
-                        .filter(deleted_records::kind.eq_any(kinds.clone()))
-                        .into_boxed();
-                    for f in &query.filters {
-                        q = match f {
-                            DeletedFilter::Account(cmp, v) => compare!(q, deleted_records::customer_id, cmp, *v),
-                            DeletedFilter::Kind(ks) => {
-                                q.filter(deleted_records::kind.eq_any(ks.iter().map(|k| k.code()).collect::<Vec<_>>()))
+            with_custom_plans(conn, |conn| {
+                let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+                let kinds: Vec<&'static str> = query.kinds.iter().map(|k| k.code()).collect();
+                macro_rules! base {
+                    () => {{
+                        let mut q = deleted_records::table
+                            .filter(deleted_records::tenant_id.eq(t))
+                            .filter(deleted_records::kind.eq_any(kinds.clone()))
+                            .into_boxed();
+                        for f in &query.filters {
+                            q = match f {
+                                DeletedFilter::Account(cmp, v) => compare!(q, deleted_records::customer_id, cmp, *v),
+                                DeletedFilter::Kind(ks) => q.filter(
+                                    deleted_records::kind.eq_any(ks.iter().map(|k| k.code()).collect::<Vec<_>>()),
+                                ),
+                                DeletedFilter::DeletedAt(cmp, at) => {
+                                    compare!(q, deleted_records::deleted_at, cmp, db_time(*at))
+                                }
+                            };
+                        }
+                        q
+                    }};
+                }
+                let total: i64 = with_conn!(conn, |c| base!().count().get_result(c))?;
+                let desc = query.descending;
+                let id = deleted_records::id;
+                let rows: Vec<(i64, String, i64, NaiveDateTime)> = with_conn!(conn, |c| {
+                    let mut q = base!().select((
+                        deleted_records::id,
+                        deleted_records::kind,
+                        deleted_records::customer_id,
+                        deleted_records::deleted_at,
+                    ));
+                    if let Some(after) = &query.after {
+                        let k = after.id;
+                        q = match (query.sort, &after.key) {
+                            (DeletedSort::Account, SortKey::Int(v)) => {
+                                keyset!(q, deleted_records::customer_id, id, *v, k, desc)
                             }
-                            DeletedFilter::DeletedAt(cmp, at) => {
-                                compare!(q, deleted_records::deleted_at, cmp, db_time(*at))
+                            (DeletedSort::Kind, SortKey::Text(v)) => {
+                                keyset!(q, deleted_records::kind, id, v.clone(), k, desc)
                             }
+                            (DeletedSort::DeletedAt, SortKey::Time(v)) => {
+                                keyset!(q, deleted_records::deleted_at, id, db_time(*v), k, desc)
+                            }
+                            _ => return Err(wrong_key()),
                         };
                     }
-                    q
-                }};
-            }
-            let total: i64 = with_conn!(conn, |c| base!().count().get_result(c))?;
-            let desc = query.descending;
-            let id = deleted_records::id;
-            let rows: Vec<(i64, String, i64, NaiveDateTime)> = with_conn!(conn, |c| {
-                let mut q = base!().select((
-                    deleted_records::id,
-                    deleted_records::kind,
-                    deleted_records::customer_id,
-                    deleted_records::deleted_at,
-                ));
-                if let Some(after) = &query.after {
-                    let k = after.id;
-                    q = match (query.sort, &after.key) {
-                        (DeletedSort::Account, SortKey::Int(v)) => {
-                            keyset!(q, deleted_records::customer_id, id, *v, k, desc)
-                        }
-                        (DeletedSort::Kind, SortKey::Text(v)) => {
-                            keyset!(q, deleted_records::kind, id, v.clone(), k, desc)
-                        }
-                        (DeletedSort::DeletedAt, SortKey::Time(v)) => {
-                            keyset!(q, deleted_records::deleted_at, id, db_time(*v), k, desc)
-                        }
-                        _ => return Err(wrong_key()),
+                    q = match query.sort {
+                        DeletedSort::Account => ordered!(q, deleted_records::customer_id, id, desc),
+                        DeletedSort::Kind => ordered!(q, deleted_records::kind, id, desc),
+                        DeletedSort::DeletedAt => ordered!(q, deleted_records::deleted_at, id, desc),
                     };
-                }
-                q = match query.sort {
-                    DeletedSort::Account => ordered!(q, deleted_records::customer_id, id, desc),
-                    DeletedSort::Kind => ordered!(q, deleted_records::kind, id, desc),
-                    DeletedSort::DeletedAt => ordered!(q, deleted_records::deleted_at, id, desc),
-                };
-                q.limit(limit).load(c).map_err(DbError::from)
-            })?;
-            let items = rows
-                .into_iter()
-                .filter_map(|(seq, kind, account, at)| {
-                    Some(Deleted {
-                        seq,
-                        account: CustomerId::new(account),
-                        kind: DeletedKind::from_code(&kind)?,
-                        deleted_at: utc(at),
+                    q.limit(limit).load(c).map_err(DbError::from)
+                })?;
+                let items = rows
+                    .into_iter()
+                    .filter_map(|(seq, kind, account, at)| {
+                        Some(Deleted {
+                            seq,
+                            account: CustomerId::new(account),
+                            kind: DeletedKind::from_code(&kind)?,
+                            deleted_at: utc(at),
+                        })
                     })
-                })
-                .collect();
-            Ok((items, u64::try_from(total).unwrap_or(0)))
+                    .collect();
+                Ok((items, u64::try_from(total).unwrap_or(0)))
+            })
         })
         .await
     }

@@ -43,6 +43,28 @@ macro_rules! write_tx {
     };
 }
 
+/// Runs `f` with PostgreSQL planning each statement for its actual parameters
+/// (`SET LOCAL plan_cache_mode = auto`, in a transaction of its own). The connection
+/// default, generic plans ([`PG_SETUP`]), suits the key lookups that make most of the
+/// traffic; list queries need custom plans: with a generic plan PostgreSQL cannot see
+/// that `LIMIT 101` under an `ORDER BY` that an index provides means walking that index,
+/// and sorts the whole table instead (450 ms instead of 0.1 ms on a million customers).
+/// On SQLite `f` runs as is.
+pub(crate) fn with_custom_plans<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, crate::errors::DbError>,
+) -> Result<T, crate::errors::DbError> {
+    match conn {
+        DbConnection::Pg(_) => conn.transaction(|c| {
+            if let DbConnection::Pg(pg) = c {
+                pg.batch_execute("SET LOCAL plan_cache_mode = auto")?;
+            }
+            f(c)
+        }),
+        DbConnection::Sqlite(_) => f(conn),
+    }
+}
+
 /// Set on every SQLite connection (these settings are per connection, except WAL).
 /// `busy_timeout` comes first so that switching to WAL, which needs a lock, waits
 /// for the other connections the pool opens at the same time.

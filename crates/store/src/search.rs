@@ -17,6 +17,7 @@ use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 
+use crate::connection::with_custom_plans;
 use crate::customers::CustomerRow;
 use crate::encoding::db_time;
 use crate::schema::{customers, users};
@@ -214,62 +215,64 @@ impl CustomerSearchRepository for Store {
             Filter::Text(field, _) | Filter::Time(field, _, _) | Filter::Flag(field, _) => on_user(*field),
         }) || query.sort.iter().any(|(field, _)| on_user(*field));
         self.run("search customers", move |conn| {
-            let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-            let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
-            let (total, rows): (i64, Vec<(CustomerRow, Option<i64>)>) = if via_users {
-                let total = with_conn!(conn, |c| with_users!(tenant, &query.filters).count().get_result(c))?;
-                let rows = with_conn!(conn, |c| {
-                    let mut q =
-                        with_users!(tenant, &query.filters).select((CustomerRow::as_select(), users::id.nullable()));
-                    sorted!(q, &query.sort, users: true).offset(offset).limit(limit).load(c)
-                })?;
-                (total, rows)
-            } else {
-                let total = with_conn!(conn, |c| customers_only!(tenant, &query.filters).count().get_result(c))?;
-                let customers: Vec<CustomerRow> = with_conn!(conn, |c| {
-                    let mut q = customers_only!(tenant, &query.filters).select(CustomerRow::as_select());
-                    sorted!(q, &query.sort, users: false)
-                        .offset(offset)
-                        .limit(limit)
-                        .load(c)
-                })?;
-                // The page's primary users: each customer's first.
-                let ids: Vec<i64> = customers.iter().map(|c| c.id).collect();
-                let firsts: Vec<(i64, i64)> = with_conn!(conn, |c| users::table
-                    .filter(users::tenant_id.eq(tenant.get()))
-                    .filter(users::customer_id.eq_any(&ids))
-                    .group_by(users::customer_id)
-                    .select((users::customer_id, diesel::dsl::min(users::id).assume_not_null()))
+            with_custom_plans(conn, |conn| {
+                let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+                let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+                let (total, rows): (i64, Vec<(CustomerRow, Option<i64>)>) = if via_users {
+                    let total = with_conn!(conn, |c| with_users!(tenant, &query.filters).count().get_result(c))?;
+                    let rows = with_conn!(conn, |c| {
+                        let mut q = with_users!(tenant, &query.filters)
+                            .select((CustomerRow::as_select(), users::id.nullable()));
+                        sorted!(q, &query.sort, users: true).offset(offset).limit(limit).load(c)
+                    })?;
+                    (total, rows)
+                } else {
+                    let total = with_conn!(conn, |c| customers_only!(tenant, &query.filters).count().get_result(c))?;
+                    let customers: Vec<CustomerRow> = with_conn!(conn, |c| {
+                        let mut q = customers_only!(tenant, &query.filters).select(CustomerRow::as_select());
+                        sorted!(q, &query.sort, users: false)
+                            .offset(offset)
+                            .limit(limit)
+                            .load(c)
+                    })?;
+                    // The page's primary users: each customer's first.
+                    let ids: Vec<i64> = customers.iter().map(|c| c.id).collect();
+                    let firsts: Vec<(i64, i64)> = with_conn!(conn, |c| users::table
+                        .filter(users::tenant_id.eq(tenant.get()))
+                        .filter(users::customer_id.eq_any(&ids))
+                        .group_by(users::customer_id)
+                        .select((users::customer_id, diesel::dsl::min(users::id).assume_not_null()))
+                        .load(c))?;
+                    let firsts: HashMap<i64, i64> = firsts.into_iter().collect();
+                    let rows = customers
+                        .into_iter()
+                        .map(|c| {
+                            let user = firsts.get(&c.id).copied();
+                            (c, user)
+                        })
+                        .collect();
+                    (total, rows)
+                };
+                let user_ids: Vec<i64> = rows.iter().filter_map(|(_, u)| *u).collect();
+                let users: Vec<UserRow> = with_conn!(conn, |c| users::table
+                    .filter(users::id.eq_any(&user_ids))
+                    .select(UserRow::as_select())
                     .load(c))?;
-                let firsts: HashMap<i64, i64> = firsts.into_iter().collect();
-                let rows = customers
+                let mut users: HashMap<i64, User> = users
                     .into_iter()
-                    .map(|c| {
-                        let user = firsts.get(&c.id).copied();
-                        (c, user)
+                    .map(|row| User::try_from(row).map(|u| (u.id.get(), u)))
+                    .collect::<Result<_, _>>()?;
+                let hits = rows
+                    .into_iter()
+                    .map(|(row, user)| {
+                        Ok(CustomerHit {
+                            customer: Customer::try_from(row)?,
+                            user: user.and_then(|id| users.remove(&id)),
+                        })
                     })
-                    .collect();
-                (total, rows)
-            };
-            let user_ids: Vec<i64> = rows.iter().filter_map(|(_, u)| *u).collect();
-            let users: Vec<UserRow> = with_conn!(conn, |c| users::table
-                .filter(users::id.eq_any(&user_ids))
-                .select(UserRow::as_select())
-                .load(c))?;
-            let mut users: HashMap<i64, User> = users
-                .into_iter()
-                .map(|row| User::try_from(row).map(|u| (u.id.get(), u)))
-                .collect::<Result<_, _>>()?;
-            let hits = rows
-                .into_iter()
-                .map(|(row, user)| {
-                    Ok(CustomerHit {
-                        customer: Customer::try_from(row)?,
-                        user: user.and_then(|id| users.remove(&id)),
-                    })
-                })
-                .collect::<Result<Vec<_>, crate::errors::DbError>>()?;
-            Ok((hits, u64::try_from(total).unwrap_or(0)))
+                    .collect::<Result<Vec<_>, crate::errors::DbError>>()?;
+                Ok((hits, u64::try_from(total).unwrap_or(0)))
+            })
         })
         .await
     }
