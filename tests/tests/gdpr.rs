@@ -260,6 +260,38 @@ async fn iom_export_and_erasure() {
         assert_eq!(r.status, 200, "{}", r.text());
         assert!(!s.column_texts("SELECT recipient AS v FROM mail_outbox").is_empty());
 
+        // The complete export: every table, secrets left out, sealed data opened.
+        let export_path = "/service/demo/customers/G-1/personal-data";
+        let r = s.get(export_path, &[("authorization", &reader)]).await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        let doc = r.json();
+        let tables = &doc["tables"];
+        assert_eq!(tables["users"][0]["email"], "erika.gdpr@example.com");
+        assert_eq!(tables["users"][0]["last_name"], "Mustermann-Gdpr");
+        assert_eq!(tables["addresses"][0]["street1"], "Geheimgasse 12");
+        assert_eq!(tables["orders"].as_array().unwrap().len(), 1);
+        assert_eq!(tables["mail_outbox"].as_array().unwrap().len(), 1);
+        assert_eq!(doc["bankAccounts"][0]["iban"], IBAN);
+        for secret in ["password_hash", "sealed", "code_digest", "$argon2id$"] {
+            assert!(!r.text().contains(secret), "{backend}: the export holds {secret}");
+        }
+        let (nid, nsecret) = s.api_client("demo", &["customer.customer_read"]).await;
+        assert_eq!(
+            s.get(export_path, &[("authorization", &basic(&nid, &nsecret))])
+                .await
+                .status,
+            403
+        );
+        assert_eq!(
+            s.get(
+                "/service/demo/customers/NOPE/personal-data",
+                &[("authorization", &reader)]
+            )
+            .await
+            .status,
+            404
+        );
+
         // The scan below can fail: before the erasure the dump holds the person.
         let before = s.dump();
         for trace in ["Erika", "Mustermann-Gdpr", "erika.gdpr", "9876543", "Geheimgasse"] {
@@ -315,6 +347,11 @@ async fn iom_export_and_erasure() {
                 assert!(!row.contains(trace), "{backend}: {table} still holds {trace}: {row}");
             }
         }
+        // What is left: the order records and the audit record.
+        let left = s.get(export_path, &[("authorization", &reader)]).await.json();
+        assert_eq!(left["tables"]["users"], json!([]));
+        assert_eq!(left["tables"]["erasures"].as_array().unwrap().len(), 1);
+        assert_eq!(left["tables"]["orders"].as_array().unwrap().len(), 1);
         let orders = s.column_texts("SELECT document AS v FROM orders");
         assert_eq!(orders.len(), 1, "the order stays");
         assert!(orders[0].contains("Order-Recipient"), "as it was: {}", orders[0]);

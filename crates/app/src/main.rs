@@ -200,6 +200,15 @@ enum GiftcardCommand {
 
 #[derive(Subcommand)]
 enum GdprCommand {
+    /// Print everything held on a customer as one JSON document (rows of every table,
+    /// secrets left out, bank data and payment parameters opened).
+    Export {
+        #[arg(long)]
+        tenant: String,
+        /// The customer number.
+        #[arg(long)]
+        customer: String,
+    },
     /// List the accounts without login, profile change or recorded order for N months
     /// (what `housekeeping.erase_inactive_after_months` would erase); changes nothing.
     Inactive {
@@ -339,6 +348,20 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
         },
         Command::Giftcard { command } => giftcard(&settings, command).await?,
+        Command::Gdpr {
+            command: GdprCommand::Export { tenant, customer },
+        } => {
+            let store = clientele::open_store(&settings).await?;
+            let t = clientele::tenant_service(&store)
+                .resolve(&tenant)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("tenant '{tenant}' does not exist"))?;
+            let document = clientele::personal_data_export(&settings, &store)?
+                .export(&t, &customer)
+                .await
+                .map_err(|e| anyhow::anyhow!("customer '{customer}': {e}"))?;
+            println!("{}", serde_json::to_string_pretty(&document)?);
+        }
         Command::Gdpr {
             command: GdprCommand::Inactive { months, limit },
         } => {

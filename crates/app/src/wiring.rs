@@ -26,6 +26,7 @@ use clientele_domain::identity::{
 use clientele_domain::orders::OrderHistory;
 use clientele_domain::payments::gift_cards::PinPolicy;
 use clientele_domain::payments::{GiftCards, PaymentCatalog, PaymentInstruments};
+use clientele_domain::privacy::PersonalDataExport;
 use clientele_domain::roles::OrganizationService;
 use clientele_domain::tenants::{NewTenant, TenantName, TenantService};
 use clientele_domain::values::{CustomerNumberPattern, PasswordPolicy};
@@ -170,6 +171,11 @@ fn gift_cards(settings: &Settings, store: &Store, hasher: Arc<dyn PasswordHasher
 /// The gift-card use cases as the server runs them (for `clientele giftcard`).
 pub fn gift_card_service(settings: &Settings, store: &Store) -> anyhow::Result<GiftCards> {
     Ok(app_state(settings, store)?.services.payments.gift_cards)
+}
+
+/// The personal-data export as the server runs it (for `clientele gdpr export`).
+pub fn personal_data_export(settings: &Settings, store: &Store) -> anyhow::Result<PersonalDataExport> {
+    Ok(app_state(settings, store)?.services.export)
 }
 
 /// The payment-instrument use cases as the server runs them (for `clientele keys rotate`).
@@ -326,6 +332,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             login_link_base: settings.websale.login_link_base.clone(),
         },
     };
+    let payments = payment_instrument_service(settings, store, hasher.clone())?;
     let services = Services {
         tenants: tenant_service(store),
         sign_up: SignUpService {
@@ -395,7 +402,14 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         addresses: address_book,
         admin,
         accounts,
-        payments: payment_instrument_service(settings, store, hasher.clone())?,
+        payments: payments.clone(),
+        export: PersonalDataExport {
+            customers: repo.clone(),
+            rows: repo.clone(),
+            bank: bank_accounts(settings, store)?,
+            payments,
+            clock: clock.clone(),
+        },
         orders: OrderHistory {
             customers: repo.clone(),
             repo: repo.clone(),

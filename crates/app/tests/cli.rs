@@ -251,3 +251,24 @@ fn gdpr_inactive_is_a_dry_run_that_needs_a_period() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "tenant_id\tcustomer_no\n");
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 account(s) inactive for 6 month(s)"));
 }
+
+#[test]
+fn gdpr_export_prints_everything_held_on_a_customer_without_secrets() {
+    let w = Workspace::new("export");
+    w.ok(&["migrate"]);
+    w.ok(&["tenant", "create", "shop"]);
+    let phc = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+    let file = w.0.join("one.jsonl");
+    let line = serde_json::json!({"id": "X-1", "account": {"email": "x@example.com", "passwordHash": phc},
+                                  "firstName": "Xaver", "lastName": "Exportmann"});
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    w.ok(&["import", "--tenant", "shop", file.to_str().unwrap()]);
+    let out = w.ok(&["gdpr", "export", "--tenant", "shop", "--customer", "X-1"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(doc["customerNumber"], "X-1");
+    assert_eq!(doc["tables"]["users"][0]["email"], "x@example.com");
+    assert_eq!(doc["tables"]["users"][0]["last_name"], "Exportmann");
+    assert!(!out.contains("argon2id"), "no password hash: {out}");
+    let missing = w.run(&["gdpr", "export", "--tenant", "shop", "--customer", "NOPE"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("customer 'NOPE'"));
+}

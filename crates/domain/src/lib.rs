@@ -21,6 +21,7 @@ pub mod locks;
 pub mod mail;
 pub mod orders;
 pub mod payments;
+pub mod privacy;
 pub mod roles;
 pub mod tenants;
 pub mod users;

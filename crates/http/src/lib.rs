@@ -59,6 +59,7 @@ pub struct Services {
     pub accounts: clientele_domain::accounts::AccountAdministration,
     pub payments: clientele_domain::payments::PaymentInstruments,
     pub orders: clientele_domain::orders::OrderHistory,
+    pub export: clientele_domain::privacy::PersonalDataExport,
 }
 
 /// Limits and policies applied at the edge.

@@ -141,6 +141,26 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         legacy: Arc::new(clientele_domain::identity::MockLegacyVerifier::new()),
         migrations: Arc::new(clientele_domain::identity::MockPasswordMigrationRepository::new()),
     };
+    let bank = clientele_domain::bank_accounts::BankAccounts {
+        repo: Arc::new(clientele_domain::bank_accounts::MockBankAccountRepository::new()),
+        cipher: Arc::new(clientele_domain::cipher::MockFieldCipher::new()),
+        clock: Arc::new(SystemClock),
+    };
+    let payments = clientele_domain::payments::PaymentInstruments {
+        repo: Arc::new(clientele_domain::payments::MockPaymentInstrumentRepository::new()),
+        catalog: Arc::new(clientele_domain::payments::PaymentCatalog::default()),
+        cipher: Arc::new(clientele_domain::cipher::MockFieldCipher::new()),
+        gift_cards: clientele_domain::payments::GiftCards {
+            repo: Arc::new(clientele_domain::payments::gift_cards::MockGiftCardRepository::new()),
+            hasher: Arc::new(MockPasswordHasher::new()),
+            secrets: Arc::new(MockSecrets::new()),
+            ids: ids.clone(),
+            clock: clock.clone(),
+            policy: Default::default(),
+        },
+        ids: ids.clone(),
+        clock: clock.clone(),
+    };
     AppState {
         services: Services {
             tenants: TenantService::new(tenants.clone(), clock.clone()),
@@ -221,11 +241,7 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
             accounts: clientele_domain::accounts::AccountAdministration {
                 admin,
                 accounts: Arc::new(clientele_domain::accounts::MockAccountRepository::new()),
-                bank: clientele_domain::bank_accounts::BankAccounts {
-                    repo: Arc::new(clientele_domain::bank_accounts::MockBankAccountRepository::new()),
-                    cipher: Arc::new(clientele_domain::cipher::MockFieldCipher::new()),
-                    clock: Arc::new(SystemClock),
-                },
+                bank: bank.clone(),
                 sessions: sessions_for_accounts,
                 secrets: Arc::new(MockSecrets::new()),
                 clock: Arc::new(SystemClock),
@@ -233,19 +249,12 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
                 invitation: code_mail(CodePurpose::PasswordReset),
                 policy: Default::default(),
             },
-            payments: clientele_domain::payments::PaymentInstruments {
-                repo: Arc::new(clientele_domain::payments::MockPaymentInstrumentRepository::new()),
-                catalog: Arc::new(clientele_domain::payments::PaymentCatalog::default()),
-                cipher: Arc::new(clientele_domain::cipher::MockFieldCipher::new()),
-                gift_cards: clientele_domain::payments::GiftCards {
-                    repo: Arc::new(clientele_domain::payments::gift_cards::MockGiftCardRepository::new()),
-                    hasher: Arc::new(MockPasswordHasher::new()),
-                    secrets: Arc::new(MockSecrets::new()),
-                    ids: ids.clone(),
-                    clock: clock.clone(),
-                    policy: Default::default(),
-                },
-                ids: ids.clone(),
+            payments: payments.clone(),
+            export: clientele_domain::privacy::PersonalDataExport {
+                customers: Arc::new(MockCustomerRepository::new()),
+                rows: Arc::new(clientele_domain::privacy::MockPersonalDataRepository::new()),
+                bank: bank.clone(),
+                payments,
                 clock: clock.clone(),
             },
             orders: clientele_domain::orders::OrderHistory {

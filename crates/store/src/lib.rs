@@ -29,6 +29,7 @@ mod orders;
 mod outbox;
 mod password_migrations;
 mod payment_instruments;
+pub mod privacy;
 mod profile;
 mod schema;
 mod search;

@@ -331,6 +331,19 @@ impl PaymentInstruments {
         Ok(cards)
     }
 
+    /// Every instrument of the customer with its parameters opened (gift-card PINs are
+    /// never kept): for the personal-data export.
+    pub async fn parameters_of(
+        &self,
+        tenant: &Tenant,
+        customer: crate::ids::CustomerId,
+    ) -> Result<Vec<(PublicId, String, BTreeMap<String, String>)>, PaymentError> {
+        let rows = self.repo.list_instruments(tenant.id, customer, None).await?;
+        rows.into_iter()
+            .map(|row| Ok((row.public_id.clone(), row.method.clone(), self.open(&row)?)))
+            .collect()
+    }
+
     /// Re-seals every instrument under the current key, in batches; returns how many moved.
     pub async fn rotate(&self) -> Result<u64, PaymentError> {
         let current = self.cipher.current_key_id();

@@ -8,6 +8,7 @@
 
 mod gift_cards;
 mod orders;
+mod personal_data;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -52,6 +53,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/service/{tenant}/invoices/{number}")
             .route(web::put().to(orders::put_invoice))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/service/{tenant}/customers/{customer}/personal-data")
+            .route(web::get().to(personal_data::export))
             .default_service(web::to(method_not_allowed)),
     )
     .service(
@@ -273,7 +279,7 @@ pub async fn record_spending(req: HttpRequest, payload: web::Payload, state: web
                         issue gift cards and change their balance. \
                         Authenticate as an API client (HTTP Basic) created with `clientele api-client create`."),
     paths(record_spending, gift_cards::issue, gift_cards::show, gift_cards::change, gift_cards::adjust,
-          orders::put_order, orders::put_invoice, orders::put_balance),
+          orders::put_order, orders::put_invoice, orders::put_balance, personal_data::export),
     components(schemas(SpendingRo, SpendingRecordRo, AmountRo, gift_cards::IssueRo, gift_cards::GiftCardRo,
                        gift_cards::EntryRo, gift_cards::AdjustRo, gift_cards::AdjustedRo, gift_cards::CardChangeRo)),
     modifiers(&BasicAuth),

@@ -1,0 +1,155 @@
+//! Everything the store holds on one customer, row by row, for the complete personal-data
+//! export (GDPR Art. 15/20): every table that can hold a customer's or their users' data
+//! is listed in [`PERSONAL_TABLES`] with how its rows are found, and every other table in
+//! [`OTHER_TABLES`] with why it holds none (a test checks the migrated schema against
+//! both lists, so a new table cannot be forgotten). Rows are exported whole — a new
+//! column is exported without a change here — except the secrets in
+//! [`HIDDEN_COLUMNS`]; sealed columns are opened by the domain.
+
+use async_trait::async_trait;
+use clientele_domain::ids::{CustomerId, TenantId};
+use clientele_domain::privacy::PersonalDataRepository;
+use clientele_domain::StoreError;
+use diesel::{QueryableByName, RunQueryDsl};
+use serde_json::Value;
+
+use crate::connection::DbConnection;
+use crate::errors::DbError;
+use crate::Store;
+
+/// How the rows of a table belong to the customer `{c}` of tenant `{t}`.
+pub const PERSONAL_TABLES: &[(&str, &str)] = &[
+    ("customers", "tenant_id = {t} AND id = {c}"),
+    ("users", "tenant_id = {t} AND customer_id = {c}"),
+    ("addresses", "tenant_id = {t} AND customer_id = {c}"),
+    ("account_settings", "tenant_id = {t} AND customer_id = {c}"),
+    ("bank_accounts", "tenant_id = {t} AND customer_id = {c}"),
+    ("payment_instruments", "tenant_id = {t} AND customer_id = {c}"),
+    ("cost_centers", "tenant_id = {t} AND customer_id = {c}"),
+    (
+        "custom_attributes",
+        "tenant_id = {t} AND (customer_id = {c} OR user_id IN (SELECT id FROM users WHERE customer_id = {c}) \
+         OR address_id IN (SELECT id FROM addresses WHERE customer_id = {c}))",
+    ),
+    ("sessions", "tenant_id = {t} AND customer_id = {c}"),
+    (
+        "password_history",
+        "user_id IN (SELECT id FROM users WHERE customer_id = {c})",
+    ),
+    (
+        "mailed_codes",
+        "user_id IN (SELECT id FROM users WHERE customer_id = {c})",
+    ),
+    (
+        "login_links",
+        "user_id IN (SELECT id FROM users WHERE customer_id = {c})",
+    ),
+    (
+        "cost_center_buyers",
+        "user_id IN (SELECT id FROM users WHERE customer_id = {c})",
+    ),
+    (
+        "mail_outbox",
+        "tenant_id = {t} AND recipient IN (SELECT email FROM users WHERE customer_id = {c})",
+    ),
+    ("spendings", "tenant_id = {t} AND customer_id = {c}"),
+    ("orders", "tenant_id = {t} AND customer_id = {c}"),
+    ("invoices", "tenant_id = {t} AND customer_id = {c}"),
+    ("customer_balances", "tenant_id = {t} AND customer_id = {c}"),
+    (
+        "gift_cards",
+        "tenant_id = {t} AND id IN (SELECT gift_card_id FROM payment_instruments WHERE customer_id = {c})",
+    ),
+    (
+        "gift_card_entries",
+        "gift_card_id IN (SELECT gift_card_id FROM payment_instruments WHERE customer_id = {c})",
+    ),
+    ("deleted_records", "tenant_id = {t} AND customer_id = {c}"),
+    ("erasures", "tenant_id = {t} AND customer_id = {c}"),
+];
+
+/// Tables that hold no customer's data, and why.
+pub const OTHER_TABLES: &[(&str, &str)] = &[
+    ("tenants", "shops and their settings"),
+    ("api_clients", "machine principals of a tenant"),
+    ("api_client_tokens", "bearer tokens of machine principals (digests)"),
+    ("password_migrations", "a tenant's password-migration window"),
+];
+
+/// Secrets that are never exported, whosever they are: password, PIN, token and code
+/// digests; ciphertext (opened by the domain instead).
+pub const HIDDEN_COLUMNS: &[&str] = &[
+    "password_hash",
+    "pin_hash",
+    "access_digest",
+    "refresh_digest",
+    "code_digest",
+    "key_digest",
+    "sealed",
+    "key_id",
+];
+
+#[derive(QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+fn texts(conn: &mut DbConnection, sql: &str) -> Result<Vec<String>, DbError> {
+    let rows: Vec<Text> = with_conn!(conn, |c| diesel::sql_query(sql).load(c))?;
+    Ok(rows.into_iter().map(|r| r.v).collect())
+}
+
+/// The rows of `table` matching `condition`, one JSON object each.
+fn rows(conn: &mut DbConnection, table: &str, condition: &str) -> Result<Vec<Value>, DbError> {
+    let sql = match conn {
+        DbConnection::Pg(_) => {
+            format!("SELECT CAST(row_to_json(x) AS TEXT) AS v FROM (SELECT * FROM {table} WHERE {condition}) x")
+        }
+        DbConnection::Sqlite(_) => {
+            let columns = texts(conn, &format!("SELECT name AS v FROM pragma_table_info('{table}')"))?;
+            let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', \"{c}\"")).collect();
+            format!(
+                "SELECT json_object({}) AS v FROM {table} WHERE {condition}",
+                pairs.join(", ")
+            )
+        }
+    };
+    texts(conn, &sql)?
+        .into_iter()
+        .map(|text| {
+            let mut row: Value = serde_json::from_str(&text).map_err(|e| DbError::Corrupt {
+                table: "export",
+                id: 0,
+                field: "row",
+                reason: e.to_string(),
+            })?;
+            if let Some(map) = row.as_object_mut() {
+                map.retain(|k, _| !HIDDEN_COLUMNS.contains(&k.as_str()));
+            }
+            Ok(row)
+        })
+        .collect()
+}
+
+#[async_trait]
+impl PersonalDataRepository for Store {
+    async fn personal_rows(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Vec<(String, Vec<Value>)>, StoreError> {
+        self.run("export personal data", move |conn| {
+            PERSONAL_TABLES
+                .iter()
+                .map(|(table, condition)| {
+                    let condition = condition
+                        .replace("{t}", &tenant.get().to_string())
+                        .replace("{c}", &customer.get().to_string());
+                    Ok(((*table).to_owned(), rows(conn, table, &condition)?))
+                })
+                .collect()
+        })
+        .await
+    }
+}
