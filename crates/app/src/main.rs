@@ -267,17 +267,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::ApiClient { command } => {
             let store = clientele::open_store(&settings).await?;
-            let tenants = clientele::tenant_service(&store);
             let clients = clientele::api_client_service(&store);
-            let tenant = |name: String| {
-                let tenants = tenants.clone();
-                async move {
-                    tenants
-                        .resolve(&name)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("tenant '{name}' does not exist"))
-                }
-            };
+            let tenant = |name: String| existing_tenant(&store, name);
             match command {
                 ApiClientCommand::Create {
                     tenant: t,
@@ -352,10 +343,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             command: GdprCommand::Export { tenant, customer },
         } => {
             let store = clientele::open_store(&settings).await?;
-            let t = clientele::tenant_service(&store)
-                .resolve(&tenant)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("tenant '{tenant}' does not exist"))?;
+            let t = existing_tenant(&store, tenant).await?;
             let document = clientele::personal_data_export(&settings, &store)?
                 .export(&t, &customer)
                 .await
@@ -384,10 +372,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Import { tenant, file } => {
             let store = clientele::open_store(&settings).await?;
-            let t = clientele::tenant_service(&store)
-                .resolve(&tenant)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("tenant '{tenant}' does not exist"))?;
+            let t = existing_tenant(&store, tenant).await?;
             let admin = clientele::customer_administration(&settings, &store)?;
             let summary = import(&admin, &t, &file).await?;
             println!(
@@ -546,19 +531,22 @@ async fn import(
     Ok(summary)
 }
 
+/// The tenant named `name`, or an error saying it does not exist.
+async fn existing_tenant(
+    store: &clientele_store::Store,
+    name: String,
+) -> anyhow::Result<clientele_domain::tenants::Tenant> {
+    clientele::tenant_service(store)
+        .resolve(&name)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("tenant '{name}' does not exist"))
+}
+
 async fn giftcard(settings: &Settings, command: GiftcardCommand) -> anyhow::Result<()> {
     use clientele_domain::payments::gift_cards::parse_amount;
     let store = clientele::open_store(settings).await?;
     let cards = clientele::gift_card_service(settings, &store)?;
-    let tenant = |name: String| {
-        let tenants = clientele::tenant_service(&store);
-        async move {
-            tenants
-                .resolve(&name)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("tenant '{name}' does not exist"))
-        }
-    };
+    let tenant = |name: String| existing_tenant(&store, name);
     match command {
         GiftcardCommand::Issue {
             tenant: t,

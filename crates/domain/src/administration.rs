@@ -555,13 +555,19 @@ impl CustomerAdministration {
     }
 
     /// Deletes a user of a business customer (a private customer is deleted whole).
-    pub async fn delete_user(&self, tenant: &Tenant, customer: &Customer, user: &User) -> Result<(), AdminError> {
+    pub async fn delete_user(
+        &self,
+        tenant: &Tenant,
+        customer: &Customer,
+        user: &User,
+        actor: Actor,
+    ) -> Result<(), AdminError> {
         if !customer.is_business() {
             return Err(AdminError::PrivateCustomer);
         }
         if !self
             .users
-            .remove_member(tenant.id, customer.id, user.id, ACCOUNT_OWNER, self.clock.now())
+            .remove_member(tenant.id, customer.id, user.id, ACCOUNT_OWNER, self.clock.now(), actor)
             .await?
         {
             return Err(AdminError::LastAdministrator);

@@ -371,7 +371,14 @@ impl ProfileService {
         let erased = if account.customer.is_business()
             && self
                 .users
-                .remove_member(who.tenant, who.customer, who.user, crate::roles::ACCOUNT_OWNER, now)
+                .remove_member(
+                    who.tenant,
+                    who.customer,
+                    who.user,
+                    crate::roles::ACCOUNT_OWNER,
+                    now,
+                    actor.clone(),
+                )
                 .await?
         {
             Erasure { customer_erased: false }

@@ -423,14 +423,27 @@ impl OrganizationService {
 
     /// Removes a user of the company (needs `APP_B2B_MANAGE_USERS`, also for oneself):
     /// their sessions end at once; the company always keeps an active administrator.
-    pub async fn remove_user(&self, tenant: &Tenant, caller: &OwnAccount, key: &str) -> Result<(), OrganizationError> {
+    pub async fn remove_user(
+        &self,
+        tenant: &Tenant,
+        caller: &OwnAccount,
+        key: &str,
+        actor: crate::customers::Actor,
+    ) -> Result<(), OrganizationError> {
         let user = self.member(tenant, caller, key).await?;
         if !has_permission(tenant, &caller.user, permission::MANAGE_USERS) {
             return Err(OrganizationError::Forbidden(permission::MANAGE_USERS));
         }
         let removed = self
             .users
-            .remove_member(tenant.id, caller.customer.id, user.id, ACCOUNT_OWNER, self.clock.now())
+            .remove_member(
+                tenant.id,
+                caller.customer.id,
+                user.id,
+                ACCOUNT_OWNER,
+                self.clock.now(),
+                actor,
+            )
             .await?;
         if !removed {
             return Err(OrganizationError::LastAdministrator);

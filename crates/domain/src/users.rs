@@ -221,9 +221,10 @@ pub trait UserRepository: Send + Sync {
         kept_role: &'static str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
-    /// Removes a user of `customer` (its sessions, codes and personal data go with the
-    /// row; the deletion is recorded), unless no other active user would hold
-    /// `kept_role` afterwards (then `false` and nothing changes). The customer stays.
+    /// Removes a user of `customer` (its sessions, codes, mail and personal data go with
+    /// the row; the deletion is recorded and the erasure audited as `actor`'s), unless no
+    /// other active user would hold `kept_role` afterwards (then `false` and nothing
+    /// changes). The customer stays.
     async fn remove_member(
         &self,
         tenant: TenantId,
@@ -231,6 +232,7 @@ pub trait UserRepository: Send + Sync {
         user: UserId,
         kept_role: &'static str,
         now: DateTime<Utc>,
+        actor: crate::customers::Actor,
     ) -> Result<bool, StoreError>;
     /// Adds a user to a business customer; with `invitation`, its code is stored and its
     /// mail queued in the same transaction. A taken login is `Duplicate(UserLogin)` and

@@ -47,7 +47,7 @@ fn service(business: bool, other_admin: bool, users: u64, erases: bool) -> Profi
         .returning(|_, _| Ok(Some(support::user("$argon2id$x"))));
     people
         .expect_remove_member()
-        .returning(move |_, _, _, kept, _| Ok(kept == "APP_B2B_ACCOUNT_OWNER" && other_admin));
+        .returning(move |_, _, _, kept, _, _| Ok(kept == "APP_B2B_ACCOUNT_OWNER" && other_admin));
     people.expect_page_for_customer().returning(move |_, _, _| {
         Ok(UserPage {
             users: vec![],

@@ -193,7 +193,7 @@ async fn removing_users_needs_manage_users_and_keeps_an_administrator() {
         clientele_domain::cost_centers::MockCostCenterRepository::new(),
         clock(),
     )
-    .remove_user(&tenant, &caller(&["APP_B2B_BUYER"], true), "-")
+    .remove_user(&tenant, &caller(&["APP_B2B_BUYER"], true), "-", Default::default())
     .await
     .unwrap_err();
     assert!(matches!(err, OrganizationError::Forbidden(permission::MANAGE_USERS)));
@@ -201,14 +201,19 @@ async fn removing_users_needs_manage_users_and_keeps_an_administrator() {
     let mut users = MockUserRepository::new();
     users
         .expect_remove_member()
-        .withf(|_, c, u, kept, _| c.get() == 7 && u.get() == 3 && kept == "APP_B2B_ACCOUNT_OWNER")
-        .returning(|_, _, _, _, _| Ok(false));
+        .withf(|_, c, u, kept, _, _| c.get() == 7 && u.get() == 3 && kept == "APP_B2B_ACCOUNT_OWNER")
+        .returning(|_, _, _, _, _, _| Ok(false));
     let err = support::organization_with(
         users,
         clientele_domain::cost_centers::MockCostCenterRepository::new(),
         clock(),
     )
-    .remove_user(&tenant, &caller(&["APP_B2B_ACCOUNT_OWNER"], true), "-")
+    .remove_user(
+        &tenant,
+        &caller(&["APP_B2B_ACCOUNT_OWNER"], true),
+        "-",
+        Default::default(),
+    )
     .await
     .unwrap_err();
     assert!(matches!(err, OrganizationError::LastAdministrator));

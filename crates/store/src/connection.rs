@@ -43,6 +43,42 @@ macro_rules! write_tx {
     };
 }
 
+/// Removes the erased users' mail (queued, sent or given up: it holds their address and
+/// name) and writes the audit record of the erasure: who asked, in which request, how
+/// many rows of which table (sessions counted before they went with their users); no
+/// personal data. Inside the caller's transaction.
+macro_rules! audit_erasure {
+    ($c:expr, $t:expr, $cu:expr, $user:expr, $emails:expr, $sessions:expr, $counts:expr, $actor:expr, $now:expr) => {{
+        let mut counts: Vec<(&'static str, usize)> = $counts;
+        counts.push(("sessions", $sessions as usize));
+        counts.push((
+            "mail_outbox",
+            diesel::delete(
+                $crate::schema::mail_outbox::table
+                    .filter($crate::schema::mail_outbox::tenant_id.eq($t))
+                    .filter($crate::schema::mail_outbox::recipient.eq_any(&$emails)),
+            )
+            .execute($c)?,
+        ));
+        let counts: serde_json::Map<String, serde_json::Value> = counts
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(table, n)| (table.to_owned(), n.into()))
+            .collect();
+        diesel::insert_into($crate::schema::erasures::table)
+            .values((
+                $crate::schema::erasures::tenant_id.eq($t),
+                $crate::schema::erasures::customer_id.eq($cu),
+                $crate::schema::erasures::user_id.eq($user),
+                $crate::schema::erasures::actor.eq(&$actor.by),
+                $crate::schema::erasures::request_id.eq($actor.request_id.as_deref()),
+                $crate::schema::erasures::counts.eq($crate::encoding::object_text(&counts)),
+                $crate::schema::erasures::created_at.eq($now),
+            ))
+            .execute($c)?;
+    }};
+}
+
 /// Runs `f` with PostgreSQL planning each statement for its actual parameters
 /// (`SET LOCAL plan_cache_mode = auto`, in a transaction of its own). The connection
 /// default, generic plans ([`PG_SETUP`]), suits the key lookups that make most of the

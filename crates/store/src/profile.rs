@@ -12,8 +12,8 @@ use crate::connection::DbConnection;
 use crate::encoding::{db_time, object_text};
 use crate::errors::DbError;
 use crate::schema::{
-    account_settings, addresses, bank_accounts, cost_centers, custom_attributes, customers, erasures, mail_outbox,
-    payment_instruments, sessions, users,
+    account_settings, addresses, bank_accounts, cost_centers, custom_attributes, customers, payment_instruments,
+    sessions, users,
 };
 use crate::users::PersonFields;
 
@@ -96,42 +96,6 @@ macro_rules! erase_customer_rows {
         counts.push(("customers", 1));
         $c.record_deletion($tenant, "customer", $cu, $cu, $now)?;
         counts
-    }};
-}
-
-/// Removes the erased users' mail (queued, sent or given up: it holds their address and
-/// name) and writes the audit record of the erasure: who asked, in which request, how
-/// many rows of which table (sessions counted before they went with their users); no
-/// personal data. Inside the caller's transaction.
-macro_rules! audit_erasure {
-    ($c:expr, $t:expr, $cu:expr, $user:expr, $emails:expr, $sessions:expr, $counts:expr, $actor:expr, $now:expr) => {{
-        let mut counts: Vec<(&'static str, usize)> = $counts;
-        counts.push(("sessions", $sessions as usize));
-        counts.push((
-            "mail_outbox",
-            diesel::delete(
-                mail_outbox::table
-                    .filter(mail_outbox::tenant_id.eq($t))
-                    .filter(mail_outbox::recipient.eq_any(&$emails)),
-            )
-            .execute($c)?,
-        ));
-        let counts: serde_json::Map<String, serde_json::Value> = counts
-            .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(table, n)| (table.to_owned(), n.into()))
-            .collect();
-        diesel::insert_into(erasures::table)
-            .values((
-                erasures::tenant_id.eq($t),
-                erasures::customer_id.eq($cu),
-                erasures::user_id.eq($user),
-                erasures::actor.eq(&$actor.by),
-                erasures::request_id.eq($actor.request_id.as_deref()),
-                erasures::counts.eq(object_text(&counts)),
-                erasures::created_at.eq($now),
-            ))
-            .execute($c)?;
     }};
 }
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clientele_domain::administration::UserEdit;
 use clientele_domain::budgets::{BudgetPeriod, UserBudget};
-use clientele_domain::customers::{CustomerStatus, ExternalRef};
+use clientele_domain::customers::{Actor, CustomerStatus, ExternalRef};
 use clientele_domain::identity::{LegacyAlgorithm, LegacyHash, NewCode};
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::mail::OutgoingMail;
@@ -23,7 +23,7 @@ use crate::codes::CodeConnection;
 use crate::encoding::{db_time, parse_strings, strings_text, utc};
 use crate::errors::{DbError, RowCheck};
 use crate::outbox::enqueue_in_tx;
-use crate::schema::{customers, password_history, users};
+use crate::schema::{customers, password_history, sessions, users};
 use crate::Store;
 
 /// A user's order limit and budget (kept out of [`UserRow`]: only the budget routes
@@ -653,6 +653,7 @@ impl UserRepository for Store {
         user: UserId,
         kept_role: &'static str,
         now: DateTime<Utc>,
+        actor: Actor,
     ) -> Result<bool, StoreError> {
         let now = db_time(now);
         self.run("remove member", move |conn| {
@@ -661,14 +662,29 @@ impl UserRepository for Store {
                 if other_holders == 0 {
                     return Ok(false);
                 }
-                diesel::delete(
-                    users::table
-                        .filter(users::tenant_id.eq(tenant.get()))
-                        .filter(users::customer_id.eq(customer.get()))
-                        .filter(users::id.eq(user.get())),
-                )
-                .execute(c)?;
+                let the_user = users::table
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::customer_id.eq(customer.get()))
+                    .filter(users::id.eq(user.get()));
+                let emails: Vec<String> = the_user.select(users::email).load(c)?;
+                let live_sessions: i64 = sessions::table
+                    .filter(sessions::user_id.eq(user.get()))
+                    .count()
+                    .get_result(c)?;
+                let gone = diesel::delete(the_user).execute(c)?;
                 c.record_deletion(tenant, "user", user.get(), customer.get(), now)?;
+                // Erased as every user is: their mail goes, the erasure is audited.
+                audit_erasure!(
+                    c,
+                    tenant.get(),
+                    customer.get(),
+                    Some(user.get()),
+                    emails,
+                    live_sessions,
+                    vec![("users", gone)],
+                    actor,
+                    now
+                );
                 Ok(true)
             })
         })

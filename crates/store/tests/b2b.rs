@@ -11,7 +11,7 @@ use clientele_domain::budgets::{Budget, BudgetPeriod, UserBudget};
 use clientele_domain::cost_centers::{
     BuyerTerms, CostCenterData, CostCenterRepository, NewSpending, SpendScope, Spending, SpendingRepository,
 };
-use clientele_domain::customers::CustomerRepository;
+use clientele_domain::customers::{Actor, CustomerRepository};
 use clientele_domain::error::{StoreError, UniqueRule};
 use clientele_domain::identity::{CodePurpose, NewCode, TokenDigest};
 use clientele_domain::mail::{MailKind, OutgoingMail};
@@ -188,9 +188,26 @@ async fn cost_centers_buyers_and_spending_on_both_backends() {
         assert_eq!(count(&b.db, "cost_center_buyers"), 0, "{}", b.name);
         assert!(b
             .store
-            .remove_member(t, c, buyer, "APP_B2B_ACCOUNT_OWNER", now())
+            .remove_member(
+                t,
+                c,
+                buyer,
+                "APP_B2B_ACCOUNT_OWNER",
+                now(),
+                Actor {
+                    by: "customer:1".into(),
+                    request_id: Some("r-1".into()),
+                }
+            )
             .await
             .unwrap());
+        // Removing a company user is an audited erasure too.
+        assert_eq!(
+            clientele_store::testing::column_texts(&b.db.url, "SELECT actor || ' ' || counts AS v FROM erasures"),
+            [r#"customer:1 {"users":1}"#],
+            "{}",
+            b.name
+        );
         let kept = b.store.placed_order(t, c, "O-1".into()).await.unwrap().unwrap();
         assert_eq!(
             (

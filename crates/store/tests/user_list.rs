@@ -4,7 +4,7 @@
 
 mod support;
 
-use clientele_domain::customers::CustomerRepository;
+use clientele_domain::customers::{Actor, CustomerRepository};
 use clientele_domain::users::{UserQuery, UserRepository, UserSort};
 use support::{backends, full_account, now, private_account, tenant, user};
 
@@ -195,17 +195,26 @@ async fn removing_users_keeps_an_administrator_and_records_it() {
         let acc = b.store.create_account(t, new, now()).await.unwrap();
         let (c, ann, ben, cy) = (acc.customer.id, acc.users[0].id, acc.users[1].id, acc.users[2].id);
         assert!(
-            b.store.remove_member(t, c, cy, OWNER, now()).await.unwrap(),
+            b.store
+                .remove_member(t, c, cy, OWNER, now(), Actor::default())
+                .await
+                .unwrap(),
             "{}",
             b.name
         );
         assert!(
-            b.store.remove_member(t, c, ann, OWNER, now()).await.unwrap(),
+            b.store
+                .remove_member(t, c, ann, OWNER, now(), Actor::default())
+                .await
+                .unwrap(),
             "{}",
             b.name
         );
         assert!(
-            !b.store.remove_member(t, c, ben, OWNER, now()).await.unwrap(),
+            !b.store
+                .remove_member(t, c, ben, OWNER, now(), Actor::default())
+                .await
+                .unwrap(),
             "{}",
             b.name
         );

@@ -303,7 +303,12 @@ pub async fn remove_user(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
         state
             .services
             .organization
-            .remove_user(&tenant, &account, &user_key(&req))
+            .remove_user(
+                &tenant,
+                &account,
+                &user_key(&req),
+                crate::api_auth::actor(&req, || format!("customer:{}", account.user.id.get())),
+            )
             .await
             .map_err(organization_error)?;
         Ok::<_, IcmError>(caller.stamp(HttpResponse::NoContent().finish()))

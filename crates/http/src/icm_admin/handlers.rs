@@ -621,7 +621,9 @@ pub async fn delete_user(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
         let customer = customer_of(&state, &a, &req).await?;
         let admin = &state.services.admin;
         let user = admin.user(&a.tenant, &customer, path(&req, "user")).await?;
-        admin.delete_user(&a.tenant, &customer, &user).await?;
+        admin
+            .delete_user(&a.tenant, &customer, &user, crate::api_auth::actor(&req, String::new))
+            .await?;
         Ok::<_, Feedback>(deleted("customer.user.deleted", "The user was deleted."))
     };
     run.await.unwrap_or_else(Feedback::into_response)
