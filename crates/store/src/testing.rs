@@ -41,10 +41,16 @@ impl TestDatabase {
     /// If PostgreSQL cannot be reached while `CI` or `CLIENTELE_REQUIRE_POSTGRES` is
     /// set, so a CI run cannot pass by silently skipping PostgreSQL.
     pub fn postgres() -> Option<TestDatabase> {
-        let admin_url = std::env::var(POSTGRES_URL_VAR)
+        let mut admin_url = std::env::var(POSTGRES_URL_VAR)
             .ok()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
+        // No TLS to the local test server unless the URL asks for it: libpq's OpenSSL
+        // cleans up at process exit while pool threads may still hold connections, which
+        // can crash a test binary after all its tests passed.
+        if !admin_url.contains("sslmode=") {
+            admin_url = with_param(&admin_url, "sslmode=disable");
+        }
         let mut admin = match PgConnection::establish(&with_param(&admin_url, "connect_timeout=3")) {
             Ok(conn) => conn,
             Err(e) if postgres_required() => panic!(
