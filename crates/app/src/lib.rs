@@ -8,7 +8,8 @@ mod wiring;
 pub use settings::Settings;
 pub use wiring::{
     api_client_service, bank_accounts, customer_administration, gift_card_service, new_tenant, open_store,
-    payment_instruments, personal_data_export, retention_service, start, tenant_service, time_zone, Running,
+    order_history, payment_instruments, personal_data_export, retention_service, start, tenant_service, time_zone,
+    Running,
 };
 
 /// Sets up logging as configured (pretty or JSON), once per process.

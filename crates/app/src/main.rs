@@ -46,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Order history from the order system (for the GDPR export).
+    Orders {
+        #[command(subcommand)]
+        command: OrdersCommand,
+    },
     /// Gift cards: issue one, change its balance, show it with its ledger.
     Giftcard {
         #[command(subcommand)]
@@ -199,6 +204,20 @@ enum GiftcardCommand {
 }
 
 #[derive(Subcommand)]
+enum OrdersCommand {
+    /// Record documents from a JSON Lines file, one per line: `{"document": "order" |
+    /// "invoice" | "balance", "shopCustomerNumber": …, …}` with the fields of IOM's
+    /// CustomerOrder, CustomerInvoiceAndCreditNote or CustomerBalance (the same rules as
+    /// the service API's PUT routes: a document under a known number is replaced, so a
+    /// file can be imported again). Failed lines go to stderr with their number.
+    Import {
+        #[arg(long)]
+        tenant: String,
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum GdprCommand {
     /// Print everything held on a customer as one JSON document (rows of every table,
     /// secrets left out, bank data and payment parameters opened).
@@ -339,6 +358,38 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
         },
         Command::Giftcard { command } => giftcard(&settings, command).await?,
+        Command::Orders {
+            command: OrdersCommand::Import { tenant, file },
+        } => {
+            let store = clientele::open_store(&settings).await?;
+            let t = existing_tenant(&store, tenant).await?;
+            let history = clientele::order_history(&settings, &store)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("{}", file.display()))?;
+            let (mut created, mut replaced, mut failed) = (0u64, 0u64, 0u64);
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                match order_document(line) {
+                    Ok((customer, doc)) => match history.record(&t, &customer, doc).await {
+                        Ok(true) => created += 1,
+                        Ok(false) => replaced += 1,
+                        Err(e) => {
+                            failed += 1;
+                            eprintln!("{}: line {}: {e}", file.display(), n + 1);
+                        }
+                    },
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("{}: line {}: {e}", file.display(), n + 1);
+                    }
+                }
+            }
+            println!(
+                "recorded {} line(s): {created} created, {replaced} replaced, {failed} failed",
+                created + replaced + failed
+            );
+            if failed > 0 {
+                anyhow::bail!("{failed} line(s) failed; see the messages above");
+            }
+        }
         Command::Gdpr {
             command: GdprCommand::Export { tenant, customer },
         } => {
@@ -529,6 +580,25 @@ async fn import(
         eprintln!();
     }
     Ok(summary)
+}
+
+/// One line of an order-history file: the customer number and the document.
+fn order_document(line: &str) -> Result<(String, clientele_domain::orders::Document), String> {
+    use clientele_domain::orders::Document;
+    let mut value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let object = value.as_object_mut().ok_or("not a JSON object")?;
+    let kind = object.remove("document").and_then(|v| v.as_str().map(str::to_owned));
+    let customer = object
+        .remove("shopCustomerNumber")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .ok_or("the field 'shopCustomerNumber' is missing")?;
+    let document = match kind.as_deref() {
+        Some("order") => Document::Order(serde_json::from_value(value).map_err(|e| e.to_string())?),
+        Some("invoice") => Document::Invoice(serde_json::from_value(value).map_err(|e| e.to_string())?),
+        Some("balance") => Document::Balance(serde_json::from_value(value).map_err(|e| e.to_string())?),
+        _ => return Err("the field 'document' must be order, invoice or balance".into()),
+    };
+    Ok((customer, document))
 }
 
 /// The tenant named `name`, or an error saying it does not exist.

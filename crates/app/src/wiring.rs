@@ -173,6 +173,11 @@ pub fn gift_card_service(settings: &Settings, store: &Store) -> anyhow::Result<G
     Ok(app_state(settings, store)?.services.payments.gift_cards)
 }
 
+/// The order-history use cases as the server runs them (for `clientele orders import`).
+pub fn order_history(settings: &Settings, store: &Store) -> anyhow::Result<OrderHistory> {
+    Ok(app_state(settings, store)?.services.orders)
+}
+
 /// The personal-data export as the server runs it (for `clientele gdpr export`).
 pub fn personal_data_export(settings: &Settings, store: &Store) -> anyhow::Result<PersonalDataExport> {
     Ok(app_state(settings, store)?.services.export)

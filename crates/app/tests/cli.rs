@@ -272,3 +272,44 @@ fn gdpr_export_prints_everything_held_on_a_customer_without_secrets() {
     let missing = w.run(&["gdpr", "export", "--tenant", "shop", "--customer", "NOPE"]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("customer 'NOPE'"));
 }
+
+#[test]
+fn orders_import_records_documents_and_can_run_again() {
+    let w = Workspace::new("orders");
+    w.ok(&["migrate"]);
+    w.ok(&["tenant", "create", "shop"]);
+    let phc = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+    let customer = w.0.join("one.jsonl");
+    let line = serde_json::json!({"id": "O-1", "account": {"email": "o@example.com", "passwordHash": phc}});
+    std::fs::write(&customer, format!("{line}\n")).unwrap();
+    w.ok(&["import", "--tenant", "shop", customer.to_str().unwrap()]);
+    let file = w.0.join("orders.jsonl");
+    let lines = [
+        serde_json::json!({"document": "order", "shopCustomerNumber": "O-1", "shopOrderNumber": "A-1",
+                           "currency": "EUR", "orderPositions": [{"shopArticleNumber": "1", "quantityOrdered": 1}]}),
+        serde_json::json!({"document": "invoice", "shopCustomerNumber": "O-1", "type": "invoice",
+                           "invoiceNumber": "I-1", "relatedShopOrderNumbers": ["A-1"]}),
+        serde_json::json!({"document": "balance", "shopCustomerNumber": "O-1", "currency": "EUR", "openInvoiceAmount": -1.5}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(
+        &file,
+        format!("{text}{{\"document\": \"order\", \"shopCustomerNumber\": \"NOPE\", \"shopOrderNumber\": \"B\"}}\n"),
+    )
+    .unwrap();
+    let out = w.run(&["orders", "import", "--tenant", "shop", file.to_str().unwrap()]);
+    assert!(!out.status.success(), "a failed line fails the run");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "recorded 4 line(s): 3 created, 0 replaced, 1 failed\n"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 4: no customer with this number"));
+    std::fs::write(&file, &text).unwrap();
+    let again = w.ok(&["orders", "import", "--tenant", "shop", file.to_str().unwrap()]);
+    assert_eq!(again, "recorded 3 line(s): 0 created, 3 replaced, 0 failed\n");
+    let export = w.ok(&["gdpr", "export", "--tenant", "shop", "--customer", "O-1"]);
+    let doc: serde_json::Value = serde_json::from_str(&export).unwrap();
+    assert_eq!(doc["tables"]["orders"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["tables"]["invoices"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["tables"]["customer_balances"].as_array().unwrap().len(), 1);
+}
