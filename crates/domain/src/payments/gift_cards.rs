@@ -42,6 +42,13 @@ pub struct GiftCard {
     pub updated_at: DateTime<Utc>,
 }
 
+impl GiftCard {
+    /// The number as shown to customers: all but the last four characters masked.
+    pub fn masked_number(&self) -> String {
+        super::mask_tail(&self.number)
+    }
+}
+
 impl std::fmt::Debug for GiftCard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GiftCard")

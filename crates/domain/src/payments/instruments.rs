@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Utc};
 
 use super::gift_cards::{GiftCard, GiftCardError, GiftCards};
+use super::mask_tail;
 use super::methods::{param, MethodKind, PaymentCatalog, PaymentMethod};
 use super::pan::contains_pan;
 use super::{NewInstrument, PaymentInstrument, PaymentInstrumentRepository};
@@ -154,15 +155,6 @@ fn card_last4(raw: &str) -> Option<String> {
         .then(|| last.to_owned())
 }
 
-/// All but the last four characters as `*`.
-fn mask_tail(raw: &str) -> String {
-    let n = raw.chars().count();
-    raw.chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < n { '*' } else { c })
-        .collect()
-}
-
 impl PaymentInstruments {
     /// The methods this customer may save now (ICM `OPTIONS …/payments`).
     pub async fn options(&self, tenant: &Tenant, account: &OwnAccount) -> Result<Vec<PaymentMethod>, StoreError> {
@@ -243,15 +235,20 @@ impl PaymentInstruments {
         Ok(self.views(tenant, vec![row]).await?.remove(0))
     }
 
-    /// Replaces all parameters of an instrument (the method stays).
+    /// Replaces all parameters of an instrument. The method never changes: a `method`
+    /// other than the instrument's is `Invalid("name")`.
     pub async fn replace(
         &self,
         tenant: &Tenant,
         account: &OwnAccount,
         id: &str,
+        method: Option<&str>,
         params: Vec<(String, String)>,
     ) -> Result<InstrumentView, PaymentError> {
         let row = self.find(tenant, account, id).await?;
+        if method.is_some_and(|m| m != row.method) {
+            return Err(PaymentError::Invalid("name".to_owned()));
+        }
         let method = self
             .catalog
             .method(tenant.name.as_str(), &row.method)
@@ -503,7 +500,7 @@ impl PaymentInstruments {
                         GiftCardError::Store(e) => PaymentError::Store(e),
                         other => PaymentError::PaymentData(other),
                     })?;
-                display.insert(param::GIFT_CARD_NUMBER.to_owned(), mask_tail(&card.number));
+                display.insert(param::GIFT_CARD_NUMBER.to_owned(), card.masked_number());
                 gift_card = Some(card);
             }
         }

@@ -24,6 +24,15 @@ pub use gift_cards::{GiftCard, GiftCardError, GiftCardId, GiftCardRepository, Gi
 pub use instruments::{PaymentError, PaymentInstruments, Scope};
 pub use methods::{MethodKind, ParameterDef, PaymentCatalog, PaymentMethod, Restrictions};
 
+/// All but the last four characters as `*` (card and gift-card numbers as shown).
+pub fn mask_tail(raw: &str) -> String {
+    let n = raw.chars().count();
+    raw.chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < n { '*' } else { c })
+        .collect()
+}
+
 /// A saved payment instrument of a customer, owned by the user who saved it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentInstrument {

@@ -148,6 +148,11 @@ impl Money {
         })
     }
 
+    /// The amount as an exact JSON number (`10.99`, `5`), as the dialects answer money.
+    pub fn decimal_number(&self) -> serde_json::Number {
+        self.decimal().parse().unwrap_or_else(|_| serde_json::Number::from(0))
+    }
+
     /// The amount as a decimal string with the currency's decimals (`10.99`, `5`).
     pub fn decimal(&self) -> String {
         let units = self.currency.minor_units();

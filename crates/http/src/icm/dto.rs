@@ -281,7 +281,7 @@ impl From<Money> for MoneyRo {
         Self {
             type_: "Money",
             // Exact decimal text, printed as a JSON number.
-            value: m.decimal().parse().unwrap_or_else(|_| serde_json::Number::from(0)),
+            value: m.decimal_number(),
             currency: m.currency.as_str().to_owned(),
         }
     }

@@ -253,10 +253,6 @@ fn link(req: &HttpRequest, what: &str, id: &str) -> LinkRo {
     }
 }
 
-fn money_number(decimal: &str) -> serde_json::Number {
-    decimal.parse().unwrap_or_else(|_| 0.into())
-}
-
 fn payment_ro(v: InstrumentView) -> PaymentRo {
     let i = v.instrument;
     let mut attributes = vec![AttributeRo {
@@ -335,19 +331,13 @@ fn option_ro(m: &PaymentMethod, lang: &str) -> PaymentOptionRo {
 }
 
 fn gift_card_ro(g: GiftCard) -> GiftCardAndCertificateRo {
-    let n = g.number.chars().count();
     GiftCardAndCertificateRo {
         type_: "GiftCardAndCertificate",
-        name: g
-            .number
-            .chars()
-            .enumerate()
-            .map(|(i, c)| if i + 4 < n { '*' } else { c })
-            .collect(),
+        name: g.masked_number(),
         id: g.public_id.to_string(),
         currency: g.balance.currency.to_string(),
-        amount: money_number(&g.initial.decimal()),
-        amount_remaining: money_number(&g.balance.decimal()),
+        amount: g.initial.decimal_number(),
+        amount_remaining: g.balance.decimal_number(),
     }
 }
 
@@ -511,22 +501,14 @@ pub async fn update(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
     let run = async {
         let (tenant, caller, account) = owner(&state, &req).await?;
         let (method, params) = payment_body(&req, payload, &state).await?;
-        let payments = &state.services.payments;
-        let current = payments
-            .get(&tenant, &account, payment_key(&req))
+        let method = method.as_deref().map(str::trim).filter(|m| !m.is_empty());
+        let changed = state
+            .services
+            .payments
+            .replace(&tenant, &account, payment_key(&req), method, params)
             .await
             .map_err(error)?;
-        if method.is_some_and(|m| !m.trim().is_empty() && m.trim() != current.instrument.method) {
-            return Err(IcmError::bad(
-                keys::INVALID,
-                "The payment method of a saved instrument cannot change.",
-            ));
-        }
-        let changed = payments
-            .replace(&tenant, &account, payment_key(&req), params)
-            .await
-            .map_err(error)?;
-        Ok(caller.stamp(HttpResponse::Ok().json(payment_ro(changed))))
+        Ok::<_, IcmError>(caller.stamp(HttpResponse::Ok().json(payment_ro(changed))))
     };
     run.await.unwrap_or_else(IcmError::into_response)
 }

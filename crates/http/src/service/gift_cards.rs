@@ -93,18 +93,11 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn amount(m: Money) -> AmountRo {
-    AmountRo {
-        value: m.decimal().parse().unwrap_or_else(|_| 0.into()),
-        currency: m.currency.as_str().to_owned(),
-    }
-}
-
 fn entry_ro(e: LedgerEntry, currency: CurrencyCode) -> EntryRo {
     let money = |minor| Money { minor, currency };
     EntryRo {
-        amount: amount(money(e.amount)),
-        balance_after: amount(money(e.balance_after)),
+        amount: AmountRo::from(money(e.amount)),
+        balance_after: AmountRo::from(money(e.balance_after)),
         reason: e.reason,
         idempotency_key: e.idempotency_key,
         created_at: time(e.created_at),
@@ -116,8 +109,8 @@ fn card_ro(card: &GiftCard, pin: Option<String>, entries: Option<Vec<LedgerEntry
         id: card.public_id.to_string(),
         number: card.number.clone(),
         pin,
-        amount: amount(card.initial),
-        balance: amount(card.balance),
+        amount: AmountRo::from(card.initial),
+        balance: AmountRo::from(card.balance),
         valid_from: card.valid_from.map(time),
         valid_until: card.valid_until.map(time),
         blocked: card.blocked,
@@ -260,7 +253,7 @@ pub async fn adjust(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
         };
         Ok::<_, ServiceError>(HttpResponse::build(status).json(AdjustedRo {
             entry: entry_ro(done.entry, done.balance.currency),
-            balance: amount(done.balance),
+            balance: AmountRo::from(done.balance),
         }))
     };
     run.await.unwrap_or_else(ServiceError::into_response)

@@ -125,6 +125,15 @@ pub struct AmountRo {
     pub currency: String,
 }
 
+impl From<Money> for AmountRo {
+    fn from(m: Money) -> Self {
+        Self {
+            value: m.decimal_number(),
+            currency: m.currency.as_str().to_owned(),
+        }
+    }
+}
+
 /// A spending report.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -167,10 +176,7 @@ fn record_ro(s: Spending) -> SpendingRecordRo {
         order_no: s.order_no,
         buyer: s.user_login,
         cost_center: s.cost_center_code,
-        amount: AmountRo {
-            value: s.amount.decimal().parse().unwrap_or_else(|_| 0.into()),
-            currency: s.amount.currency.as_str().to_owned(),
-        },
+        amount: s.amount.into(),
         placed_at: time(s.placed_at),
         recorded_at: time(s.recorded_at),
     }
