@@ -910,19 +910,39 @@ async fn last_order_times_come_from_the_orders_reported_for_private_customers_to
             assert_eq!(r.status, 201, "{backend}: {}", r.text());
         }
         let (a, b) = (ids[0], ids[1]);
-        let r = call(
-            &s,
-            &auth,
-            "GET",
-            &format!("/bulk/lastOrderTimestamp?accountId={a}&accountId={b}&accountId=x&accountId=999999"),
-            None,
-        )
-        .await;
-        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        let path = format!("/bulk/lastOrderTimestamp?accountId={a}&accountId={b}&accountId=x&accountId=999999");
+        async fn last(s: &TestServer, auth: &str, path: &str) -> serde_json::Value {
+            let r = call(s, auth, "GET", path, None).await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            r.json()
+        }
         assert_eq!(
-            r.json(),
-            json!({"items": [{"accountId": a, "lastOrderTimestamp": "2025-03-20T14:22:00Z"}]})
+            last(&s, &auth, &path).await,
+            json!({"items": [{"accountId": a, "lastOrderTimestamp": "2025-03-20T14:22:00Z"}]}),
+            "{backend}"
         );
+        // One source of truth: an order the order system records as a document counts
+        // too, and the reported orders are documents of the history.
+        let (oid, osecret) = s.api_client("demo", &["customer.order_manage"]).await;
+        let order = json!({"shopCustomerNumber": "O-2", "shopOrderCreationDate": "2025-04-01T08:00:00Z",
+                           "shopTotalGross": 19.99, "currency": "EUR"});
+        let r = s
+            .send_json(
+                "PUT",
+                "/service/demo/orders/B-1",
+                &order,
+                &[("authorization", &basic(&oid, &osecret))],
+            )
+            .await;
+        assert_eq!(r.status, 201, "{backend}: {}", r.text());
+        assert_eq!(
+            last(&s, &auth, &path).await,
+            json!({"items": [{"accountId": a, "lastOrderTimestamp": "2025-03-20T14:22:00Z"},
+                             {"accountId": b, "lastOrderTimestamp": "2025-04-01T08:00:00Z"}]}),
+            "{backend}"
+        );
+        let numbers = s.column_texts("SELECT number || ' ' || status AS v FROM orders ORDER BY number");
+        assert_eq!(numbers, ["A-1 placed", "A-2 placed", "B-1 placed"], "{backend}");
         let r = call(&s, &auth, "GET", "/bulk/lastOrderTimestamp?customer=1", None).await;
         assert_eq!((r.status, error_type(&r)), (400, "unknownDataField".into()));
         s.stop().await;

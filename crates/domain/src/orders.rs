@@ -17,7 +17,7 @@ use crate::customers::{CustomerRepository, CustomerStatus};
 use crate::error::StoreError;
 use crate::ids::{CustomerId, TenantId};
 use crate::tenants::Tenant;
-use crate::values::{CurrencyCode, CustomerNumber};
+use crate::values::{CurrencyCode, CustomerNumber, Money};
 
 /// An address as it was on an order (IOM `Address`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -158,6 +158,38 @@ pub struct BalanceDocument {
     pub invoicing_debit_sum: Option<f64>,
     pub negative_booked_open_sum: Option<f64>,
     pub positive_booked_open_sum: Option<f64>,
+}
+
+/// What counts of an order besides its document: when it was placed (`None` keeps what
+/// was recorded, or the time of recording for a new order) and the total charged
+/// (`shopTotalGross` in `currency`, rounded to the currency's minor units; `None` keeps
+/// what was recorded). Spending against budgets, the last-order time and order counts
+/// are derived from these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderFacts {
+    pub placed_at: Option<DateTime<Utc>>,
+    pub total: Option<Money>,
+}
+
+impl OrderDocument {
+    /// The facts this document states (see [`OrderFacts`]).
+    pub fn facts(&self) -> OrderFacts {
+        let total = match (self.shop_total_gross, self.currency.as_deref().map(CurrencyCode::parse)) {
+            (Some(gross), Some(Ok(currency))) if gross.is_finite() => {
+                let minor = gross * 10f64.powi(currency.minor_units() as i32);
+                // Beyond ±2^53 minor units a float total is no exact amount anyway.
+                (minor.abs() < 9.0e15).then(|| Money {
+                    minor: minor.round() as i64,
+                    currency,
+                })
+            }
+            _ => None,
+        };
+        OrderFacts {
+            placed_at: self.shop_order_creation_date,
+            total,
+        }
+    }
 }
 
 /// A stored order: the store's id is IOM's integer `id`.

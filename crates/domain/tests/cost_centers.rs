@@ -345,7 +345,7 @@ fn recorded(amount: Money) -> Spending {
         order_no: "O-1".into(),
         event: "placed",
         user: Some(UserId::new(5)),
-        user_login: "u5@example.com".into(),
+        user_login: Some("u5@example.com".into()),
         cost_center: Some(CostCenterId::new(1)),
         cost_center_code: Some("CC-1".into()),
         amount,

@@ -27,7 +27,7 @@ use crate::customers::CustomerRow;
 use crate::encoding::{db_time, parse_strings, utc};
 use crate::errors::DbError;
 use crate::outbox::enqueue_in_tx;
-use crate::schema::{account_settings, addresses, customers, deleted_records, login_links, spendings, users};
+use crate::schema::{account_settings, addresses, customers, deleted_records, login_links, orders, users};
 use crate::users::UserRow;
 use crate::Store;
 
@@ -501,12 +501,11 @@ impl AccountRepository for Store {
     ) -> Result<HashMap<CustomerId, DateTime<Utc>>, StoreError> {
         self.run("last orders", move |conn| {
             let ids: Vec<i64> = customers.iter().map(|c| c.get()).collect();
-            let rows: Vec<(i64, Option<NaiveDateTime>)> = with_conn!(conn, |c| spendings::table
-                .filter(spendings::tenant_id.eq(tenant.get()))
-                .filter(spendings::customer_id.eq_any(&ids))
-                .filter(spendings::event.eq("placed"))
-                .group_by(spendings::customer_id)
-                .select((spendings::customer_id, diesel::dsl::max(spendings::placed_at)))
+            let rows: Vec<(i64, Option<NaiveDateTime>)> = with_conn!(conn, |c| orders::table
+                .filter(orders::tenant_id.eq(tenant.get()))
+                .filter(orders::customer_id.eq_any(&ids))
+                .group_by(orders::customer_id)
+                .select((orders::customer_id, diesel::dsl::max(orders::placed_at)))
                 .load(c))?;
             Ok(rows
                 .into_iter()

@@ -1,11 +1,11 @@
-//! Cost centers of business customers, their buyers, and the spending against them.
+//! Cost centers of business customers, their buyers, and the spending against them (the
+//! orders of the order history charged to them).
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::budgets::{Budget, BudgetPeriod};
 use clientele_domain::cost_centers::{
-    Buyer, BuyerTerms, CostCenter, CostCenterData, CostCenterRepository, NewSpending, SpendScope, SpendTotal, Spending,
-    SpendingRepository,
+    Buyer, BuyerTerms, CostCenter, CostCenterData, CostCenterRepository, SpendScope, SpendTotal,
 };
 use clientele_domain::ids::{CostCenterId, CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::users::User;
@@ -17,7 +17,7 @@ use diesel::sql_types::BigInt;
 
 use crate::encoding::{db_time, utc};
 use crate::errors::{DbError, RowCheck};
-use crate::schema::{cost_center_buyers, cost_centers, spendings, users};
+use crate::schema::{cost_center_buyers, cost_centers, orders, users};
 use crate::users::UserRow;
 use crate::Store;
 
@@ -40,7 +40,7 @@ struct CostCenterRow {
     version: i64,
 }
 
-fn money(check: &RowCheck, minor: i64, currency: &str) -> Result<Money, DbError> {
+pub(crate) fn money(check: &RowCheck, minor: i64, currency: &str) -> Result<Money, DbError> {
     Ok(Money {
         minor,
         currency: check.field("currency", CurrencyCode::parse(currency))?,
@@ -343,141 +343,32 @@ impl CostCenterRepository for Store {
     ) -> Result<SpendTotal, StoreError> {
         let (currency, since) = (currency.as_str().to_owned(), since.map(db_time));
         self.run("spent", move |conn| {
-            let (minor, orders): (i64, i64) = with_conn!(conn, |c| {
-                let mut q = spendings::table
-                    .filter(spendings::tenant_id.eq(tenant.get()))
-                    .filter(spendings::currency.eq(&currency))
+            let (minor, count): (i64, i64) = with_conn!(conn, |c| {
+                let mut q = orders::table
+                    .filter(orders::tenant_id.eq(tenant.get()))
+                    .filter(orders::currency.eq(&currency))
+                    .filter(orders::status.eq("placed"))
                     .into_boxed();
                 q = match scope {
-                    SpendScope::CostCenter(center) => q.filter(spendings::cost_center_id.eq(center.get())),
+                    SpendScope::CostCenter(center) => q.filter(orders::cost_center_id.eq(center.get())),
                     SpendScope::Buyer(center, user) => q
-                        .filter(spendings::cost_center_id.eq(center.get()))
-                        .filter(spendings::user_id.eq(user.get())),
-                    SpendScope::User(user) => q.filter(spendings::user_id.eq(user.get())),
+                        .filter(orders::cost_center_id.eq(center.get()))
+                        .filter(orders::buyer_id.eq(user.get())),
+                    SpendScope::User(user) => q.filter(orders::buyer_id.eq(user.get())),
                 };
                 if let Some(since) = since {
-                    q = q.filter(spendings::placed_at.ge(since));
+                    q = q.filter(orders::placed_at.ge(since));
                 }
                 q.select((
                     sql::<BigInt>("CAST(COALESCE(SUM(amount), 0) AS BIGINT)"),
-                    sql::<BigInt>("CAST(COALESCE(SUM(CASE WHEN event = 'placed' THEN 1 ELSE -1 END), 0) AS BIGINT)"),
+                    sql::<BigInt>("CAST(COUNT(*) AS BIGINT)"),
                 ))
                 .get_result(c)
             })?;
             Ok(SpendTotal {
                 minor,
-                orders: u64::try_from(orders).unwrap_or(0),
+                orders: u64::try_from(count).unwrap_or(0),
             })
-        })
-        .await
-    }
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = spendings, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
-struct SpendingRow {
-    id: i64,
-    customer_id: i64,
-    request: String,
-    order_no: String,
-    event: String,
-    user_id: Option<i64>,
-    user_login: String,
-    cost_center_id: Option<i64>,
-    cost_center_code: Option<String>,
-    amount: i64,
-    currency: String,
-    placed_at: NaiveDateTime,
-    created_at: NaiveDateTime,
-}
-
-impl SpendingRow {
-    fn spending(self) -> Result<(Spending, String), DbError> {
-        let check = RowCheck {
-            table: "spendings",
-            id: self.id,
-        };
-        let event = match self.event.as_str() {
-            "placed" => "placed",
-            "cancelled" => "cancelled",
-            _ => return Err(check.field::<(), _>("event", Err("unknown event")).unwrap_err()),
-        };
-        Ok((
-            Spending {
-                customer: CustomerId::new(self.customer_id),
-                order_no: self.order_no,
-                event,
-                user: self.user_id.map(UserId::new),
-                user_login: self.user_login,
-                cost_center: self.cost_center_id.map(CostCenterId::new),
-                cost_center_code: self.cost_center_code,
-                amount: money(&check, self.amount, &self.currency)?,
-                placed_at: utc(self.placed_at),
-                recorded_at: utc(self.created_at),
-            },
-            self.request,
-        ))
-    }
-}
-
-#[async_trait]
-impl SpendingRepository for Store {
-    async fn spending_by_key(&self, tenant: TenantId, key: String) -> Result<Option<(Spending, String)>, StoreError> {
-        self.run("spending by key", move |conn| {
-            let row: Option<SpendingRow> = with_conn!(conn, |c| spendings::table
-                .filter(spendings::tenant_id.eq(tenant.get()))
-                .filter(spendings::idempotency_key.eq(&key))
-                .select(SpendingRow::as_select())
-                .get_result(c)
-                .optional())?;
-            row.map(SpendingRow::spending).transpose()
-        })
-        .await
-    }
-
-    async fn placed_order(
-        &self,
-        tenant: TenantId,
-        customer: CustomerId,
-        order_no: String,
-    ) -> Result<Option<Spending>, StoreError> {
-        self.run("placed order", move |conn| {
-            let row: Option<SpendingRow> = with_conn!(conn, |c| spendings::table
-                .filter(spendings::tenant_id.eq(tenant.get()))
-                .filter(spendings::customer_id.eq(customer.get()))
-                .filter(spendings::order_no.eq(&order_no))
-                .filter(spendings::event.eq("placed"))
-                .select(SpendingRow::as_select())
-                .get_result(c)
-                .optional())?;
-            Ok(row.map(SpendingRow::spending).transpose()?.map(|(s, _)| s))
-        })
-        .await
-    }
-
-    async fn insert_spending(&self, tenant: TenantId, new: NewSpending) -> Result<Spending, StoreError> {
-        self.run("record spending", move |conn| {
-            let s = &new.spending;
-            let row: SpendingRow = with_conn!(conn, |c| diesel::insert_into(spendings::table)
-                .values((
-                    spendings::tenant_id.eq(tenant.get()),
-                    spendings::customer_id.eq(s.customer.get()),
-                    spendings::idempotency_key.eq(&new.idempotency_key),
-                    spendings::request.eq(&new.request),
-                    spendings::order_no.eq(&s.order_no),
-                    spendings::event.eq(s.event),
-                    spendings::user_id.eq(s.user.map(|u| u.get())),
-                    spendings::user_login.eq(&s.user_login),
-                    spendings::cost_center_id.eq(s.cost_center.map(|c| c.get())),
-                    spendings::cost_center_code.eq(&s.cost_center_code),
-                    spendings::amount.eq(s.amount.minor),
-                    spendings::currency.eq(s.amount.currency.as_str()),
-                    spendings::placed_at.eq(db_time(s.placed_at)),
-                    spendings::created_at.eq(db_time(s.recorded_at)),
-                ))
-                .returning(SpendingRow::as_returning())
-                .get_result(c))?;
-            Ok(row.spending()?.0)
         })
         .await
     }

@@ -120,13 +120,13 @@ const RULES: &[(&str, &str, UniqueRule)] = &[
         UniqueRule::CostCenterBuyer,
     ),
     (
-        "spendings_idempotency_key",
-        "spendings.tenant_id, spendings.idempotency_key",
+        "order_reports_key",
+        "order_reports.tenant_id, order_reports.idempotency_key",
         UniqueRule::IdempotencyKey,
     ),
     (
-        "spendings_order_event_key",
-        "spendings.tenant_id, spendings.customer_id, spendings.order_no, spendings.event",
+        "order_reports_event_key",
+        "order_reports.order_id, order_reports.event",
         UniqueRule::SpendingOrder,
     ),
     (

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 
 use crate::encoding::{db_time, utc};
 use crate::errors::{DbError, RowCheck};
-use crate::schema::{payment_instruments, spendings};
+use crate::schema::{orders, payment_instruments};
 use crate::Store;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -225,11 +225,11 @@ impl PaymentInstrumentRepository for Store {
 
     async fn count_orders(&self, tenant: TenantId, customer: CustomerId) -> Result<u64, StoreError> {
         self.run("count orders", move |conn| {
-            let n: i64 = with_conn!(conn, |c| spendings::table
-                .filter(spendings::tenant_id.eq(tenant.get()))
-                .filter(spendings::customer_id.eq(customer.get()))
-                .filter(spendings::event.eq("placed"))
-                .select(diesel::dsl::count(spendings::order_no).aggregate_distinct())
+            // Every order of the history, cancelled ones too (they were placed).
+            let n: i64 = with_conn!(conn, |c| orders::table
+                .filter(orders::tenant_id.eq(tenant.get()))
+                .filter(orders::customer_id.eq(customer.get()))
+                .count()
                 .get_result(c))?;
             Ok(n as u64)
         })

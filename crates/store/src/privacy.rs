@@ -52,8 +52,11 @@ pub const PERSONAL_TABLES: &[(&str, &str)] = &[
         "mail_outbox",
         "tenant_id = {t} AND recipient IN (SELECT email FROM users WHERE customer_id = {c})",
     ),
-    ("spendings", "tenant_id = {t} AND customer_id = {c}"),
     ("orders", "tenant_id = {t} AND customer_id = {c}"),
+    (
+        "order_reports",
+        "order_id IN (SELECT id FROM orders WHERE tenant_id = {t} AND customer_id = {c})",
+    ),
     ("invoices", "tenant_id = {t} AND customer_id = {c}"),
     ("customer_balances", "tenant_id = {t} AND customer_id = {c}"),
     (

@@ -165,26 +165,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    spendings (id) {
-        id -> BigInt,
-        tenant_id -> BigInt,
-        customer_id -> BigInt,
-        idempotency_key -> Text,
-        request -> Text,
-        order_no -> Text,
-        event -> Text,
-        user_id -> Nullable<BigInt>,
-        user_login -> Text,
-        cost_center_id -> Nullable<BigInt>,
-        cost_center_code -> Nullable<Text>,
-        amount -> BigInt,
-        currency -> Text,
-        placed_at -> Timestamp,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
     payment_instruments (id) {
         id -> BigInt,
         public_id -> Text,
@@ -350,6 +330,26 @@ diesel::table! {
         document -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        status -> Text,
+        placed_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+        amount -> Nullable<BigInt>,
+        currency -> Nullable<Text>,
+        buyer_id -> Nullable<BigInt>,
+        cost_center_id -> Nullable<BigInt>,
+        cost_center_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    order_reports (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        idempotency_key -> Text,
+        request -> Text,
+        order_id -> BigInt,
+        event -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -454,6 +454,8 @@ diesel::joinable!(custom_attributes -> customers (customer_id));
 diesel::joinable!(custom_attributes -> users (user_id));
 diesel::joinable!(custom_attributes -> addresses (address_id));
 diesel::joinable!(mail_outbox -> tenants (tenant_id));
+diesel::joinable!(order_reports -> orders (order_id));
+diesel::joinable!(orders -> users (buyer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -467,11 +469,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     addresses,
     cost_centers,
     cost_center_buyers,
-    spendings,
     payment_instruments,
     gift_cards,
     gift_card_entries,
     orders,
+    order_reports,
     invoices,
     customer_balances,
     erasures,

@@ -1,7 +1,9 @@
 //! Spending reported by order systems: "order placed" (buyer, cost center, amount) and
-//! "order cancelled", each under the caller's idempotency key. A retried report is
-//! answered with what the first one recorded and counted once; the same key with a
-//! different report is refused.
+//! "order cancelled", each under the caller's idempotency key. A report records the order
+//! in the order history (or attributes the order of that number recorded there before):
+//! budgets, last-order times and order counts derive from that history alone. A retried
+//! report is answered with what the first one recorded and counted once; the same key
+//! with a different report is refused.
 
 use std::sync::Arc;
 
@@ -53,8 +55,8 @@ pub struct Spending {
     /// `placed` or `cancelled`.
     pub event: &'static str,
     pub user: Option<UserId>,
-    /// The buyer's login when it was recorded (kept after the user is removed).
-    pub user_login: String,
+    /// The buyer's login (`None` once the user is removed).
+    pub user_login: Option<String>,
     pub cost_center: Option<CostCenterId>,
     pub cost_center_code: Option<String>,
     /// Positive when placed, negative when cancelled.
@@ -84,8 +86,10 @@ pub trait SpendingRepository: Send + Sync {
         customer: CustomerId,
         order_no: String,
     ) -> Result<Option<Spending>, StoreError>;
-    /// Stores an event: a used key is `Duplicate(IdempotencyKey)`, a second "placed" or
-    /// "cancelled" of one order `Duplicate(SpendingOrder)`.
+    /// Stores an event in the order history: "placed" records the order (or attributes the
+    /// customer's order of that number), "cancelled" cancels it. A used key is
+    /// `Duplicate(IdempotencyKey)`; a second "placed" or "cancelled" of one order, or an
+    /// order number of another customer, `Duplicate(SpendingOrder)`.
     async fn insert_spending(&self, tenant: TenantId, new: NewSpending) -> Result<Spending, StoreError>;
 }
 
@@ -135,10 +139,6 @@ impl SpendingService {
     pub async fn record(&self, tenant: &Tenant, report: SpendingReport) -> Result<(Spending, bool), SpendingError> {
         let key = required_text(&report.idempotency_key, MAX_KEY_LEN).map_err(|e| invalid("idempotencyKey", e))?;
         let order_no = required_text(&report.order_no, MAX_KEY_LEN).map_err(|e| invalid("orderNo", e))?;
-        let request = canonical(&report, &order_no);
-        if let Some(done) = self.replay(tenant, &key, &request).await? {
-            return Ok((done, false));
-        }
         let customer = self
             .customers
             .by_number(tenant.id, &report.customer)
@@ -148,7 +148,8 @@ impl SpendingService {
             .filter(|c| c.status != crate::customers::CustomerStatus::Deleted)
             .ok_or(SpendingError::CustomerNotFound)?;
         let now = self.clock.now();
-        let spending = match report.event {
+        let number = report.customer.as_str();
+        let (spending, request) = match report.event {
             SpendingEvent::Placed {
                 buyer,
                 cost_center,
@@ -181,26 +182,44 @@ impl SpendingService {
                         ));
                     }
                 }
-                Spending {
+                // The report in one canonical line (a retry produces the same line); the
+                // buyer by id, so the line holds no personal data.
+                let request = format!(
+                    "placed|{number}|{order_no}|{}|{}|{}|{}|{}",
+                    user.id.get(),
+                    center.as_ref().map_or(0, |c| c.id.get()),
+                    amount.minor,
+                    amount.currency,
+                    placed_at.map_or("-".to_owned(), |t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+                );
+                if let Some(done) = self.replay(tenant, &key, &request).await? {
+                    return Ok((done, false));
+                }
+                let spending = Spending {
                     customer: customer.id,
                     order_no,
                     event: "placed",
                     user: Some(user.id),
-                    user_login: user.login.as_str().to_owned(),
+                    user_login: Some(user.login.as_str().to_owned()),
                     cost_center: center.as_ref().map(|c| c.id),
                     cost_center_code: center.map(|c| c.code),
                     amount,
                     placed_at: placed_at.unwrap_or(now),
                     recorded_at: now,
-                }
+                };
+                (spending, request)
             }
             SpendingEvent::Cancelled => {
+                let request = format!("cancelled|{number}|{order_no}");
+                if let Some(done) = self.replay(tenant, &key, &request).await? {
+                    return Ok((done, false));
+                }
                 let placed = self
                     .spendings
                     .placed_order(tenant.id, customer.id, order_no.clone())
                     .await?
                     .ok_or(SpendingError::OrderNotFound)?;
-                Spending {
+                let spending = Spending {
                     event: "cancelled",
                     amount: Money {
                         minor: -placed.amount.minor,
@@ -208,7 +227,8 @@ impl SpendingService {
                     },
                     recorded_at: now,
                     ..placed
-                }
+                };
+                (spending, request)
             }
         };
         let new = NewSpending {
@@ -248,26 +268,5 @@ impl SpendingService {
             Some((done, earlier)) if earlier == request => Ok(Some(done)),
             Some(_) => Err(SpendingError::KeyReused),
         }
-    }
-}
-
-/// The report in one canonical line: a retry produces the same line.
-fn canonical(report: &SpendingReport, order_no: &str) -> String {
-    let customer = report.customer.as_str();
-    match &report.event {
-        SpendingEvent::Placed {
-            buyer,
-            cost_center,
-            amount,
-            placed_at,
-        } => format!(
-            "placed|{customer}|{order_no}|{}|{}|{}|{}|{}",
-            buyer.trim().to_lowercase(),
-            cost_center.as_deref().unwrap_or("-"),
-            amount.minor,
-            amount.currency,
-            placed_at.map_or("-".to_owned(), |t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
-        ),
-        SpendingEvent::Cancelled => format!("cancelled|{customer}|{order_no}"),
     }
 }

@@ -160,7 +160,9 @@ pub struct SpendingRo {
 pub struct SpendingRecordRo {
     pub event: &'static str,
     pub order_no: String,
-    pub buyer: String,
+    /// The buyer's login (missing once the user is removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_center: Option<String>,
     /// Negative for a cancellation.
