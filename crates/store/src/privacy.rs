@@ -1,6 +1,7 @@
 //! Everything the store holds on one customer, row by row, for the complete personal-data
 //! export (GDPR Art. 15/20): every table that can hold a customer's or their users' data
-//! is listed in [`PERSONAL_TABLES`] with how its rows are found, and every other table in
+//! is listed in [`PERSONAL_TABLES`] with how its rows are found and what erasure does to
+//! them (column by column where rows stay), and every other table in
 //! [`OTHER_TABLES`] with why it holds none (a test checks the migrated schema against
 //! both lists, so a new table cannot be forgotten). Rows are exported whole — a new
 //! column is exported without a change here — except the secrets in
@@ -17,58 +18,123 @@ use crate::connection::DbConnection;
 use crate::errors::DbError;
 use crate::Store;
 
-/// How the rows of a table belong to the customer `{c}` of tenant `{t}`.
-pub const PERSONAL_TABLES: &[(&str, &str)] = &[
-    ("customers", "tenant_id = {t} AND id = {c}"),
-    ("users", "tenant_id = {t} AND customer_id = {c}"),
-    ("addresses", "tenant_id = {t} AND customer_id = {c}"),
-    ("account_settings", "tenant_id = {t} AND customer_id = {c}"),
-    ("bank_accounts", "tenant_id = {t} AND customer_id = {c}"),
-    ("payment_instruments", "tenant_id = {t} AND customer_id = {c}"),
-    ("cost_centers", "tenant_id = {t} AND customer_id = {c}"),
+/// What erasing the person does to a table's rows of them (checked column by column
+/// against the migrated schema by the end-to-end GDPR test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// The rows are deleted, every column with them.
+    Deleted,
+    /// The row stays: its `personal` columns are cleared; the `other` columns hold no
+    /// personal data.
+    Cleared {
+        personal: &'static [&'static str],
+        other: &'static [&'static str],
+    },
+    /// The rows stay whole, for the reason given; `columns` are all their columns.
+    Kept {
+        why: &'static str,
+        columns: &'static [&'static str],
+    },
+}
+
+/// How the rows of a table belong to the customer `{c}` of tenant `{t}`, and their fate
+/// on erasure.
+pub const PERSONAL_TABLES: &[(&str, &str, Fate)] = &[
+    ("customers", "tenant_id = {t} AND id = {c}", Fate::Cleared {
+            personal: &["company_name", "company_name2", "tax_id", "industry", "description", "custom"],
+            other: &[
+                "id", "public_id", "tenant_id", "number", "kind", "status", "created_at", "updated_at", "version",
+                "external_id", "external_urn", "blocked_at", "deleted_at",
+            ],
+        }),
+    ("users", "tenant_id = {t} AND customer_id = {c}", Fate::Deleted),
+    ("addresses", "tenant_id = {t} AND customer_id = {c}", Fate::Deleted),
+    ("account_settings", "tenant_id = {t} AND customer_id = {c}", Fate::Deleted),
+    ("bank_accounts", "tenant_id = {t} AND customer_id = {c}", Fate::Deleted),
+    ("payment_instruments", "tenant_id = {t} AND customer_id = {c}", Fate::Deleted),
+    ("cost_centers", "tenant_id = {t} AND customer_id = {c}", Fate::Deleted),
     (
         "custom_attributes",
         "tenant_id = {t} AND (customer_id = {c} OR user_id IN (SELECT id FROM users WHERE customer_id = {c}) \
          OR address_id IN (SELECT id FROM addresses WHERE customer_id = {c}))",
+        Fate::Deleted,
     ),
-    ("sessions", "tenant_id = {t} AND customer_id = {c}"),
+    ("sessions", "tenant_id = {t} AND customer_id = {c}", Fate::Deleted),
     (
         "password_history",
         "user_id IN (SELECT id FROM users WHERE customer_id = {c})",
+        Fate::Deleted,
     ),
     (
         "mailed_codes",
         "user_id IN (SELECT id FROM users WHERE customer_id = {c})",
+        Fate::Deleted,
     ),
     (
         "login_links",
         "user_id IN (SELECT id FROM users WHERE customer_id = {c})",
+        Fate::Deleted,
     ),
     (
         "cost_center_buyers",
         "user_id IN (SELECT id FROM users WHERE customer_id = {c})",
+        Fate::Deleted,
     ),
     (
         "mail_outbox",
         "tenant_id = {t} AND recipient IN (SELECT email FROM users WHERE customer_id = {c})",
+        Fate::Deleted,
     ),
-    ("orders", "tenant_id = {t} AND customer_id = {c}"),
+    ("orders", "tenant_id = {t} AND customer_id = {c}", Fate::Kept {
+            why: "an order record the shop must keep (IOM: erasure does not affect orders); the buyer goes by foreign key",
+            columns: &[
+                "id", "tenant_id", "customer_id", "number", "document", "created_at", "updated_at", "status", "placed_at",
+                "cancelled_at", "amount", "currency", "buyer_id", "cost_center_id", "cost_center_code",
+            ],
+        }),
     (
         "order_reports",
         "order_id IN (SELECT id FROM orders WHERE tenant_id = {t} AND customer_id = {c})",
+        Fate::Kept {
+            why: "idempotency keys of order reports; the canonical report names the buyer by id only",
+            columns: &["id", "tenant_id", "idempotency_key", "request", "order_id", "event", "created_at"],
+        },
     ),
-    ("invoices", "tenant_id = {t} AND customer_id = {c}"),
-    ("customer_balances", "tenant_id = {t} AND customer_id = {c}"),
+    ("invoices", "tenant_id = {t} AND customer_id = {c}", Fate::Kept {
+            why: "an invoice record the shop must keep",
+            columns: &["id", "tenant_id", "customer_id", "number", "document", "created_at", "updated_at"],
+        }),
+    ("customer_balances", "tenant_id = {t} AND customer_id = {c}", Fate::Kept {
+            why: "an accounting record the shop must keep",
+            columns: &["id", "tenant_id", "customer_id", "currency", "document", "created_at", "updated_at"],
+        }),
     (
         "gift_cards",
         "tenant_id = {t} AND id IN (SELECT gift_card_id FROM payment_instruments WHERE customer_id = {c})",
+        Fate::Kept {
+            why: "a bearer card names nobody; its link to the person (the payment instrument) is deleted",
+            columns: &[
+                "id", "public_id", "tenant_id", "number", "pin_hash", "currency", "initial_amount", "balance", "valid_from",
+                "valid_until", "blocked", "pin_failures", "locked_until", "created_at", "updated_at",
+            ],
+        },
     ),
     (
         "gift_card_entries",
         "gift_card_id IN (SELECT gift_card_id FROM payment_instruments WHERE customer_id = {c})",
+        Fate::Kept {
+            why: "the ledger of a bearer card",
+            columns: &["id", "gift_card_id", "amount", "balance_after", "reason", "idempotency_key", "created_at"],
+        },
     ),
-    ("deleted_records", "tenant_id = {t} AND customer_id = {c}"),
-    ("erasures", "tenant_id = {t} AND customer_id = {c}"),
+    ("deleted_records", "tenant_id = {t} AND customer_id = {c}", Fate::Kept {
+            why: "the register of deletions (ids and times) integrations read",
+            columns: &["id", "tenant_id", "kind", "record_id", "customer_id", "deleted_at"],
+        }),
+    ("erasures", "tenant_id = {t} AND customer_id = {c}", Fate::Kept {
+            why: "the audit of erasures: who, when, which request, counts",
+            columns: &["id", "tenant_id", "customer_id", "user_id", "actor", "request_id", "counts", "created_at"],
+        }),
 ];
 
 /// Tables that hold no customer's data, and why.
@@ -145,7 +211,7 @@ impl PersonalDataRepository for Store {
         self.run("export personal data", move |conn| {
             PERSONAL_TABLES
                 .iter()
-                .map(|(table, condition)| {
+                .map(|(table, condition, _)| {
                     let condition = condition
                         .replace("{t}", &tenant.get().to_string())
                         .replace("{c}", &customer.get().to_string());
