@@ -1,5 +1,8 @@
-//! No password, password hash, token or reset code ever appears in a log line: the whole
-//! log of a run through every secret-handling flow is captured and scanned.
+//! No password, password hash, token or reset code, and no personal data (e-mail
+//! addresses and logins, names, phone numbers, street, IBAN), ever appears in a log line:
+//! the whole log of a run through every secret-handling flow, a company removing a user
+//! (whose login is in the path) and an erasure is captured and scanned. Log lines name
+//! people by their ids only, so erasing a person leaves nothing of them in the logs.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -24,7 +27,7 @@ impl Write for Captured {
 }
 
 #[actix_web::test]
-async fn secrets_never_reach_the_log() {
+async fn secrets_and_personal_data_never_reach_the_log() {
     let captured = Captured::default();
     let writer = captured.clone();
     tracing_subscriber::fmt()
@@ -171,6 +174,73 @@ async fn secrets_never_reach_the_log() {
         anna,
     ]);
 
+    // A company removes a user (the login is part of the path); an IOM erasure.
+    let company = clientele_tests::icm_company("B-7", "boss@example.com");
+    assert_eq!(s.post_json(&format!("{ICM}/customers"), &company).await.status, 201);
+    let boss = s
+        .icm_password_grant("boss@example.com", "correct horse battery")
+        .await
+        .access_token();
+    let as_boss = [("authentication-token", boss.as_str())];
+    let r = s
+        .send_json(
+            "POST",
+            &format!("{ICM}/customers/B-7/users"),
+            &json!({"elements": [{"firstName": "Lea", "lastName": "Leaver", "email": "leaver@example.com"}]}),
+            &as_boss,
+        )
+        .await;
+    assert!(r.status < 300, "{}", r.text());
+    let r = s
+        .send(
+            "DELETE",
+            &format!("{ICM}/customers/B-7/users/leaver@example.com"),
+            &as_boss,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let (id, secret) = s.api_client("demo", &["gdpr.read", "gdpr.delete"]).await;
+    let r = s
+        .send(
+            "DELETE",
+            "/rest/gdpr/shops/demo/customers/S-2",
+            &[("authorization", &basic(&id, &secret))],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert!(log_has(&captured, "customer_deleted"), "the erasure was logged");
+    secrets.push(boss);
+    // Searches and failed logins name people in queries and bodies.
+    let (rid, rsecret) = s.api_client("demo", &["customer.customer_read"]).await;
+    let r = s
+        .get(
+            "/customer/demo/customers?q=email:john@example.org",
+            &[("authorization", &basic(&rid, &rsecret))],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = s.icm_password_grant("nobody.known@example.com", "a wrong guess").await;
+    assert!(r.status >= 400);
+    let personal = [
+        "anna@example.com",
+        "john@example.com",
+        "john@example.org",
+        "pay@example.com",
+        "boss@example.com",
+        "leaver@example.com",
+        "nobody.known@example.com",
+        "Meier",
+        "Doe",
+        "Leaver",
+        "Müller",
+        "1234567",
+        "123456789",
+        "Hauptstr",
+        "DE89370400440532013000",
+    ];
+
     let tenant = s
         .store
         .by_name(&TenantName::parse("demo").unwrap())
@@ -196,6 +266,10 @@ async fn secrets_never_reach_the_log() {
     );
     for secret in &secrets {
         assert!(!log.contains(secret.as_str()), "a secret reached the log: {secret}");
+    }
+    for data in personal {
+        let line = log.lines().find(|l| l.contains(data));
+        assert!(line.is_none(), "personal data reached the log: {data} in {line:?}");
     }
 }
 

@@ -1,5 +1,5 @@
 //! Per-request observation: request id in and out, a tracing span (so every log line of
-//! the request carries its id), an access log line
+//! the request carries its id and route pattern), an access log line
 //! and the Prometheus request metrics.
 
 use std::time::Instant;
@@ -37,11 +37,13 @@ pub async fn observe(
         .unwrap_or_default();
     let method = req.method().to_string();
     actix_web::HttpMessage::extensions_mut(&req).insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
+    // The route's pattern, never the path: paths and queries carry logins, e-mail
+    // addresses and search terms, and log lines hold no personal data.
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
     let mut res = next.call(req).instrument(span.clone()).await?;
 
     let status = res.status().as_u16();
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
     let elapsed = started.elapsed();
     if let Some(state) = &state {
         state.metrics.observe(&method, &route, status, elapsed);
@@ -49,8 +51,6 @@ pub async fn observe(
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
-    span.in_scope(
-        || tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1e3, "request served"),
-    );
+    span.in_scope(|| tracing::info!(status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "request served"));
     Ok(res)
 }
