@@ -717,6 +717,21 @@ async fn every_column_is_classified_exported_and_erased() {
         .await;
         assert_eq!(r.status, 201, "{}", r.text());
 
+        // IOM GET of the company: its users, orders, invoices and bank data in IOM's schema.
+        let r = s
+            .get("/rest/gdpr/shops/demo/customers/B-9", &[("authorization", &client)])
+            .await;
+        assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        let c = r.json();
+        let schemas: Value = serde_json::from_str(SCHEMAS).unwrap();
+        validate(&schemas["components"]["schemas"], "Customer", &c, "Customer");
+        assert_eq!(c["customerType"], "b2b");
+        assert_eq!(c["companyName"], "Müller GmbH");
+        assert_eq!(c["orders"][0]["shopOrderNumber"], "GDPR-1", "{c}");
+        assert_eq!(c["orders"][0]["shopTotalGross"], 12.5, "{c}");
+        assert_eq!(c["bankAccounts"][0]["accountNumber"], IBAN);
+        assert_eq!(c["invoiceAndCreditNotes"][0]["invoiceNumber"], "GDPR-INV-1", "{c}");
+
         let tenant =
             s.column_texts("SELECT CAST(tenant_id AS TEXT) AS v FROM customers WHERE number = 'B-9'")[0].clone();
         let export = s
