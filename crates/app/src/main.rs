@@ -588,10 +588,8 @@ fn order_document(line: &str) -> Result<(String, clientele_domain::orders::Docum
     let mut value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let object = value.as_object_mut().ok_or("not a JSON object")?;
     let kind = object.remove("document").and_then(|v| v.as_str().map(str::to_owned));
-    let customer = object
-        .remove("shopCustomerNumber")
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .ok_or("the field 'shopCustomerNumber' is missing")?;
+    let customer =
+        clientele_domain::orders::take_customer_number(object).ok_or("the field 'shopCustomerNumber' is missing")?;
     let document = match kind.as_deref() {
         Some("order") => Document::Order(serde_json::from_value(value).map_err(|e| e.to_string())?),
         Some("invoice") => Document::Invoice(serde_json::from_value(value).map_err(|e| e.to_string())?),

@@ -209,6 +209,15 @@ pub struct History {
     pub balances: Vec<BalanceDocument>,
 }
 
+/// Takes the customer's number out of a reported document's JSON object: the order system
+/// names the customer beside the IOM document as `shopCustomerNumber` (or IOM's older
+/// `shopCustomerNo`), which is not part of the document itself.
+pub fn take_customer_number(object: &mut serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    let given = object.remove("shopCustomerNumber");
+    let older = object.remove("shopCustomerNo");
+    given.or(older).and_then(|v| v.as_str().map(str::to_owned))
+}
+
 /// One document to record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Document {

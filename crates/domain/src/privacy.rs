@@ -91,10 +91,12 @@ impl PersonalDataExport {
         let instruments: Vec<Value> = self
             .payments
             .parameters_of(tenant, customer.id)
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+            .await?
             .into_iter()
-            .map(|(id, method, parameters)| json!({"id": id.as_str(), "method": method, "parameters": parameters}))
+            .map(|(id, method, parameters)| match parameters {
+                Ok(parameters) => json!({"id": id.as_str(), "method": method, "parameters": parameters}),
+                Err(e) => json!({"id": id.as_str(), "method": method, "unreadable": e.to_string()}),
+            })
             .collect();
         tracing::info!(
             event = "personal_data_exported",

@@ -253,6 +253,38 @@ async fn direct_debits_are_sealed_masked_and_saved_once() {
     );
 }
 
+#[tokio::test]
+async fn an_unreadable_instrument_is_reported_in_the_export_not_hiding_the_others() {
+    let rows: Arc<Mutex<Vec<PaymentInstrument>>> = Arc::default();
+    let mut repo = MockPaymentInstrumentRepository::new();
+    repo.expect_count_orders().returning(|_, _| Ok(0));
+    let listed = rows.clone();
+    repo.expect_list_instruments()
+        .returning(move |_, _, _| Ok(listed.lock().unwrap().clone()));
+    let inserted = rows.clone();
+    repo.expect_insert_instrument().returning(move |new| {
+        let row = stored(new);
+        inserted.lock().unwrap().push(row.clone());
+        Ok(row)
+    });
+    let s = service(repo);
+    let tenant = support::tenant("{seq}");
+    let dd = params(&[("holder", "Anna"), ("IBAN", "DE89370400440532013000")]);
+    s.add(&tenant, &account(false), "ISH_DEBIT_TRANSFER", dd).await.unwrap();
+    let mut broken = rows.lock().unwrap()[0].clone();
+    broken.public_id = PublicId::parse("p2").unwrap();
+    rows.lock().unwrap().push(broken);
+
+    let opened = s.parameters_of(&tenant, CustomerId::new(7)).await.unwrap();
+    assert_eq!(opened.len(), 2);
+    assert_eq!(opened[0].2.as_ref().unwrap()["IBAN"], "DE89370400440532013000");
+    assert!(
+        matches!(&opened[1].2, Err(PaymentError::Undecryptable(why)) if why.contains("p2")),
+        "{:?}",
+        opened[1].2
+    );
+}
+
 fn card(pin_failures: i32, locked_until: Option<chrono::DateTime<Utc>>) -> GiftCard {
     let eur = CurrencyCode::parse("EUR").unwrap();
     GiftCard {

@@ -329,16 +329,19 @@ impl PaymentInstruments {
     }
 
     /// Every instrument of the customer with its parameters opened (gift-card PINs are
-    /// never kept): for the personal-data export.
+    /// never kept), or why they cannot be: for the personal-data export, where one
+    /// unreadable instrument must be reported, not hide the rest.
+    #[allow(clippy::type_complexity)]
     pub async fn parameters_of(
         &self,
         tenant: &Tenant,
         customer: crate::ids::CustomerId,
-    ) -> Result<Vec<(PublicId, String, BTreeMap<String, String>)>, PaymentError> {
+    ) -> Result<Vec<(PublicId, String, Result<BTreeMap<String, String>, PaymentError>)>, StoreError> {
         let rows = self.repo.list_instruments(tenant.id, customer, None).await?;
-        rows.into_iter()
-            .map(|row| Ok((row.public_id.clone(), row.method.clone(), self.open(&row)?)))
-            .collect()
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.public_id.clone(), row.method.clone(), self.open(&row)))
+            .collect())
     }
 
     /// Re-seals every instrument under the current key, in batches; returns how many moved.

@@ -5,7 +5,9 @@
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use clientele_domain::api_clients::scope;
-use clientele_domain::orders::{BalanceDocument, Document, InvoiceDocument, OrderDocument, OrderError};
+use clientele_domain::orders::{
+    take_customer_number, BalanceDocument, Document, InvoiceDocument, OrderDocument, OrderError,
+};
 use clientele_domain::tenants::Tenant;
 use serde_json::Value;
 
@@ -36,11 +38,8 @@ async fn body(
         .as_object_mut()
         .ok_or_else(|| ServiceError::bad("The body must be a JSON object."))?;
     let customer = if customer_in_body {
-        let c = object
-            .remove("shopCustomerNumber")
-            .or_else(|| object.remove("shopCustomerNo"));
         Some(
-            c.and_then(|c| c.as_str().map(str::to_owned))
+            take_customer_number(object)
                 .ok_or_else(|| ServiceError::bad("The field 'shopCustomerNumber' is missing."))?,
         )
     } else {
