@@ -194,6 +194,38 @@ impl TestServer {
         self.icm_token_form(&form, &[]).await
     }
 
+    /// Invites `login` into company `company` as its administrator (ICM token `admin`),
+    /// sets `password` through the link in the invitation mail, and logs in: the
+    /// colleague's ICM token.
+    pub async fn invite_colleague(
+        &self,
+        mailbox: &mut Mailbox,
+        admin: &str,
+        company: &str,
+        login: &str,
+        password: &str,
+    ) -> String {
+        let r = self
+            .send_json(
+                "POST",
+                &format!("{ICM}/customers/{company}/users"),
+                &serde_json::json!({"elements": [{"firstName": "A", "lastName": login, "email": login}]}),
+                &[("authentication-token", admin)],
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let (to, text) = mailbox.next().await;
+        assert_eq!(to, login);
+        let r = self
+            .post_json(
+                &format!("{ICM}/security/password"),
+                &serde_json::json!({"userID": link_param(&text, "uid"), "secureCode": link_param(&text, "Hash"), "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text());
+        self.icm_password_grant(login, password).await.access_token()
+    }
+
     /// An Emporix anonymous access token of tenant `demo`, as `Bearer …`.
     pub async fn anonymous_bearer(&self) -> String {
         let r = self

@@ -2,42 +2,25 @@
 //! approver, buyer, anonymous), and other companies' and tenants' users (404 / 401).
 //! On every backend.
 
-use clientele_tests::{databases, icm_company, link_param, Mailbox, TestServer, ICM};
+use clientele_tests::{databases, icm_company, Mailbox, TestServer, ICM};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery";
 const ROLES: [&str; 5] = ["admin", "owner", "approver", "buyer", "anonymous"];
 
-/// Invites `login` with `roles` as the administrator and sets their password from the mail.
+/// Invites `login` and gives them `roles` as the administrator; their token.
 async fn colleague(s: &TestServer, mailbox: &mut Mailbox, admin: &str, login: &str, roles: &[&str]) -> String {
-    let auth = [("authentication-token", admin)];
-    let r = s
-        .send_json(
-            "POST",
-            &format!("{ICM}/customers/B-1/users"),
-            &json!({"elements": [{"firstName": "A", "lastName": login, "email": login}]}),
-            &auth,
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
+    let token = s.invite_colleague(mailbox, admin, "B-1", login, PASSWORD).await;
     let r = s
         .send_json(
             "PUT",
             &format!("{ICM}/customers/B-1/users/{login}/roles"),
             &json!({ "userRoles": roles }),
-            &auth,
+            &[("authentication-token", admin)],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let (_, text) = mailbox.next().await;
-    let r = s
-        .post_json(
-            &format!("{ICM}/security/password"),
-            &json!({"userID": link_param(&text, "uid"), "secureCode": link_param(&text, "Hash"), "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.text());
-    s.icm_password_grant(login, PASSWORD).await.access_token()
+    token
 }
 
 #[actix_web::test]

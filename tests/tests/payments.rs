@@ -3,7 +3,7 @@
 //! sealed storage, gift cards issued through the service API and linked with their PIN,
 //! concurrent debits and idempotency, and who sees whose instruments.
 
-use clientele_tests::{basic, databases, icm_company, link_param, Mailbox, Reply, TestServer, ICM};
+use clientele_tests::{basic, databases, icm_company, Mailbox, Reply, TestServer, ICM};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery";
@@ -391,24 +391,9 @@ async fn business_users_see_their_own_and_administrators_all() {
         );
 
         // A buyer (no APP_B2B_MANAGE_USERS) added by the administrator.
-        let r = s
-            .send_json(
-                "POST",
-                &format!("{ICM}/customers/B-1/users"),
-                &json!({"elements": [{"firstName": "B", "lastName": "Buyer", "email": "buyer@example.com"}]}),
-                &auth(&admin),
-            )
+        let buyer = s
+            .invite_colleague(&mut mailbox, &admin, "B-1", "buyer@example.com", PASSWORD)
             .await;
-        assert_eq!(r.status, 201, "{}", r.text());
-        let (_, text) = mailbox.next().await;
-        let r = s
-            .post_json(
-                &format!("{ICM}/security/password"),
-                &json!({"userID": link_param(&text, "uid"), "secureCode": link_param(&text, "Hash"), "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(r.status, 204, "{}", r.text());
-        let buyer = s.icm_password_grant("buyer@example.com", PASSWORD).await.access_token();
         let r = save(&s, &buyer, "customers", debit("Buyer", IBAN)).await;
         assert_eq!(r.status, 201, "{}", r.text());
         let buyers = r.json()["itemId"].as_str().unwrap().to_owned();
