@@ -23,6 +23,7 @@ use diesel::prelude::*;
 use crate::addresses::AddressRow;
 use crate::codes::CodeConnection;
 use crate::connection::with_custom_plans;
+use crate::counts::StatusFilter;
 use crate::customers::CustomerRow;
 use crate::encoding::{db_time, parse_strings, utc};
 use crate::errors::DbError;
@@ -211,7 +212,20 @@ impl AccountRepository for Store {
         self.run("page accounts", move |conn| {
             with_custom_plans(conn, |conn| {
                 let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
-                let total: i64 = with_conn!(conn, |c| filtered_customers!(t, &query.filters).count().get_result(c))?;
+                // Filters on the status alone are answered by the counters.
+                let on_status: Option<Vec<StatusFilter>> = query
+                    .filters
+                    .iter()
+                    .map(|f| match f {
+                        AccountFilter::Blocked(b) => Some(StatusFilter::Blocked(*b)),
+                        AccountFilter::Deleted(d) => Some(StatusFilter::Deleted(*d)),
+                        _ => None,
+                    })
+                    .collect();
+                let total = match on_status {
+                    Some(filters) => crate::counts::count(conn, t, &crate::counts::statuses(&filters))?,
+                    None => with_conn!(conn, |c| filtered_customers!(t, &query.filters).count().get_result(c))?,
+                };
                 let desc = query.descending;
                 let rows: Vec<(CustomerRow, NaiveDateTime, NaiveDateTime)> = with_conn!(conn, |c| {
                     let mut q = filtered_customers!(t, &query.filters).select((

@@ -18,6 +18,7 @@ mod api_clients;
 mod bank_accounts;
 mod codes;
 mod cost_centers;
+mod counts;
 mod custom_attributes;
 mod customers;
 mod encoding;

@@ -143,6 +143,7 @@ pub const OTHER_TABLES: &[(&str, &str)] = &[
     ("api_clients", "machine principals of a tenant"),
     ("api_client_tokens", "bearer tokens of machine principals (digests)"),
     ("password_migrations", "a tenant's password-migration window"),
+    ("customer_counts", "how many customers a tenant has in each status"),
 ];
 
 /// Secrets that are never exported, whosever they are: password, PIN, token and code

@@ -38,6 +38,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Customers per tenant and status, kept by triggers (migration 000021): the
+    /// count is the sum of `n` (PostgreSQL appends change rows; SQLite keeps one row).
+    customer_counts (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        status -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> BigInt,
         public_id -> Text,

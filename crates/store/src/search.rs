@@ -227,7 +227,11 @@ impl CustomerSearchRepository for Store {
                     })?;
                     (total, rows)
                 } else {
-                    let total = with_conn!(conn, |c| customers_only!(tenant, &query.filters).count().get_result(c))?;
+                    let total = if query.filters.is_empty() {
+                        crate::counts::count(conn, tenant.get(), &crate::counts::statuses(&[]))?
+                    } else {
+                        with_conn!(conn, |c| customers_only!(tenant, &query.filters).count().get_result(c))?
+                    };
                     let customers: Vec<CustomerRow> = with_conn!(conn, |c| {
                         let mut q = customers_only!(tenant, &query.filters).select(CustomerRow::as_select());
                         sorted!(q, &query.sort, users: false)

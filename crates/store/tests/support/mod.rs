@@ -262,6 +262,16 @@ struct Count {
     n: i64,
 }
 
+/// Runs `sql` on a connection of its own.
+pub fn execute(db: &TestDatabase, sql: &str) {
+    let query = diesel::sql_query(sql);
+    match db.url.strip_prefix("sqlite://") {
+        Some(path) => query.execute(&mut SqliteConnection::establish(path).unwrap()),
+        None => query.execute(&mut PgConnection::establish(&db.url).unwrap()),
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 /// Rows in `table`, counted on a connection of its own.
 pub fn count(db: &TestDatabase, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) AS n FROM {table}");
