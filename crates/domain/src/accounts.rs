@@ -493,17 +493,21 @@ impl AccountAdministration {
         tenant: &Tenant,
         item: crate::administration::ImportItem,
     ) -> Result<AccountView, AccountError> {
+        let id = self.create_only(tenant, item).await?;
+        self.get(tenant, id).await
+    }
+
+    /// Creates a private account as [`Self::create`] does, answering only its id (bulk
+    /// lines, which answer nothing else).
+    pub async fn create_only(
+        &self,
+        tenant: &Tenant,
+        item: crate::administration::ImportItem,
+    ) -> Result<CustomerId, AccountError> {
         if let Some(s) = &item.settings {
             self.check_subshops(&s.subshops)?;
         }
-        let created = self.admin.create_account(tenant, item, false).await?;
-        let customer = self
-            .admin
-            .customers
-            .by_number(tenant.id, &created.number)
-            .await?
-            .ok_or(AdminError::NotFound("account"))?;
-        self.get(tenant, customer.id).await
+        Ok(self.admin.create_account(tenant, item, false).await?.id)
     }
 
     /// Edits an account: number, e-mail (and with it the login) and settings, at once.

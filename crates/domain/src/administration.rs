@@ -28,7 +28,7 @@ use crate::error::{StoreError, UniqueRule};
 use crate::identity::{
     IdGenerator, LegacyHash, LegacyVerifier, PasswordMigration, PasswordMigrationRepository, SessionRepository,
 };
-use crate::ids::PublicId;
+use crate::ids::{CustomerId, PublicId};
 use crate::roles::{known_roles, AddUserError, NewMember, OrganizationService, ACCOUNT_OWNER};
 use crate::tenants::{Tenant, TenantRepository};
 use crate::users::{PersonData, User, UserQuery, UserRepository, UserSort};
@@ -267,6 +267,7 @@ enum Save {
 /// What an import did with one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Imported {
+    pub id: CustomerId,
     pub number: CustomerNumber,
     pub created: bool,
 }
@@ -856,6 +857,7 @@ impl CustomerAdministration {
             self.end_sessions(tenant, &account.users).await?;
         }
         Ok(Imported {
+            id: account.customer.id,
             number: account.customer.number,
             created,
         })

@@ -305,20 +305,14 @@ impl AccountInput {
     }
 }
 
-/// Creates an account from a body (`POST customerAccounts` and bulk lines).
-pub(super) async fn create_account(
-    state: &AppState,
-    tenant: &clientele_domain::tenants::Tenant,
-    body: &Map<String, Value>,
-    bulk: bool,
-) -> Result<clientele_domain::accounts::AccountView, WsError> {
+/// The import item a create body (`POST customerAccounts`, or a bulk line) describes.
+pub(super) fn new_account(state: &AppState, body: &Map<String, Value>, bulk: bool) -> Result<ImportItem, WsError> {
     let extra: Vec<&str> = CREATE_FIELDS
         .iter()
         .chain(if bulk { BULK_FIELDS } else { &[] })
         .copied()
         .collect();
-    let item = read_account(body, &extra)?.new_account(state.limits.password_policy, bulk)?;
-    Ok(state.services.accounts.create(tenant, item).await?)
+    read_account(body, &extra)?.new_account(state.limits.password_policy, bulk)
 }
 
 /// `POST customerAccounts`.
@@ -331,7 +325,8 @@ pub async fn create(
 ) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let body = object_body(&state, &req, payload).await?;
-    let view = create_account(&state, &tenant, &body, false).await?;
+    let item = new_account(&state, &body, false)?;
+    let view = state.services.accounts.create(&tenant, item).await?;
     Ok(HttpResponse::Ok().json(dto::account(&view, chrono::Utc::now(), false)))
 }
 

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use clientele_domain::ids::CustomerId;
 use serde_json::{json, Map, Value};
 
-use super::accounts::{create_account, update_account};
+use super::accounts::{new_account, update_account};
 use super::data;
 use super::{any_body, authorized, WsError};
 use crate::AppState;
@@ -168,13 +168,16 @@ pub async fn accounts(
         let done = async {
             let (action, _, data) = line(value, "accountId", false)?;
             match action {
-                Action::Create => create_account(&state, &tenant, data, true).await,
-                Action::Update(id) => update_account(&state, &tenant, id, data, true).await,
+                Action::Create => {
+                    let item = new_account(&state, data, true)?;
+                    Ok(state.services.accounts.create_only(&tenant, item).await?)
+                }
+                Action::Update(id) => Ok(update_account(&state, &tenant, id, data, true).await?.customer.id),
             }
         }
         .await;
         match done {
-            Ok(view) => items.push(view.customer.id.get()),
+            Ok(id) => items.push(id.get()),
             Err(e) => skips.push(skipped(i + 1, &e, updating)),
         }
     }
