@@ -516,7 +516,7 @@ async fn bulk_lines_are_done_alone_and_pages_never_repeat_or_skip() {
         let mut lines: Vec<Value> = (0..1000)
             .map(|i| json!({"type": "create", "data": {"email": format!("bulk{i}@example.com"), "firstName": "Max", "lastName": "M"}}))
             .collect();
-        let bad: [(usize, Value, &str); 10] = [
+        let bad: [(usize, Value, &str); 11] = [
             (3, json!({"data": {"email": "t1@example.com"}}), "invalidParameters"),
             (50, json!({"type": "upsert", "data": {}}), "invalidParameters"),
             (
@@ -550,6 +550,12 @@ async fn bulk_lines_are_done_alone_and_pages_never_repeat_or_skip() {
                 "invalidFields",
             ),
             (777, json!({"type": "create"}), "invalidParameters"),
+            // The same e-mail as an earlier line of the request.
+            (
+                901,
+                json!({"type": "create", "data": {"email": "bulk900@example.com"}}),
+                "conflict",
+            ),
             (998, json!("line"), "invalidParameters"),
         ];
         for (index, line, _) in &bad {
@@ -558,7 +564,18 @@ async fn bulk_lines_are_done_alone_and_pages_never_repeat_or_skip() {
         let r = call(&s, &auth, "POST", "/bulk/customerAccounts", Some(&Value::Array(lines))).await;
         assert_eq!(r.status, 200, "{backend}: {}", r.text());
         let out = r.json();
-        assert_eq!(out["items"].as_array().unwrap().len(), 990, "{backend}");
+        assert_eq!(out["items"].as_array().unwrap().len(), 989, "{backend}");
+        let ids = out["items"].as_array().unwrap();
+        let mut unique: Vec<i64> = ids.iter().map(|v| v.as_i64().unwrap()).collect();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 989, "{backend}: every created line has its own account");
+        assert_eq!(
+            s.column_texts("SELECT login AS v FROM users WHERE login = 'bulk900@example.com'")
+                .len(),
+            1,
+            "{backend}: the conflicting line wrote nothing"
+        );
         let skipped = out["skippedLines"].as_array().unwrap();
         let got: Vec<(i64, String)> = skipped
             .iter()
@@ -623,7 +640,7 @@ async fn bulk_lines_are_done_alone_and_pages_never_repeat_or_skip() {
             let r = list(q.clone()).await;
             assert_eq!(r.status, 200, "{}", r.text());
             let page = r.json();
-            assert_eq!(page["totalCount"], 991, "{backend}");
+            assert_eq!(page["totalCount"], 990, "{backend}");
             order.extend(
                 page["items"]
                     .as_array()
@@ -639,7 +656,7 @@ async fn bulk_lines_are_done_alone_and_pages_never_repeat_or_skip() {
                 page["nextPageToken"].as_str().unwrap()
             );
         }
-        assert_eq!(order.len(), 991);
+        assert_eq!(order.len(), 990);
         let mut page = list("size=300&sort=createdAt:asc".into()).await.json();
         let mut seen: Vec<i64> = vec![];
         let mut deleted: Vec<i64> = vec![];

@@ -493,21 +493,39 @@ impl AccountAdministration {
         tenant: &Tenant,
         item: crate::administration::ImportItem,
     ) -> Result<AccountView, AccountError> {
-        let id = self.create_only(tenant, item).await?;
-        self.get(tenant, id).await
-    }
-
-    /// Creates a private account as [`Self::create`] does, answering only its id (bulk
-    /// lines, which answer nothing else).
-    pub async fn create_only(
-        &self,
-        tenant: &Tenant,
-        item: crate::administration::ImportItem,
-    ) -> Result<CustomerId, AccountError> {
         if let Some(s) = &item.settings {
             self.check_subshops(&s.subshops)?;
         }
-        Ok(self.admin.create_account(tenant, item, false).await?.id)
+        let created = self.admin.create_account(tenant, item, false).await?;
+        self.get(tenant, created.id).await
+    }
+
+    /// Creates many private accounts as [`Self::create`] creates one, written in one
+    /// transaction (bulk lines): the new id or why not, per item in order.
+    pub async fn create_many(
+        &self,
+        tenant: &Tenant,
+        items: Vec<crate::administration::ImportItem>,
+    ) -> Vec<Result<CustomerId, AccountError>> {
+        let mut out: Vec<Option<Result<CustomerId, AccountError>>> = Vec::with_capacity(items.len());
+        let (mut valid, mut slots) = (Vec::new(), Vec::new());
+        for item in items {
+            match item.settings.as_ref().map(|s| self.check_subshops(&s.subshops)) {
+                Some(Err(e)) => out.push(Some(Err(e.into()))),
+                _ => {
+                    slots.push(out.len());
+                    valid.push(item);
+                    out.push(None);
+                }
+            }
+        }
+        let written = self.admin.create_accounts(tenant, valid).await;
+        for (slot, result) in slots.into_iter().zip(written) {
+            out[slot] = Some(result.map(|i| i.id).map_err(AccountError::from));
+        }
+        out.into_iter()
+            .map(|answer| answer.expect("every item is answered"))
+            .collect()
     }
 
     /// Edits an account: number, e-mail (and with it the login) and settings, at once.

@@ -255,6 +255,24 @@ pub struct ImportItem {
     pub settings: Option<crate::accounts::AccountSettings>,
 }
 
+/// An item checked and ready to write.
+struct Prepared {
+    account: crate::customers::NewAccount,
+    keep: crate::customers::Keep,
+    /// The item blocks the customer or deactivates the user (sessions end).
+    blocks: bool,
+}
+
+/// What a unique rule refusing an account's write means to the administrator.
+fn refused(e: StoreError) -> AdminError {
+    match e {
+        StoreError::Duplicate(UniqueRule::UserLogin) => AdminError::Taken("account.email"),
+        StoreError::Duplicate(UniqueRule::CustomerNumber) => AdminError::Taken("id"),
+        StoreError::Duplicate(UniqueRule::Phone) => AdminError::Taken("phone"),
+        other => AdminError::Store(other),
+    }
+}
+
 /// How an account is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Save {
@@ -682,6 +700,103 @@ impl CustomerAdministration {
         item: ImportItem,
         how: Save,
     ) -> Result<Imported, AdminError> {
+        let Prepared { account, keep, blocks } = self.prepare(tenant, window_open, item, how, None).await?;
+        let written = match how {
+            Save::Create { .. } => self
+                .customers
+                .create_account(tenant.id, account, self.clock.now())
+                .await
+                .map(|a| (a, true)),
+            Save::Upsert => {
+                self.customers
+                    .upsert_account(tenant.id, account, keep, self.clock.now())
+                    .await
+            }
+        };
+        let (account, created) = written.map_err(refused)?;
+        if !created && blocks {
+            self.end_sessions(tenant, &account.users).await?;
+        }
+        Ok(Imported {
+            id: account.customer.id,
+            number: account.customer.number,
+            created,
+        })
+    }
+
+    /// Creates many accounts as [`Self::create_account`] creates one (without
+    /// invitations), written in one transaction: one answer per item, in order. Numbers
+    /// are drawn for all items at once.
+    pub async fn create_accounts(&self, tenant: &Tenant, items: Vec<ImportItem>) -> Vec<Result<Imported, AdminError>> {
+        let unnumbered = items.iter().filter(|i| i.number.is_none()).count() as i64;
+        let mut seq = 0;
+        if unnumbered > 0 {
+            match self.tenants.next_customer_seqs(tenant.id, unnumbered).await {
+                Ok(first) => seq = first,
+                Err(e) => return items.iter().map(|_| Err(AdminError::Store(e.clone()))).collect(),
+            }
+        }
+        let mut out: Vec<Option<Result<Imported, AdminError>>> = Vec::with_capacity(items.len());
+        let (mut accounts, mut slots) = (Vec::new(), Vec::new());
+        for item in items {
+            let drawn = match item.number {
+                Some(_) => None,
+                None => {
+                    seq += 1;
+                    Some(seq - 1)
+                }
+            };
+            let prepared = match drawn.map(|seq| self.number(tenant, seq)).transpose() {
+                Ok(number) => {
+                    self.prepare(tenant, false, item, Save::Create { invite: false }, number)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            match prepared {
+                Ok(p) => {
+                    slots.push(out.len());
+                    accounts.push(p.account);
+                    out.push(None);
+                }
+                Err(e) => out.push(Some(Err(e))),
+            }
+        }
+        match self
+            .customers
+            .create_accounts(tenant.id, accounts, self.clock.now())
+            .await
+        {
+            Ok(written) => {
+                for (slot, account) in slots.into_iter().zip(written) {
+                    out[slot] = Some(account.map_err(refused).map(|a| Imported {
+                        id: a.customer.id,
+                        number: a.customer.number,
+                        created: true,
+                    }));
+                }
+            }
+            Err(e) => {
+                for slot in slots {
+                    out[slot] = Some(Err(AdminError::Store(e.clone())));
+                }
+            }
+        }
+        out.into_iter()
+            .map(|answer| answer.expect("every item is answered"))
+            .collect()
+    }
+
+    /// Checks an item and turns it into the account to write: the password, addresses
+    /// and number (`drawn`, or drawn here when a new account has none).
+    async fn prepare(
+        &self,
+        tenant: &Tenant,
+        window_open: bool,
+        item: ImportItem,
+        how: Save,
+        drawn: Option<CustomerNumber>,
+    ) -> Result<Prepared, AdminError> {
         let (password_hash, legacy_auth) = match item.password {
             ImportedPassword::None => (None, None),
             ImportedPassword::Plain(p) => (
@@ -733,7 +848,10 @@ impl CustomerAdministration {
         crate::addresses::settle_preferred(&mut addresses);
         let number = match item.number {
             Some(n) => n,
-            None if matches!(how, Save::Create { .. }) => self.draw_number(tenant).await?,
+            None if matches!(how, Save::Create { .. }) => match drawn {
+                Some(number) => number,
+                None => self.draw_number(tenant).await?,
+            },
             None => match self.users.by_login(tenant.id, &item.login).await? {
                 Some(user) => match self.customers.by_id(tenant.id, user.customer_id).await? {
                     Some(c) => {
@@ -835,32 +953,7 @@ impl CustomerAdministration {
             opt_in: invitation,
             settings: item.settings,
         };
-        let written = match how {
-            Save::Create { .. } => self
-                .customers
-                .create_account(tenant.id, account, self.clock.now())
-                .await
-                .map(|a| (a, true)),
-            Save::Upsert => {
-                self.customers
-                    .upsert_account(tenant.id, account, keep, self.clock.now())
-                    .await
-            }
-        };
-        let (account, created) = written.map_err(|e| match e {
-            StoreError::Duplicate(UniqueRule::UserLogin) => AdminError::Taken("account.email"),
-            StoreError::Duplicate(UniqueRule::CustomerNumber) => AdminError::Taken("id"),
-            StoreError::Duplicate(UniqueRule::Phone) => AdminError::Taken("phone"),
-            other => AdminError::Store(other),
-        })?;
-        if !created && blocks {
-            self.end_sessions(tenant, &account.users).await?;
-        }
-        Ok(Imported {
-            id: account.customer.id,
-            number: account.customer.number,
-            created,
-        })
+        Ok(Prepared { account, keep, blocks })
     }
 
     /// Ends every session of these users at once (a blocked customer, a deactivated user).
@@ -874,6 +967,11 @@ impl CustomerAdministration {
 
     async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, AdminError> {
         let seq = self.tenants.next_customer_seq(tenant.id).await?;
+        self.number(tenant, seq)
+    }
+
+    /// The tenant's customer number for a value of its sequence.
+    fn number(&self, tenant: &Tenant, seq: i64) -> Result<CustomerNumber, AdminError> {
         Ok(CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
             .map_err(|e| StoreError::Unavailable(format!("customer number pattern: {e}")))?)
     }

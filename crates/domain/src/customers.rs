@@ -176,6 +176,15 @@ pub trait CustomerRepository: Send + Sync {
         new: NewAccount,
         now: DateTime<Utc>,
     ) -> Result<Account, StoreError>;
+    /// Writes many accounts as [`CustomerRepository::create_account`] writes one, in
+    /// one transaction: each comes back as written or as the `Duplicate` that refused
+    /// it alone (nothing of it written); any other failure writes none of them.
+    async fn create_accounts(
+        &self,
+        tenant: TenantId,
+        news: Vec<NewAccount>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Account, StoreError>>, StoreError>;
     /// Writes an imported account by customer number, all or nothing: an unknown
     /// number creates it as [`CustomerRepository::create_account`] does; a known (live)
     /// one gets the customer's fields, its first user's login, e-mail, person data,

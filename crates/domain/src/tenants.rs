@@ -84,6 +84,8 @@ pub trait TenantRepository: Send + Sync {
     async fn change(&self, name: &TenantName, change: TenantChange) -> Result<Option<Tenant>, StoreError>;
     /// Draws the next value of the tenant's customer-number sequence (gaps allowed).
     async fn next_customer_seq(&self, tenant: TenantId) -> Result<i64, StoreError>;
+    /// Draws `count` (≥ 1) consecutive values of the sequence at once; the first.
+    async fn next_customer_seqs(&self, tenant: TenantId, count: i64) -> Result<i64, StoreError>;
 }
 
 /// Why a tenant could not be created.

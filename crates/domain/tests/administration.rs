@@ -409,3 +409,67 @@ async fn an_import_cannot_turn_a_private_customer_into_a_company() {
         "{out:?}"
     );
 }
+
+#[tokio::test]
+async fn accounts_created_together_draw_their_numbers_at_once_and_fail_alone() {
+    use clientele_domain::administration::ImportedPassword;
+    let mut p = Ports::default();
+    // Three items without number: one draw of three values (the refused one leaves a gap).
+    p.tenants
+        .expect_next_customer_seqs()
+        .times(1)
+        .withf(|_, count| *count == 3)
+        .returning(|_, _| Ok(10));
+    p.tenants.expect_next_customer_seq().never();
+    p.customers
+        .expect_create_accounts()
+        .times(1)
+        .withf(|_, news, _| {
+            news.iter().map(|n| n.customer.number.as_str()).collect::<Vec<_>>() == ["K000010", "ERP-9", "K000012"]
+        })
+        .returning(|_, news, _| {
+            Ok(news
+                .into_iter()
+                .map(|n| {
+                    if n.customer.number.as_str() == "ERP-9" {
+                        return Err(StoreError::Duplicate(UniqueRule::CustomerNumber));
+                    }
+                    let mut customer = support::customer(false);
+                    customer.number = n.customer.number;
+                    Ok(Account {
+                        customer,
+                        users: vec![],
+                        addresses: vec![],
+                    })
+                })
+                .collect())
+        });
+    let mut numbered = import_item(ImportedPassword::None);
+    numbered.number = Some(clientele_domain::values::CustomerNumber::parse("ERP-9").unwrap());
+    let refused = import_item(ImportedPassword::Legacy(clientele_domain::identity::LegacyHash {
+        algorithm: clientele_domain::identity::LegacyAlgorithm::Bcrypt,
+        hash: "$2b$04$x".into(),
+        context: Default::default(),
+    }));
+    let items = vec![
+        import_item(ImportedPassword::None),
+        numbered,
+        refused,
+        import_item(ImportedPassword::None),
+    ];
+    let out = service(p).create_accounts(&support::tenant("K{seq:6}"), items).await;
+    assert_eq!(out.len(), 4);
+    assert_eq!(out[0].as_ref().unwrap().number.as_str(), "K000010");
+    assert!(matches!(out[1], Err(AdminError::Taken("id"))), "{out:?}");
+    assert!(
+        matches!(
+            &out[2],
+            Err(AdminError::Invalid {
+                field: "account.legacyAuth",
+                ..
+            })
+        ),
+        "{out:?}"
+    );
+    assert_eq!(out[3].as_ref().unwrap().number.as_str(), "K000012");
+}

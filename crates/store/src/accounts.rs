@@ -6,6 +6,7 @@ use clientele_domain::addresses::Address;
 use clientele_domain::customers::{Account, Customer, CustomerStatus, Keep, NewAccount};
 use clientele_domain::ids::TenantId;
 use clientele_domain::users::User;
+use clientele_domain::StoreError;
 use diesel::prelude::*;
 
 use crate::addresses::{new_address_values, AddressRow};
@@ -69,6 +70,29 @@ pub(crate) fn create(
 ) -> Result<Account, DbError> {
     let now = db_time(at);
     write_tx!(conn, |c| insert_account!(c, tenant, new, now, at))
+}
+
+/// Inserts many accounts in one transaction, each behind a savepoint: an account
+/// whose number, login or phone is taken comes back as that `Duplicate` and writes
+/// nothing, the others are written (one commit for all). Any other failure writes none.
+pub(crate) fn create_many(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    news: &[NewAccount],
+    at: DateTime<Utc>,
+) -> Result<Vec<Result<Account, StoreError>>, DbError> {
+    let now = db_time(at);
+    write_tx!(conn, |c| {
+        let mut out = Vec::with_capacity(news.len());
+        for new in news {
+            match c.transaction(|c| -> Result<Account, DbError> { insert_account!(c, tenant, new, now, at) }) {
+                Ok(account) => out.push(Ok(account)),
+                Err(e) if e.is_unique_violation() => out.push(Err(e.into_store_error("create accounts"))),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    })
 }
 
 /// Writes an imported account by customer number in one transaction (see

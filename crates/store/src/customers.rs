@@ -166,6 +166,18 @@ impl CustomerRepository for Store {
             .await
     }
 
+    async fn create_accounts(
+        &self,
+        tenant: TenantId,
+        news: Vec<NewAccount>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Account, StoreError>>, StoreError> {
+        self.run("create accounts", move |conn| {
+            accounts::create_many(conn, tenant, &news, now)
+        })
+        .await
+    }
+
     async fn by_id(&self, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
         self.run("customer by id", move |conn| {
             let row: Option<CustomerRow> = with_conn!(conn, |c| customers::table

@@ -64,6 +64,14 @@ impl fmt::Display for DbError {
 }
 
 impl DbError {
+    /// A unique constraint refused the write.
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+        )
+    }
+
     /// Unique violations become `Duplicate`; everything else is logged here, once,
     /// and reported as `Unavailable`.
     pub(crate) fn into_store_error(self, operation: &'static str) -> StoreError {

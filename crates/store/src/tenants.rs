@@ -129,14 +129,18 @@ impl TenantRepository for Store {
     }
 
     async fn next_customer_seq(&self, tenant: TenantId) -> Result<i64, StoreError> {
+        self.next_customer_seqs(tenant, 1).await
+    }
+
+    async fn next_customer_seqs(&self, tenant: TenantId, count: i64) -> Result<i64, StoreError> {
         self.run("next customer number", move |conn| {
             // One statement: the row lock makes concurrent draws return distinct values.
-            let seq: Option<i64> = with_conn!(conn, |c| diesel::update(tenants::table.find(tenant.get()))
-                .set(tenants::customer_seq.eq(tenants::customer_seq + 1))
+            let last: Option<i64> = with_conn!(conn, |c| diesel::update(tenants::table.find(tenant.get()))
+                .set(tenants::customer_seq.eq(tenants::customer_seq + count))
                 .returning(tenants::customer_seq)
                 .get_result(c)
                 .optional())?;
-            seq.ok_or(DbError::Missing("tenant"))
+            last.map(|last| last - count + 1).ok_or(DbError::Missing("tenant"))
         })
         .await
     }

@@ -9,9 +9,11 @@ use clientele_domain::accounts::{
     LOGIN_LINK_TTL_SECS,
 };
 use clientele_domain::customers::CustomerRepository;
+use clientele_domain::error::UniqueRule;
 use clientele_domain::identity::{CodePurpose, NewCode, TokenDigest};
 use clientele_domain::mail::{MailKind, OutgoingMail};
 use clientele_domain::values::Email;
+use clientele_domain::StoreError;
 use support::{backends, count, execute, now, private_account, tenant};
 
 fn link(kind: LinkKind, user: clientele_domain::ids::UserId, at: chrono::DateTime<chrono::Utc>) -> LinkMail {
@@ -245,5 +247,40 @@ async fn list_totals_follow_every_write() {
             assert!(rows <= 3, "{rows} rows left after the fold");
             assert_eq!(total(vec![]).await, 3);
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_written_together_refuse_only_the_taken_ones() {
+    for b in backends().await {
+        let t = tenant(&b.store, "demo").await;
+        let before = private_account("taken@example.com", "N-1");
+        b.store.create_account(t.id, before, now()).await.unwrap();
+        let batch = vec![
+            private_account("a@example.com", "N-2"),
+            private_account("taken@example.com", "N-3"),
+            private_account("b@example.com", "N-1"),
+            private_account("c@example.com", "N-4"),
+            private_account("c@example.com", "N-5"),
+        ];
+        let written = b.store.create_accounts(t.id, batch, now()).await.unwrap();
+        let outcome: Vec<Result<String, StoreError>> = written
+            .into_iter()
+            .map(|r| r.map(|a| a.customer.number.as_str().to_owned()))
+            .collect();
+        assert_eq!(
+            outcome,
+            [
+                Ok("N-2".to_owned()),
+                Err(StoreError::Duplicate(UniqueRule::UserLogin)),
+                Err(StoreError::Duplicate(UniqueRule::CustomerNumber)),
+                Ok("N-4".to_owned()),
+                Err(StoreError::Duplicate(UniqueRule::UserLogin)),
+            ],
+            "{}",
+            b.name
+        );
+        assert_eq!(count(&b.db, "customers"), 3, "{}", b.name);
+        assert_eq!(count(&b.db, "users"), 3, "{}", b.name);
     }
 }

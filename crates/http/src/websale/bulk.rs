@@ -5,7 +5,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use clientele_domain::administration::ImportItem;
 use clientele_domain::ids::CustomerId;
+use clientele_domain::tenants::Tenant;
 use serde_json::{json, Map, Value};
 
 use super::accounts::{new_account, update_account};
@@ -162,21 +164,35 @@ pub async fn accounts(
 ) -> Result<HttpResponse, WsError> {
     let (tenant, _) = authorized(&state, &req).await?;
     let lines = lines(&state, &req, payload).await?;
-    let (mut items, mut skips) = (Vec::new(), Vec::new());
+    // Consecutive creates are written together (one transaction); an update first
+    // lets the creates before it finish, so lines still take effect in their order.
+    let mut done: Vec<Option<Result<CustomerId, WsError>>> = Vec::with_capacity(lines.len());
+    let mut creates: Vec<(usize, ImportItem)> = Vec::new();
     for (i, value) in lines.iter().enumerate() {
-        let updating = value.get("type").and_then(Value::as_str) == Some("update");
-        let done = async {
-            let (action, _, data) = line(value, "accountId", false)?;
-            match action {
-                Action::Create => {
-                    let item = new_account(&state, data, true)?;
-                    Ok(state.services.accounts.create_only(&tenant, item).await?)
+        done.push(None);
+        let answer = match line(value, "accountId", false) {
+            Ok((Action::Create, _, data)) => match new_account(&state, data, true) {
+                Ok(item) => {
+                    creates.push((i, item));
+                    continue;
                 }
-                Action::Update(id) => Ok(update_account(&state, &tenant, id, data, true).await?.customer.id),
+                Err(e) => Err(e),
+            },
+            Ok((Action::Update(id), _, data)) => {
+                create_together(&state, &tenant, &mut creates, &mut done).await;
+                update_account(&state, &tenant, id, data, true)
+                    .await
+                    .map(|view| view.customer.id)
             }
-        }
-        .await;
-        match done {
+            Err(e) => Err(e),
+        };
+        done[i] = Some(answer);
+    }
+    create_together(&state, &tenant, &mut creates, &mut done).await;
+    let (mut items, mut skips) = (Vec::new(), Vec::new());
+    for (i, (value, answer)) in lines.iter().zip(done).enumerate() {
+        let updating = value.get("type").and_then(Value::as_str) == Some("update");
+        match answer.expect("every line is answered") {
             Ok(id) => items.push(id.get()),
             Err(e) => skips.push(skipped(i + 1, &e, updating)),
         }
@@ -188,6 +204,23 @@ pub async fn accounts(
         "bulk account lines processed"
     );
     Ok(answer(items, skips))
+}
+
+/// Writes the collected creates in one go, answering each line.
+async fn create_together(
+    state: &AppState,
+    tenant: &Tenant,
+    creates: &mut Vec<(usize, ImportItem)>,
+    done: &mut [Option<Result<CustomerId, WsError>>],
+) {
+    if creates.is_empty() {
+        return;
+    }
+    let (lines, items): (Vec<usize>, Vec<ImportItem>) = creates.drain(..).unzip();
+    let written = state.services.accounts.create_many(tenant, items).await;
+    for (i, answer) in lines.into_iter().zip(written) {
+        done[i] = Some(answer.map_err(WsError::from));
+    }
 }
 
 /// `POST bulk/customerAccounts/addresses`.
