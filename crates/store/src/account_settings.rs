@@ -92,10 +92,11 @@ impl TryFrom<SettingsRow> for AccountRecord {
 }
 
 /// Writes an account's settings (creating its row) inside the caller's transaction.
-macro_rules! upsert_settings {
-    ($c:expr, $tenant:expr, $customer:expr, $s:expr) => {{
+/// The columns of `AccountSettings` (`$s`) as values to insert or set.
+macro_rules! settings_values {
+    ($s:expr) => {{
         let s: &clientele_domain::accounts::AccountSettings = $s;
-        let values = (
+        (
             account_settings::display_name.eq(s.display_name.as_deref()),
             account_settings::phone.eq(s.phone.as_deref()),
             account_settings::main_subshop.eq(s.subshops.main.as_deref()),
@@ -106,7 +107,14 @@ macro_rules! upsert_settings {
             account_settings::bill_address_id.eq(s.bill_address.map(|a| a.get())),
             account_settings::delivery_address_id.eq(s.delivery_address.map(|a| a.get())),
             account_settings::changed_by.eq(s.changed_by.as_str()),
-        );
+        )
+    }};
+}
+pub(crate) use settings_values;
+
+macro_rules! upsert_settings {
+    ($c:expr, $tenant:expr, $customer:expr, $s:expr) => {{
+        let values = $crate::account_settings::settings_values!($s);
         diesel::insert_into(account_settings::table)
             .values((
                 account_settings::customer_id.eq($customer),

@@ -72,17 +72,11 @@ pub(crate) fn create(
     write_tx!(conn, |c| insert_account!(c, tenant, new, now, at))
 }
 
-/// Inserts many accounts in one transaction, each behind a savepoint: an account
-/// whose number, login or phone is taken comes back as that `Duplicate` and writes
-/// nothing, the others are written (one commit for all). Any other failure writes none.
-pub(crate) fn create_many(
-    conn: &mut DbConnection,
-    tenant: TenantId,
-    news: &[NewAccount],
-    at: DateTime<Utc>,
-) -> Result<Vec<Result<Account, StoreError>>, DbError> {
-    let now = db_time(at);
-    write_tx!(conn, |c| {
+/// Inserts accounts one by one inside the caller's transaction (`$c`), each behind a
+/// savepoint: a unique violation refuses that account alone.
+macro_rules! insert_one_by_one {
+    ($c:expr, $tenant:expr, $news:expr, $now:expr, $at:expr) => {{
+        let (c, tenant, news, now, at) = ($c, $tenant, $news, $now, $at);
         let mut out = Vec::with_capacity(news.len());
         for new in news {
             match c.transaction(|c| -> Result<Account, DbError> { insert_account!(c, tenant, new, now, at) }) {
@@ -92,7 +86,161 @@ pub(crate) fn create_many(
             }
         }
         Ok(out)
-    })
+    }};
+}
+
+/// Inserts many accounts in one transaction: an account whose number, login or phone
+/// is taken comes back as that `Duplicate` and writes nothing, the others are written
+/// (one commit for all). Any other failure writes none.
+pub(crate) fn create_many(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    news: &[NewAccount],
+    at: DateTime<Utc>,
+) -> Result<Vec<Result<Account, StoreError>>, DbError> {
+    let now = db_time(at);
+    let plain = news
+        .iter()
+        .all(|n| n.users.len() == 1 && n.addresses.is_empty() && n.opt_in.is_none());
+    if plain {
+        if let DbConnection::Pg(pg) = conn {
+            return pg.transaction(|c| match c.transaction(|c| insert_together(c, tenant, news, now)) {
+                // A concurrent writer took a value after the check: one by one instead.
+                Err(e) if e.is_unique_violation() => insert_one_by_one!(c, tenant, news, now, at),
+                other => other,
+            });
+        }
+    }
+    write_tx!(conn, |c| insert_one_by_one!(c, tenant, news, now, at))
+}
+
+/// PostgreSQL, accounts of one user without addresses or opt-in (bulk creates): the
+/// taken numbers, logins and phones are looked up at once and refuse their accounts
+/// (as the constraints would, in that order, earlier accounts first); the rest is
+/// written with one multi-row insert per table.
+fn insert_together(
+    c: &mut diesel::PgConnection,
+    tenant: TenantId,
+    news: &[NewAccount],
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<Result<Account, StoreError>>, DbError> {
+    use clientele_domain::error::UniqueRule;
+    use std::collections::{HashMap, HashSet};
+    let t = tenant.get();
+    let phone = |n: &NewAccount| n.settings.as_ref().and_then(|s| s.phone.clone());
+    let numbers: Vec<&str> = news.iter().map(|n| n.customer.number.as_str()).collect();
+    let logins: Vec<String> = news.iter().map(|n| n.users[0].login.key()).collect();
+    let phones: Vec<String> = news.iter().filter_map(phone).collect();
+    let mut taken_numbers: HashSet<String> = customers::table
+        .filter(customers::tenant_id.eq(t))
+        .filter(customers::number.eq_any(&numbers))
+        .select(customers::number)
+        .load(c)?
+        .into_iter()
+        .collect();
+    let mut taken_logins: HashSet<String> = users::table
+        .filter(users::tenant_id.eq(t))
+        .filter(users::login_key.eq_any(&logins))
+        .select(users::login_key)
+        .load(c)?
+        .into_iter()
+        .collect();
+    let mut taken_phones: HashSet<String> = if phones.is_empty() {
+        HashSet::new()
+    } else {
+        account_settings::table
+            .filter(account_settings::tenant_id.eq(t))
+            .filter(account_settings::phone.eq_any(&phones))
+            .select(account_settings::phone.assume_not_null())
+            .load(c)?
+            .into_iter()
+            .collect()
+    };
+    let verdicts: Vec<Option<UniqueRule>> = news
+        .iter()
+        .zip(&logins)
+        .map(|(n, login)| {
+            let refused = if taken_numbers.contains(n.customer.number.as_str()) {
+                Some(UniqueRule::CustomerNumber)
+            } else if taken_logins.contains(login) {
+                Some(UniqueRule::UserLogin)
+            } else if phone(n).is_some_and(|p| taken_phones.contains(&p)) {
+                Some(UniqueRule::Phone)
+            } else {
+                None
+            };
+            if refused.is_none() {
+                taken_numbers.insert(n.customer.number.as_str().to_owned());
+                taken_logins.insert(login.clone());
+                taken_phones.extend(phone(n));
+            }
+            refused
+        })
+        .collect();
+    let written: Vec<&NewAccount> = news
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| n)
+        .collect();
+    let (mut customers_by_number, mut users_by_customer) = (HashMap::new(), HashMap::new());
+    if !written.is_empty() {
+        let rows: Vec<NewCustomerRow> = written
+            .iter()
+            .map(|n| NewCustomerRow::new(tenant, &n.customer, now))
+            .collect();
+        let stored: Vec<CustomerRow> = diesel::insert_into(customers::table)
+            .values(&rows)
+            .returning(CustomerRow::as_returning())
+            .get_results(c)?;
+        customers_by_number = stored.into_iter().map(|r| (r.number.clone(), r)).collect();
+        let id_of = |n: &NewAccount| customers_by_number[n.customer.number.as_str()].id;
+        let rows: Vec<NewUserRow> = written
+            .iter()
+            .map(|n| NewUserRow::new(tenant, id_of(n), &n.users[0], now))
+            .collect();
+        let stored: Vec<UserRow> = diesel::insert_into(users::table)
+            .values(&rows)
+            .returning(UserRow::as_returning())
+            .get_results(c)?;
+        for row in stored {
+            let user = User::try_from(row)?;
+            users_by_customer.insert(user.customer_id.get(), user);
+        }
+        let settings: Vec<_> = written
+            .iter()
+            .filter_map(|n| {
+                let s = n.settings.as_ref()?;
+                Some((
+                    account_settings::customer_id.eq(id_of(n)),
+                    account_settings::tenant_id.eq(t),
+                    crate::account_settings::settings_values!(s),
+                ))
+            })
+            .collect();
+        if !settings.is_empty() {
+            diesel::insert_into(account_settings::table)
+                .values(settings)
+                .execute(c)?;
+        }
+    }
+    news.iter()
+        .zip(verdicts)
+        .map(|(n, verdict)| match verdict {
+            Some(rule) => Ok(Err(StoreError::Duplicate(rule))),
+            None => {
+                let customer = customers_by_number
+                    .remove(n.customer.number.as_str())
+                    .expect("written above");
+                let user = users_by_customer.remove(&customer.id).expect("written above");
+                Ok(Ok(Account {
+                    customer: Customer::try_from(customer)?,
+                    users: vec![user],
+                    addresses: vec![],
+                }))
+            }
+        })
+        .collect()
 }
 
 /// Writes an imported account by customer number in one transaction (see
