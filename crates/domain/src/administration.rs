@@ -658,11 +658,37 @@ impl CustomerAdministration {
             Ok(w) => w.filter(|w| w.active(self.clock.now().date_naive())),
             Err(e) => return items.iter().map(|_| Err(AdminError::Store(e.clone()))).collect(),
         };
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            out.push(self.save(tenant, window.is_some(), item, Save::Upsert).await);
+        let open = window.is_some();
+        // New customers are written together; the items whose number or login is taken
+        // (existing customers) are then upserted one by one, in order, as are items
+        // with a plain password (hashing dominates them; no hash twice).
+        let (mut together, mut slots) = (Vec::new(), Vec::new());
+        let mut out: Vec<Option<Result<Imported, AdminError>>> = Vec::with_capacity(items.len());
+        let mut one_by_one = Vec::new();
+        for (slot, item) in items.into_iter().enumerate() {
+            out.push(None);
+            if matches!(item.password, ImportedPassword::Plain(_)) {
+                one_by_one.push((slot, item));
+            } else {
+                slots.push(slot);
+                together.push(item);
+            }
         }
-        out
+        let again = together.clone();
+        let created = self.create_together(tenant, open, together).await;
+        for ((slot, answer), item) in slots.into_iter().zip(created).zip(again) {
+            match answer {
+                Err(AdminError::Taken(_)) => one_by_one.push((slot, item)),
+                answer => out[slot] = Some(answer),
+            }
+        }
+        one_by_one.sort_by_key(|(slot, _)| *slot);
+        for (slot, item) in one_by_one {
+            out[slot] = Some(self.save(tenant, open, item, Save::Upsert).await);
+        }
+        out.into_iter()
+            .map(|answer| answer.expect("every item is answered"))
+            .collect()
     }
 
     /// Creates one customer with its user and addresses (an administrator's sign-up);
@@ -728,33 +754,30 @@ impl CustomerAdministration {
     /// invitations), written in one transaction: one answer per item, in order. Numbers
     /// are drawn for all items at once.
     pub async fn create_accounts(&self, tenant: &Tenant, items: Vec<ImportItem>) -> Vec<Result<Imported, AdminError>> {
-        let unnumbered = items.iter().filter(|i| i.number.is_none()).count() as i64;
-        let mut seq = 0;
-        if unnumbered > 0 {
-            match self.tenants.next_customer_seqs(tenant.id, unnumbered).await {
-                Ok(first) => seq = first,
-                Err(e) => return items.iter().map(|_| Err(AdminError::Store(e.clone()))).collect(),
-            }
-        }
+        self.create_together(tenant, false, items).await
+    }
+
+    /// [`Self::create_accounts`], with legacy hashes allowed while `window_open`.
+    async fn create_together(
+        &self,
+        tenant: &Tenant,
+        window_open: bool,
+        items: Vec<ImportItem>,
+    ) -> Vec<Result<Imported, AdminError>> {
         let mut out: Vec<Option<Result<Imported, AdminError>>> = Vec::with_capacity(items.len());
-        let (mut accounts, mut slots) = (Vec::new(), Vec::new());
+        let (mut accounts, mut slots, mut unnumbered) = (Vec::new(), Vec::new(), Vec::new());
         for item in items {
-            let drawn = match item.number {
-                Some(_) => None,
-                None => {
-                    seq += 1;
-                    Some(seq - 1)
-                }
-            };
-            let prepared = match drawn.map(|seq| self.number(tenant, seq)).transpose() {
-                Ok(number) => {
-                    self.prepare(tenant, false, item, Save::Create { invite: false }, number)
-                        .await
-                }
-                Err(e) => Err(e),
-            };
-            match prepared {
+            // Numbers are drawn below, at once, for the items that pass and need one.
+            let needs_number = item.number.is_none();
+            let pending = needs_number.then(|| CustomerNumber::parse("pending").expect("a valid number"));
+            match self
+                .prepare(tenant, window_open, item, Save::Create { invite: false }, pending)
+                .await
+            {
                 Ok(p) => {
+                    if needs_number {
+                        unnumbered.push(accounts.len());
+                    }
                     slots.push(out.len());
                     accounts.push(p.account);
                     out.push(None);
@@ -762,11 +785,16 @@ impl CustomerAdministration {
                 Err(e) => out.push(Some(Err(e))),
             }
         }
-        match self
-            .customers
-            .create_accounts(tenant.id, accounts, self.clock.now())
-            .await
-        {
+        let written = match self.draw_numbers(tenant, &mut accounts, &unnumbered).await {
+            Ok(()) if accounts.is_empty() => Ok(vec![]),
+            Ok(()) => {
+                self.customers
+                    .create_accounts(tenant.id, accounts, self.clock.now())
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match written {
             Ok(written) => {
                 for (slot, account) in slots.into_iter().zip(written) {
                     out[slot] = Some(account.map_err(refused).map(|a| Imported {
@@ -785,6 +813,26 @@ impl CustomerAdministration {
         out.into_iter()
             .map(|answer| answer.expect("every item is answered"))
             .collect()
+    }
+
+    /// Gives the accounts at `unnumbered` the next numbers of the tenant, drawn at once.
+    async fn draw_numbers(
+        &self,
+        tenant: &Tenant,
+        accounts: &mut [crate::customers::NewAccount],
+        unnumbered: &[usize],
+    ) -> Result<(), StoreError> {
+        if unnumbered.is_empty() {
+            return Ok(());
+        }
+        let first = self
+            .tenants
+            .next_customer_seqs(tenant.id, unnumbered.len() as i64)
+            .await?;
+        for (seq, i) in (first..).zip(unnumbered) {
+            accounts[*i].customer.number = self.number(tenant, seq)?;
+        }
+        Ok(())
     }
 
     /// Checks an item and turns it into the account to write: the password, addresses
@@ -967,13 +1015,13 @@ impl CustomerAdministration {
 
     async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, AdminError> {
         let seq = self.tenants.next_customer_seq(tenant.id).await?;
-        self.number(tenant, seq)
+        Ok(self.number(tenant, seq)?)
     }
 
     /// The tenant's customer number for a value of its sequence.
-    fn number(&self, tenant: &Tenant, seq: i64) -> Result<CustomerNumber, AdminError> {
-        Ok(CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
-            .map_err(|e| StoreError::Unavailable(format!("customer number pattern: {e}")))?)
+    fn number(&self, tenant: &Tenant, seq: i64) -> Result<CustomerNumber, StoreError> {
+        CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
+            .map_err(|e| StoreError::Unavailable(format!("customer number pattern: {e}")))
     }
 
     /// The tenant's password-migration window.

@@ -301,6 +301,15 @@ async fn an_item_without_number_updates_the_customer_of_its_login() {
         .expect_by_id()
         .returning(|_, _| Ok(Some(support::customer(false))));
     p.tenants.expect_next_customer_seq().never();
+    // Tried first as a new customer with the other items (a number drawn for it, left
+    // unused): its login is taken, so it is upserted.
+    p.tenants.expect_next_customer_seqs().times(1).returning(|_, _| Ok(5));
+    p.customers.expect_create_accounts().times(1).returning(|_, news, _| {
+        Ok(news
+            .iter()
+            .map(|_| Err(StoreError::Duplicate(UniqueRule::UserLogin)))
+            .collect())
+    });
     // The login is the customer's first user.
     p.search.expect_search_customers().returning(|_, _| {
         Ok((
@@ -395,6 +404,13 @@ async fn an_import_cannot_turn_a_private_customer_into_a_company() {
         .expect_by_number()
         .returning(|_, _| Ok(Some(support::customer(false))));
     p.customers.expect_upsert_account().never();
+    // Tried first as a new customer: its number is taken, so it is upserted.
+    p.customers.expect_create_accounts().times(1).returning(|_, news, _| {
+        Ok(news
+            .iter()
+            .map(|_| Err(StoreError::Duplicate(UniqueRule::CustomerNumber)))
+            .collect())
+    });
     let item = clientele_domain::administration::ImportItem {
         number: Some(clientele_domain::values::CustomerNumber::parse("C-7").unwrap()),
         kind: CustomerKind::Business(Company {
@@ -414,18 +430,18 @@ async fn an_import_cannot_turn_a_private_customer_into_a_company() {
 async fn accounts_created_together_draw_their_numbers_at_once_and_fail_alone() {
     use clientele_domain::administration::ImportedPassword;
     let mut p = Ports::default();
-    // Three items without number: one draw of three values (the refused one leaves a gap).
+    // Two valid items without number: one draw of two values (the refused one draws none).
     p.tenants
         .expect_next_customer_seqs()
         .times(1)
-        .withf(|_, count| *count == 3)
+        .withf(|_, count| *count == 2)
         .returning(|_, _| Ok(10));
     p.tenants.expect_next_customer_seq().never();
     p.customers
         .expect_create_accounts()
         .times(1)
         .withf(|_, news, _| {
-            news.iter().map(|n| n.customer.number.as_str()).collect::<Vec<_>>() == ["K000010", "ERP-9", "K000012"]
+            news.iter().map(|n| n.customer.number.as_str()).collect::<Vec<_>>() == ["K000010", "ERP-9", "K000011"]
         })
         .returning(|_, news, _| {
             Ok(news
@@ -471,5 +487,5 @@ async fn accounts_created_together_draw_their_numbers_at_once_and_fail_alone() {
         ),
         "{out:?}"
     );
-    assert_eq!(out[3].as_ref().unwrap().number.as_str(), "K000012");
+    assert_eq!(out[3].as_ref().unwrap().number.as_str(), "K000011");
 }

@@ -99,9 +99,7 @@ pub(crate) fn create_many(
     at: DateTime<Utc>,
 ) -> Result<Vec<Result<Account, StoreError>>, DbError> {
     let now = db_time(at);
-    let plain = news
-        .iter()
-        .all(|n| n.users.len() == 1 && n.addresses.is_empty() && n.opt_in.is_none());
+    let plain = news.iter().all(|n| n.users.len() == 1 && n.opt_in.is_none());
     if plain {
         if let DbConnection::Pg(pg) = conn {
             return pg.transaction(|c| match c.transaction(|c| insert_together(c, tenant, news, now)) {
@@ -114,7 +112,7 @@ pub(crate) fn create_many(
     write_tx!(conn, |c| insert_one_by_one!(c, tenant, news, now, at))
 }
 
-/// PostgreSQL, accounts of one user without addresses or opt-in (bulk creates): the
+/// PostgreSQL, accounts of one user without opt-in (bulk creates, imports): the
 /// taken numbers, logins and phones are looked up at once and refuse their accounts
 /// (as the constraints would, in that order, earlier accounts first); the rest is
 /// written with one multi-row insert per table.
@@ -184,6 +182,7 @@ fn insert_together(
         .map(|(n, _)| n)
         .collect();
     let (mut customers_by_number, mut users_by_customer) = (HashMap::new(), HashMap::new());
+    let mut addresses_by_customer: HashMap<i64, Vec<Address>> = HashMap::new();
     if !written.is_empty() {
         let rows: Vec<NewCustomerRow> = written
             .iter()
@@ -223,6 +222,32 @@ fn insert_together(
                 .values(settings)
                 .execute(c)?;
         }
+        let rows: Vec<_> = written
+            .iter()
+            .flat_map(|n| {
+                let customer = id_of(n);
+                n.addresses
+                    .iter()
+                    .map(move |a| new_address_values(tenant, customer, a, now))
+            })
+            .collect();
+        if !rows.is_empty() {
+            let stored: Vec<AddressRow> = diesel::insert_into(addresses::table)
+                .values(rows)
+                .returning(AddressRow::as_returning())
+                .get_results(c)?;
+            for row in stored {
+                let address = Address::try_from(row)?;
+                addresses_by_customer
+                    .entry(address.customer_id.get())
+                    .or_default()
+                    .push(address);
+            }
+            // In the given order: keys are drawn in the order of the rows.
+            for list in addresses_by_customer.values_mut() {
+                list.sort_by_key(|a| a.id.get());
+            }
+        }
     }
     news.iter()
         .zip(verdicts)
@@ -233,10 +258,11 @@ fn insert_together(
                     .remove(n.customer.number.as_str())
                     .expect("written above");
                 let user = users_by_customer.remove(&customer.id).expect("written above");
+                let addresses = addresses_by_customer.remove(&customer.id).unwrap_or_default();
                 Ok(Ok(Account {
                     customer: Customer::try_from(customer)?,
                     users: vec![user],
-                    addresses: vec![],
+                    addresses,
                 }))
             }
         })

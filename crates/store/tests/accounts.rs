@@ -264,8 +264,15 @@ async fn accounts_written_together_refuse_only_the_taken_ones() {
             });
             account
         };
+        let mut with_addresses = private_account("a@example.com", "N-2");
+        with_addresses.addresses = vec![support::full_address(), support::sparse_address()];
+        let given: Vec<String> = with_addresses
+            .addresses
+            .iter()
+            .map(|a| a.public_id.as_str().to_owned())
+            .collect();
         let batch = vec![
-            private_account("a@example.com", "N-2"),
+            with_addresses,
             private_account("taken@example.com", "N-3"),
             private_account("b@example.com", "N-1"),
             with_phone("c@example.com", "N-4", "+49 1"),
@@ -274,6 +281,15 @@ async fn accounts_written_together_refuse_only_the_taken_ones() {
             with_phone("e@example.com", "N-7", "+49 2"),
         ];
         let written = b.store.create_accounts(t.id, batch, now()).await.unwrap();
+        let stored: Vec<String> = written[0]
+            .as_ref()
+            .unwrap()
+            .addresses
+            .iter()
+            .map(|a| a.public_id.as_str().to_owned())
+            .collect();
+        assert_eq!(stored, given, "{}: the addresses in the given order", b.name);
+        assert_eq!(count(&b.db, "addresses"), 2, "{}", b.name);
         let outcome: Vec<Result<String, StoreError>> = written
             .into_iter()
             .map(|r| r.map(|a| a.customer.number.as_str().to_owned()))
