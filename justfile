@@ -20,7 +20,7 @@ ci:
 bench *ARGS:
     bash scripts/bench.sh {{ARGS}}
 
-# WEBSALE lists and bulk writes over N seeded accounts: `just bench-accounts [N] [DATABASE_URL]` (see docs/benchmarks.md).
+# WEBSALE lists, bulk writes and Emporix imports over N seeded accounts: `just bench-accounts [N] [DATABASE_URL]` (see docs/benchmarks.md).
 bench-accounts *ARGS:
     bash scripts/bench-accounts.sh {{ARGS}}
 

@@ -9,7 +9,9 @@
 # release binary serves it and scripts/bench_accounts.py measures, in one run:
 #   - the first page of a filtered, sorted list, repeated (latency percentiles);
 #   - pages 1 … 1000 followed through nextPageToken (latency of each, deep vs first);
-#   - bulk/customerAccounts in 300-line batches (accounts/s), against a floor: the same
+#   - bulk/customerAccounts in 300-line batches (accounts/s), and Emporix
+#     customers/import in 200-item calls with passwordHash and an address (customers/s),
+#     against a floor: the same
 #     number of customers and users written by plain multi-row INSERTs in one
 #     transaction on the same database.
 # Results: a table on stdout and target/bench/accounts.json.
@@ -48,7 +50,7 @@ if [ "${have:-0}" -lt "$N" ]; then
     bash scripts/seed.sh "$N" "$URL" demo >/dev/null
 fi
 CLIENT=$("$BIN" api-client create --tenant demo --name bench \
-    --scopes customer.customer_read,customer.customer_manage --json)
+    --scopes customer.customer_read,customer.customer_manage,customer.import_manage --json)
 
 "$BIN" serve >"$TARGET_DIR/bench/accounts-server.log" 2>&1 &
 SERVER=$!
