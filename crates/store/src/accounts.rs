@@ -112,6 +112,21 @@ pub(crate) fn create_many(
     write_tx!(conn, |c| insert_one_by_one!(c, tenant, news, now, at))
 }
 
+/// Rows per multi-row insert: PostgreSQL takes at most 65 535 parameters a statement,
+/// and the widest table here has 38 columns.
+const ROWS_PER_INSERT: usize = 1000;
+
+/// `rows` in owned pieces of at most [`ROWS_PER_INSERT`].
+fn owned_chunks<T>(mut rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
+    std::iter::from_fn(move || {
+        if rows.is_empty() {
+            return None;
+        }
+        let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
+        Some(std::mem::replace(&mut rows, rest))
+    })
+}
+
 /// PostgreSQL, accounts of one user without opt-in (bulk creates, imports): the
 /// taken numbers, logins and phones are looked up at once and refuse their accounts
 /// (as the constraints would, in that order, earlier accounts first); the rest is
@@ -188,23 +203,27 @@ fn insert_together(
             .iter()
             .map(|n| NewCustomerRow::new(tenant, &n.customer, now))
             .collect();
-        let stored: Vec<CustomerRow> = diesel::insert_into(customers::table)
-            .values(&rows)
-            .returning(CustomerRow::as_returning())
-            .get_results(c)?;
-        customers_by_number = stored.into_iter().map(|r| (r.number.clone(), r)).collect();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let stored: Vec<CustomerRow> = diesel::insert_into(customers::table)
+                .values(chunk)
+                .returning(CustomerRow::as_returning())
+                .get_results(c)?;
+            customers_by_number.extend(stored.into_iter().map(|r| (r.number.clone(), r)));
+        }
         let id_of = |n: &NewAccount| customers_by_number[n.customer.number.as_str()].id;
         let rows: Vec<NewUserRow> = written
             .iter()
             .map(|n| NewUserRow::new(tenant, id_of(n), &n.users[0], now))
             .collect();
-        let stored: Vec<UserRow> = diesel::insert_into(users::table)
-            .values(&rows)
-            .returning(UserRow::as_returning())
-            .get_results(c)?;
-        for row in stored {
-            let user = User::try_from(row)?;
-            users_by_customer.insert(user.customer_id.get(), user);
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let stored: Vec<UserRow> = diesel::insert_into(users::table)
+                .values(chunk)
+                .returning(UserRow::as_returning())
+                .get_results(c)?;
+            for row in stored {
+                let user = User::try_from(row)?;
+                users_by_customer.insert(user.customer_id.get(), user);
+            }
         }
         let settings: Vec<_> = written
             .iter()
@@ -217,10 +236,8 @@ fn insert_together(
                 ))
             })
             .collect();
-        if !settings.is_empty() {
-            diesel::insert_into(account_settings::table)
-                .values(settings)
-                .execute(c)?;
+        for chunk in owned_chunks(settings) {
+            diesel::insert_into(account_settings::table).values(chunk).execute(c)?;
         }
         let rows: Vec<_> = written
             .iter()
@@ -231,9 +248,9 @@ fn insert_together(
                     .map(move |a| new_address_values(tenant, customer, a, now))
             })
             .collect();
-        if !rows.is_empty() {
+        for chunk in owned_chunks(rows) {
             let stored: Vec<AddressRow> = diesel::insert_into(addresses::table)
-                .values(rows)
+                .values(chunk)
                 .returning(AddressRow::as_returning())
                 .get_results(c)?;
             for row in stored {
@@ -243,10 +260,10 @@ fn insert_together(
                     .or_default()
                     .push(address);
             }
-            // In the given order: keys are drawn in the order of the rows.
-            for list in addresses_by_customer.values_mut() {
-                list.sort_by_key(|a| a.id.get());
-            }
+        }
+        // In the given order: keys are drawn in the order of the rows.
+        for list in addresses_by_customer.values_mut() {
+            list.sort_by_key(|a| a.id.get());
         }
     }
     news.iter()

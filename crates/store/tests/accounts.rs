@@ -342,3 +342,25 @@ async fn accounts_written_together_refuse_only_the_taken_ones() {
         assert_eq!(count(&b.db, "customers"), 6, "{}", b.name);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_larger_than_one_statement_takes_is_written_whole() {
+    for b in backends().await {
+        let t = tenant(&b.store, "demo").await;
+        let batch: Vec<_> = (0..1100)
+            .map(|i| {
+                let mut account = private_account(&format!("many{i}@example.com"), &format!("M-{i}"));
+                account.addresses = vec![support::sparse_address(), support::sparse_address()];
+                account
+            })
+            .collect();
+        let written = b.store.create_accounts(t.id, batch, now()).await.unwrap();
+        assert!(
+            written.iter().all(|w| w.as_ref().is_ok_and(|a| a.addresses.len() == 2)),
+            "{}",
+            b.name
+        );
+        assert_eq!(count(&b.db, "customers"), 1100, "{}", b.name);
+        assert_eq!(count(&b.db, "addresses"), 2200, "{}", b.name);
+    }
+}
