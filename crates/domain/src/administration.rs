@@ -752,7 +752,7 @@ impl CustomerAdministration {
 
     /// Creates many accounts as [`Self::create_account`] creates one (without
     /// invitations), written in one transaction: one answer per item, in order. Numbers
-    /// are drawn for all items at once.
+    /// are drawn at once for the items that pass their checks.
     pub async fn create_accounts(&self, tenant: &Tenant, items: Vec<ImportItem>) -> Vec<Result<Imported, AdminError>> {
         self.create_together(tenant, false, items).await
     }
@@ -836,7 +836,8 @@ impl CustomerAdministration {
     }
 
     /// Checks an item and turns it into the account to write: the password, addresses
-    /// and number (`drawn`, or drawn here when a new account has none).
+    /// and number (the item's; for a new account without one `drawn` when given — a
+    /// placeholder [`Self::create_together`] replaces — else drawn here).
     async fn prepare(
         &self,
         tenant: &Tenant,
