@@ -830,7 +830,7 @@ impl CustomerAdministration {
             .next_customer_seqs(tenant.id, unnumbered.len() as i64)
             .await?;
         for (seq, i) in (first..).zip(unnumbered) {
-            accounts[*i].customer.number = self.number(tenant, seq)?;
+            accounts[*i].customer.number = tenant.customer_number(seq)?;
         }
         Ok(())
     }
@@ -1015,14 +1015,8 @@ impl CustomerAdministration {
     }
 
     async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, AdminError> {
-        let seq = self.tenants.next_customer_seq(tenant.id).await?;
-        Ok(self.number(tenant, seq)?)
-    }
-
-    /// The tenant's customer number for a value of its sequence.
-    fn number(&self, tenant: &Tenant, seq: i64) -> Result<CustomerNumber, StoreError> {
-        CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
-            .map_err(|e| StoreError::Unavailable(format!("customer number pattern: {e}")))
+        let seq = self.tenants.next_customer_seqs(tenant.id, 1).await?;
+        Ok(tenant.customer_number(seq)?)
     }
 
     /// The tenant's password-migration window.

@@ -46,6 +46,14 @@ pub struct Tenant {
     pub created_at: DateTime<Utc>,
 }
 
+impl Tenant {
+    /// The customer number for value `seq` of the tenant's sequence (its pattern).
+    pub fn customer_number(&self, seq: i64) -> Result<crate::values::CustomerNumber, StoreError> {
+        crate::values::CustomerNumber::parse(&self.customer_number_pattern.format(seq))
+            .map_err(|e| StoreError::Unavailable(format!("customer number pattern: {e}")))
+    }
+}
+
 /// A tenant to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTenant {
@@ -82,9 +90,8 @@ pub trait TenantRepository: Send + Sync {
     async fn list(&self) -> Result<Vec<Tenant>, StoreError>;
     /// Changes settings; the tenant as changed, `None` if there is none.
     async fn change(&self, name: &TenantName, change: TenantChange) -> Result<Option<Tenant>, StoreError>;
-    /// Draws the next value of the tenant's customer-number sequence (gaps allowed).
-    async fn next_customer_seq(&self, tenant: TenantId) -> Result<i64, StoreError>;
-    /// Draws `count` (≥ 1) consecutive values of the sequence at once; the first.
+    /// Draws `count` (≥ 1) consecutive values of the tenant's customer-number sequence
+    /// at once (gaps allowed); the first.
     async fn next_customer_seqs(&self, tenant: TenantId, count: i64) -> Result<i64, StoreError>;
 }
 

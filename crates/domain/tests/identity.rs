@@ -118,10 +118,10 @@ async fn a_generated_number_that_collides_is_drawn_again() {
     let mut tenants = MockTenantRepository::new();
     let mut seq = 41;
     tenants
-        .expect_next_customer_seq()
-        .with(eq(TenantId::new(1)))
+        .expect_next_customer_seqs()
+        .with(eq(TenantId::new(1)), eq(1))
         .times(2)
-        .returning(move |_| {
+        .returning(move |_, _| {
             seq += 1;
             Ok(seq)
         });

@@ -62,7 +62,7 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
     tenants
         .expect_by_name()
         .returning(|name| Ok((name.as_str() == "demo").then(demo)));
-    tenants.expect_next_customer_seq().returning(|_| Ok(1));
+    tenants.expect_next_customer_seqs().returning(|_, _| Ok(1));
     let mut hasher = MockPasswordHasher::new();
     hasher
         .expect_hash()

@@ -128,10 +128,6 @@ impl TenantRepository for Store {
         .await
     }
 
-    async fn next_customer_seq(&self, tenant: TenantId) -> Result<i64, StoreError> {
-        self.next_customer_seqs(tenant, 1).await
-    }
-
     async fn next_customer_seqs(&self, tenant: TenantId, count: i64) -> Result<i64, StoreError> {
         self.run("next customer number", move |conn| {
             // One statement: the row lock makes concurrent draws return distinct values.

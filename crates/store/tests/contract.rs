@@ -136,12 +136,17 @@ async fn customer_sequences_count_up_per_tenant() {
         let a = tenant(&b.store, "a").await;
         let other = tenant(&b.store, "other").await;
         for expected in 1..=3 {
-            assert_eq!(b.store.next_customer_seq(a.id).await.unwrap(), expected, "{}", b.name);
+            assert_eq!(
+                b.store.next_customer_seqs(a.id, 1).await.unwrap(),
+                expected,
+                "{}",
+                b.name
+            );
         }
-        assert_eq!(b.store.next_customer_seq(other.id).await.unwrap(), 1, "{}", b.name);
+        assert_eq!(b.store.next_customer_seqs(other.id, 1).await.unwrap(), 1, "{}", b.name);
         // A block of values at once: the first is answered, the next draw follows it.
         assert_eq!(b.store.next_customer_seqs(a.id, 5).await.unwrap(), 4, "{}", b.name);
-        assert_eq!(b.store.next_customer_seq(a.id).await.unwrap(), 9, "{}", b.name);
+        assert_eq!(b.store.next_customer_seqs(a.id, 1).await.unwrap(), 9, "{}", b.name);
     }
 }
 

@@ -159,10 +159,9 @@ impl SignUpService {
     async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, SignUpError> {
         let seq = self
             .tenants
-            .next_customer_seq(tenant.id)
+            .next_customer_seqs(tenant.id, 1)
             .await
             .map_err(SignUpError::Store)?;
-        CustomerNumber::parse(&tenant.customer_number_pattern.format(seq))
-            .map_err(|e| SignUpError::Store(StoreError::Unavailable(format!("customer number pattern: {e}"))))
+        tenant.customer_number(seq).map_err(SignUpError::Store)
     }
 }
