@@ -91,7 +91,6 @@ impl TryFrom<SettingsRow> for AccountRecord {
     }
 }
 
-/// Writes an account's settings (creating its row) inside the caller's transaction.
 /// The columns of `AccountSettings` (`$s`) as values to insert or set.
 macro_rules! settings_values {
     ($s:expr) => {{
@@ -112,6 +111,7 @@ macro_rules! settings_values {
 }
 pub(crate) use settings_values;
 
+/// Writes an account's settings (creating its row) inside the caller's transaction.
 macro_rules! upsert_settings {
     ($c:expr, $tenant:expr, $customer:expr, $s:expr) => {{
         let values = $crate::account_settings::settings_values!($s);
@@ -231,7 +231,7 @@ impl AccountRepository for Store {
                     })
                     .collect();
                 let total = match on_status {
-                    Some(filters) => crate::counts::count(conn, t, &crate::counts::statuses(&filters))?,
+                    Some(filters) => crate::counts::count(conn, t, &filters)?,
                     None => with_conn!(conn, |c| filtered_customers!(t, &query.filters).count().get_result(c))?,
                 };
                 let desc = query.descending;

@@ -25,7 +25,7 @@ pub(crate) enum StatusFilter {
 
 /// The statuses all of `filters` leave. Deleted customers count only when a filter
 /// names them, as in the lists.
-pub(crate) fn statuses(filters: &[StatusFilter]) -> Vec<&'static str> {
+fn statuses(filters: &[StatusFilter]) -> Vec<&'static str> {
     let named = filters.iter().any(|f| matches!(f, StatusFilter::Deleted(_)));
     [
         CustomerStatus::Active,
@@ -44,11 +44,12 @@ pub(crate) fn statuses(filters: &[StatusFilter]) -> Vec<&'static str> {
     .collect()
 }
 
-/// The tenant's customers in `statuses`.
-pub(crate) fn count(conn: &mut DbConnection, tenant: i64, statuses: &[&str]) -> Result<i64, DbError> {
+/// The tenant's customers that all of `filters` leave.
+pub(crate) fn count(conn: &mut DbConnection, tenant: i64, filters: &[StatusFilter]) -> Result<i64, DbError> {
+    let statuses = statuses(filters);
     let (total, rows): (i64, i64) = with_conn!(conn, |c| customer_counts::table
         .filter(customer_counts::tenant_id.eq(tenant))
-        .filter(customer_counts::status.eq_any(statuses))
+        .filter(customer_counts::status.eq_any(&statuses))
         .select((
             sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)"),
             sql::<BigInt>("COUNT(*)"),

@@ -228,7 +228,7 @@ impl CustomerSearchRepository for Store {
                     (total, rows)
                 } else {
                     let total = if query.filters.is_empty() {
-                        crate::counts::count(conn, tenant.get(), &crate::counts::statuses(&[]))?
+                        crate::counts::count(conn, tenant.get(), &[])?
                     } else {
                         with_conn!(conn, |c| customers_only!(tenant, &query.filters).count().get_result(c))?
                     };
