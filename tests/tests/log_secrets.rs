@@ -264,6 +264,14 @@ async fn secrets_and_personal_data_never_reach_the_log() {
         log.contains("login_failed") && log.contains("refresh_token_reused") && log.contains("email_changed"),
         "the security events were logged"
     );
+    // Lines of a request name its route pattern: the access line and the events within.
+    for event in ["request served", "login_failed"] {
+        let line = log.lines().find(|l| l.contains(event)).unwrap_or_default();
+        assert!(
+            line.contains(r#""route":"/INTERSHOP/rest/{server}/{site}/{app}/"#),
+            "{line}"
+        );
+    }
     for secret in &secrets {
         assert!(!log.contains(secret.as_str()), "a secret reached the log: {secret}");
     }

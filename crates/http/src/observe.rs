@@ -22,6 +22,9 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     ok.then(|| v.to_owned())
 }
 
+/// The route label of a request no route matched.
+const UNMATCHED: &str = "unmatched";
+
 /// The request's id, for handlers (audit records name the request).
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -38,15 +41,21 @@ pub async fn observe(
     let method = req.method().to_string();
     actix_web::HttpMessage::extensions_mut(&req).insert(RequestId(id.clone()));
     // The route's pattern, never the path: paths and queries carry logins, e-mail
-    // addresses and search terms, and log lines hold no personal data.
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
-    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+    // addresses and search terms, and log lines hold no personal data. Before routing,
+    // naming the pattern matches the path against every route a second time; that is
+    // paid only when the span is logged (at info level). After routing it is a look-up.
+    let span = tracing::info_span!("request", request_id = %id, method = %method, route = tracing::field::Empty);
+    if !span.is_disabled() {
+        span.record("route", req.match_pattern().as_deref().unwrap_or(UNMATCHED));
+    }
     let mut res = next.call(req).instrument(span.clone()).await?;
 
+    let route = res.request().match_pattern();
+    let route = route.as_deref().unwrap_or(UNMATCHED);
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     if let Some(state) = &state {
-        state.metrics.observe(&method, &route, status, elapsed);
+        state.metrics.observe(&method, route, status, elapsed);
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);

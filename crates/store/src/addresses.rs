@@ -10,7 +10,7 @@ use diesel::dsl::Eq;
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 
-use crate::encoding::{db_time, object_text, parse_object, parse_strings, strings_text, utc};
+use crate::encoding::{db_time, object_text, parse_object, parse_strings, strings_text, utc, Stamp};
 use crate::errors::{DbError, RowCheck};
 use crate::schema::{addresses, deleted_records};
 use crate::Store;
@@ -52,7 +52,9 @@ pub(crate) struct AddressRow {
     external_id: Option<String>,
     custom: String,
     extra: String,
+    #[diesel(deserialize_as = Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     updated_at: NaiveDateTime,
     version: i64,
 }

@@ -11,7 +11,7 @@ use clientele_domain::values::CustomerNumber;
 use clientele_domain::StoreError;
 use diesel::prelude::*;
 
-use crate::encoding::{db_time, object_text, parse_object, utc};
+use crate::encoding::{db_time, object_text, parse_object, utc, Stamp};
 use crate::errors::{DbError, RowCheck};
 use crate::schema::customers;
 use crate::{accounts, profile, Store};
@@ -34,7 +34,9 @@ pub(crate) struct CustomerRow {
     description: Option<String>,
     status: String,
     custom: String,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     version: i64,
     external_id: Option<String>,

@@ -16,7 +16,7 @@ use diesel::sql_types::{Nullable, SingleValue};
 
 use crate::addresses::AddressRow;
 use crate::customers::CustomerRow;
-use crate::encoding::{db_time, utc};
+use crate::encoding::{db_time, utc, MaybeStamp, Stamp};
 use crate::errors::{DbError, RowCheck};
 use crate::schema::{addresses, customers, sessions, users};
 use crate::users::UserRow;
@@ -35,10 +35,15 @@ struct SessionRow {
     family: String,
     customer_id: Option<i64>,
     user_id: Option<i64>,
+    #[diesel(deserialize_as = Stamp)]
     access_expires_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     refresh_expires_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStamp)]
     rotated_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStamp)]
     revoked_at: Option<NaiveDateTime>,
 }
 

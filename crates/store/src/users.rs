@@ -20,7 +20,7 @@ use diesel::sql_types::{Nullable, Text};
 
 use crate::addresses::AddressConnection;
 use crate::codes::CodeConnection;
-use crate::encoding::{db_time, parse_strings, strings_text, utc};
+use crate::encoding::{db_time, parse_strings, strings_text, utc, MaybeStamp, Stamp};
 use crate::errors::{DbError, RowCheck};
 use crate::outbox::enqueue_in_tx;
 use crate::schema::{customers, password_history, sessions, users};
@@ -175,13 +175,19 @@ pub(crate) struct UserRow {
     active: bool,
     email_verification: i16,
     newsletter: bool,
+    #[diesel(deserialize_as = MaybeStamp)]
     newsletter_changed_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStamp)]
     first_login_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStamp)]
     last_login_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     updated_at: NaiveDateTime,
     version: i64,
     failed_logins: i32,
+    #[diesel(deserialize_as = MaybeStamp)]
     locked_until: Option<NaiveDateTime>,
     external_id: Option<String>,
     external_urn: Option<String>,

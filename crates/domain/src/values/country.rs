@@ -20,15 +20,16 @@ impl CountryCode {
         if s.is_empty() {
             return Err(ValueError::Missing);
         }
-        let upper = s.to_ascii_uppercase();
-        if upper.len() != 2 || !upper.bytes().all(|b| b.is_ascii_uppercase()) {
+        let b = s.as_bytes();
+        if b.len() != 2 || !b.iter().all(u8::is_ascii_alphabetic) {
             return Err(ValueError::Malformed("a country is a two-letter ISO 3166-1 code"));
         }
-        if !ALPHA2.split(' ').any(|c| c == upper) {
+        // Every stored address is parsed on every read: no allocation, no splitting.
+        let code = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
+        if !ALPHA2.as_bytes().chunks(3).any(|c| c[..2] == code) {
             return Err(ValueError::Unknown("ISO 3166-1 country code"));
         }
-        let b = upper.as_bytes();
-        Ok(Self([b[0], b[1]]))
+        Ok(Self(code))
     }
 
     /// The code as text, e.g. `DE`.
@@ -52,5 +53,12 @@ mod tests {
         );
         assert!(CountryCode::parse("DEU").is_err());
         assert_eq!(ALPHA2.split(' ').count(), 249);
+        // Every listed code parses, the first and last included; non-letters do not.
+        assert!(ALPHA2
+            .split(' ')
+            .all(|c| CountryCode::parse(c).is_ok_and(|p| p.as_str() == c)));
+        assert_eq!(CountryCode::parse(" zw ").unwrap().as_str(), "ZW");
+        assert!(CountryCode::parse("D1").is_err());
+        assert!(CountryCode::parse("Dé").is_err());
     }
 }
