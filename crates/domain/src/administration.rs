@@ -30,7 +30,7 @@ use crate::identity::{
 };
 use crate::ids::{CustomerId, PublicId};
 use crate::roles::{known_roles, AddUserError, NewMember, OrganizationService, ACCOUNT_OWNER};
-use crate::tenants::{Tenant, TenantRepository};
+use crate::tenants::{draw_customer_number, Tenant, TenantRepository};
 use crate::users::{PersonData, User, UserQuery, UserRepository, UserSort};
 use crate::values::{CustomerNumber, Email, Login};
 
@@ -306,7 +306,7 @@ impl CustomerAdministration {
         }
         let number = match draft.number {
             Some(n) => n,
-            None => self.draw_number(tenant).await?,
+            None => draw_customer_number(&*self.tenants, tenant).await?,
         };
         let account = crate::customers::NewAccount {
             customer: crate::customers::NewCustomer {
@@ -899,7 +899,7 @@ impl CustomerAdministration {
             Some(n) => n,
             None if matches!(how, Save::Create { .. }) => match drawn {
                 Some(number) => number,
-                None => self.draw_number(tenant).await?,
+                None => draw_customer_number(&*self.tenants, tenant).await?,
             },
             None => match self.users.by_login(tenant.id, &item.login).await? {
                 Some(user) => match self.customers.by_id(tenant.id, user.customer_id).await? {
@@ -934,9 +934,9 @@ impl CustomerAdministration {
                         }
                         c.number
                     }
-                    None => self.draw_number(tenant).await?,
+                    None => draw_customer_number(&*self.tenants, tenant).await?,
                 },
-                None => self.draw_number(tenant).await?,
+                None => draw_customer_number(&*self.tenants, tenant).await?,
             },
         };
         if matches!(how, Save::Upsert) {
@@ -1012,11 +1012,6 @@ impl CustomerAdministration {
             self.sessions.revoke_user(tenant.id, user.id, now).await?;
         }
         Ok(())
-    }
-
-    async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, AdminError> {
-        let seq = self.tenants.next_customer_seqs(tenant.id, 1).await?;
-        Ok(tenant.customer_number(seq)?)
     }
 
     /// The tenant's password-migration window.

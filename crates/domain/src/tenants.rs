@@ -54,6 +54,15 @@ impl Tenant {
     }
 }
 
+/// Draws the tenant's next customer number (gaps allowed): sign-up and administration.
+pub async fn draw_customer_number(
+    tenants: &dyn TenantRepository,
+    tenant: &Tenant,
+) -> Result<crate::values::CustomerNumber, StoreError> {
+    let seq = tenants.next_customer_seqs(tenant.id, 1).await?;
+    tenant.customer_number(seq)
+}
+
 /// A tenant to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTenant {

@@ -7,7 +7,7 @@ use crate::clock::Clock;
 use crate::customers::{Account, CustomerKind, CustomerRepository, CustomerStatus, NewAccount, NewCustomer};
 use crate::error::{StoreError, UniqueRule};
 use crate::identity::{CodeMail, HashError, IdGenerator, PasswordHasher, Secrets};
-use crate::tenants::{Tenant, TenantRepository};
+use crate::tenants::{draw_customer_number, Tenant, TenantRepository};
 use crate::users::{Consents, EmailVerification, NewUser, PersonData};
 use crate::values::{CustomerNumber, Email, Login, Password};
 
@@ -91,7 +91,9 @@ impl SignUpService {
                 public_id: self.ids.public_id(),
                 number: match &req.customer_number {
                     Some(n) => n.clone(),
-                    None => self.draw_number(tenant).await?,
+                    None => draw_customer_number(&*self.tenants, tenant)
+                        .await
+                        .map_err(SignUpError::Store)?,
                 },
                 kind: req.kind,
                 status: CustomerStatus::Active,
@@ -148,20 +150,13 @@ impl SignUpService {
                     if attempt == NUMBER_ATTEMPTS {
                         break;
                     }
-                    account.customer.number = self.draw_number(tenant).await?;
+                    account.customer.number = draw_customer_number(&*self.tenants, tenant)
+                        .await
+                        .map_err(SignUpError::Store)?;
                 }
                 Err(other) => return Err(SignUpError::Store(other)),
             }
         }
         Err(SignUpError::CustomerNumberTaken)
-    }
-
-    async fn draw_number(&self, tenant: &Tenant) -> Result<CustomerNumber, SignUpError> {
-        let seq = self
-            .tenants
-            .next_customer_seqs(tenant.id, 1)
-            .await
-            .map_err(SignUpError::Store)?;
-        tenant.customer_number(seq).map_err(SignUpError::Store)
     }
 }
