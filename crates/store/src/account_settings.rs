@@ -22,7 +22,7 @@ use diesel::prelude::*;
 
 use crate::addresses::AddressRow;
 use crate::codes::CodeConnection;
-use crate::connection::with_custom_plans;
+use crate::connection::list_snapshot;
 use crate::counts::StatusFilter;
 use crate::customers::CustomerRow;
 use crate::encoding::{db_time, parse_strings, utc};
@@ -218,7 +218,7 @@ impl AccountRepository for Store {
     async fn page(&self, tenant: TenantId, query: AccountQuery) -> Result<(Vec<(Customer, After)>, u64), StoreError> {
         let t = tenant.get();
         self.run("page accounts", move |conn| {
-            with_custom_plans(conn, |conn| {
+            list_snapshot(conn, |conn| {
                 let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
                 // Filters on the status alone are answered by the counters.
                 let on_status: Option<Vec<StatusFilter>> = query
@@ -553,7 +553,7 @@ impl AccountRepository for Store {
     async fn deleted(&self, tenant: TenantId, query: DeletedQuery) -> Result<(Vec<Deleted>, u64), StoreError> {
         let t = tenant.get();
         self.run("deleted records", move |conn| {
-            with_custom_plans(conn, |conn| {
+            list_snapshot(conn, |conn| {
                 let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
                 let kinds: Vec<&'static str> = query.kinds.iter().map(|k| k.code()).collect();
                 macro_rules! base {

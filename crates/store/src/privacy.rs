@@ -41,10 +41,15 @@ pub enum Fate {
 /// on erasure.
 pub const PERSONAL_TABLES: &[(&str, &str, Fate)] = &[
     ("customers", "tenant_id = {t} AND id = {c}", Fate::Cleared {
-            personal: &["company_name", "company_name2", "tax_id", "industry", "description", "custom"],
+            // The `search_*` copies of the primary user's fields are cleared by the
+            // triggers that keep them when the users go (migration 000022).
+            personal: &[
+                "company_name", "company_name2", "tax_id", "industry", "description", "custom", "search_login",
+                "search_email", "search_first_name", "search_last_name",
+            ],
             other: &[
                 "id", "public_id", "tenant_id", "number", "kind", "status", "created_at", "updated_at", "version",
-                "external_id", "external_urn", "blocked_at", "deleted_at",
+                "external_id", "external_urn", "blocked_at", "deleted_at", "primary_user_id", "user_active",
             ],
         }),
     ("users", "tenant_id = {t} AND customer_id = {c}", Fate::Deleted),

@@ -34,6 +34,14 @@ diesel::table! {
         external_urn -> Nullable<Text>,
         blocked_at -> Timestamp,
         deleted_at -> Timestamp,
+        /// The first user and its searchable fields in lower case, kept by triggers
+        /// on users (migration 000022) for back-office search; read-only here.
+        primary_user_id -> Nullable<BigInt>,
+        search_login -> Nullable<Text>,
+        search_email -> Nullable<Text>,
+        search_first_name -> Nullable<Text>,
+        search_last_name -> Nullable<Text>,
+        user_active -> Nullable<Bool>,
     }
 }
 

@@ -1,6 +1,7 @@
-//! Customer searches of back offices: live customers of a tenant joined with their
-//! primary (first) user, filtered, sorted with the customer key as the last tie-breaker,
-//! counted and paged. Text matches ignore case (`lower(…)` on both sides).
+//! Customer searches of back offices: live customers of a tenant, filtered on their own
+//! fields and on the copy of their primary (first) user's fields that each customer row
+//! carries (`search_*`, kept by triggers), sorted with the customer key as the last
+//! tie-breaker, counted and paged, in one snapshot. Text matches ignore case.
 
 use std::collections::HashMap;
 
@@ -17,7 +18,7 @@ use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 
-use crate::connection::with_custom_plans;
+use crate::connection::list_snapshot;
 use crate::customers::CustomerRow;
 use crate::encoding::db_time;
 use crate::schema::{customers, users};
@@ -30,27 +31,23 @@ extern "SQL" {
     fn lower(x: Nullable<Text>) -> Nullable<Text>;
 }
 
-/// Keeps a customer's first user only. It correlates on the user's own columns, so a
-/// filter on user fields can start from the users' indexes (e-mail, names) and reach
-/// the customer by key, instead of checking every customer.
-const PRIMARY_USER: &str =
-    "users.id = (SELECT min(u2.id) FROM users u2 WHERE u2.tenant_id = users.tenant_id AND u2.customer_id = users.customer_id)";
+/// Live customers, written as the partial search indexes are (migration 000022): a
+/// literal, so both backends see that those indexes apply.
+const LIVE: &str = "customers.status <> 'deleted'";
 
-/// Text filters ignore case: `lower(…)` on both sides.
+/// Text filters ignore case: the search columns hold lower case, values are lowered.
 macro_rules! text_filter {
     ($q:ident, $m:expr, $col:expr) => {
         match $m {
-            TextMatch::Exact(v) => $q.filter(lower($col).eq(v.to_lowercase())),
-            TextMatch::Contains(v) => $q.filter(lower($col).like(contains_pattern(&v.to_lowercase())).escape('\\')),
-            TextMatch::AnyOf(vs) => {
-                $q.filter(lower($col).eq_any(vs.iter().map(|v| v.to_lowercase()).collect::<Vec<_>>()))
-            }
+            TextMatch::Exact(v) => $q.filter($col.eq(v.to_lowercase())),
+            TextMatch::Contains(v) => $q.filter($col.like(contains_pattern(&v.to_lowercase())).escape('\\')),
+            TextMatch::AnyOf(vs) => $q.filter($col.eq_any(vs.iter().map(|v| v.to_lowercase()).collect::<Vec<_>>())),
         }
     };
 }
 
-/// Applies a filter on a customer field (others leave the query as it is).
-macro_rules! customer_filter {
+/// Applies one filter to a boxed query over customers.
+macro_rules! filtered {
     ($q:ident, $f:expr) => {
         match $f {
             // Numbers are compared as stored.
@@ -64,7 +61,11 @@ macro_rules! customer_filter {
                 ),
                 TextMatch::AnyOf(vs) => $q.filter(customers::number.eq_any(vs.clone())),
             },
-            Filter::Text(SearchField::Company, m) => text_filter!($q, m, customers::company_name),
+            Filter::Text(SearchField::Company, m) => text_filter!($q, m, lower(customers::company_name)),
+            Filter::Text(SearchField::Login, m) => text_filter!($q, m, customers::search_login),
+            Filter::Text(SearchField::Email, m) => text_filter!($q, m, customers::search_email),
+            Filter::Text(SearchField::FirstName, m) => text_filter!($q, m, customers::search_first_name),
+            Filter::Text(SearchField::LastName, m) => text_filter!($q, m, customers::search_last_name),
             Filter::Time(field, cmp, at) => {
                 let at = db_time(*at);
                 macro_rules! time {
@@ -90,86 +91,36 @@ macro_rules! customer_filter {
             Filter::Flag(SearchField::OnHold, false) => $q.filter(customers::status.eq(CustomerStatus::Active.code())),
             Filter::Flag(SearchField::Business, true) => $q.filter(customers::kind.eq("business")),
             Filter::Flag(SearchField::Business, false) => $q.filter(customers::kind.eq("private")),
+            Filter::Flag(SearchField::Active, v) => $q.filter(customers::user_active.eq(*v)),
             _ => $q,
         }
     };
 }
 
-/// Applies a filter on a field of the primary user (others leave the query as it is).
-macro_rules! user_filter {
-    ($q:ident, $f:expr) => {
-        match $f {
-            // Logins are keyed in lower case.
-            Filter::Text(SearchField::Login, m) => match m {
-                TextMatch::Exact(v) => $q.filter(users::login_key.eq(v.to_lowercase())),
-                TextMatch::Contains(v) => {
-                    $q.filter(users::login_key.like(contains_pattern(&v.to_lowercase())).escape('\\'))
-                }
-                TextMatch::AnyOf(vs) => {
-                    $q.filter(users::login_key.eq_any(vs.iter().map(|v| v.to_lowercase()).collect::<Vec<_>>()))
-                }
-            },
-            Filter::Text(SearchField::Email, m) => text_filter!($q, m, users::email.nullable()),
-            Filter::Text(SearchField::FirstName, m) => text_filter!($q, m, users::first_name),
-            Filter::Text(SearchField::LastName, m) => text_filter!($q, m, users::last_name),
-            Filter::Flag(SearchField::Active, v) => $q.filter(users::active.eq(*v)),
-            _ => $q,
-        }
-    };
-}
-
-/// Whether a field belongs to the primary user rather than the customer.
-fn on_user(field: SearchField) -> bool {
-    matches!(
-        field,
-        SearchField::Login | SearchField::Email | SearchField::FirstName | SearchField::LastName | SearchField::Active
-    )
-}
-
-/// The tenant's live customers with their primary user, filtered by `$filters`, boxed
-/// for the backend of the surrounding `with_conn!` arm.
-macro_rules! with_users {
+/// The tenant's live customers matching every filter, boxed for the backend of the
+/// surrounding `with_conn!` arm.
+macro_rules! matching {
     ($tenant:expr, $filters:expr) => {{
         let mut q = customers::table
-            .left_join(
-                users::table.on(users::tenant_id
-                    .eq(customers::tenant_id)
-                    .and(users::customer_id.eq(customers::id))
-                    .and(sql::<Bool>(PRIMARY_USER))),
-            )
             .filter(customers::tenant_id.eq($tenant.get()))
-            .filter(customers::status.ne(CustomerStatus::Deleted.code()))
+            .filter(sql::<Bool>(LIVE))
             .into_boxed();
         for f in $filters {
-            q = customer_filter!(q, f);
-            q = user_filter!(q, f);
+            q = filtered!(q, f);
         }
         q
     }};
 }
 
-/// The tenant's live customers filtered by customer fields only: no join, so counting
-/// and paging in creation (or number, date, …) order read the customers' indexes alone.
-macro_rules! customers_only {
-    ($tenant:expr, $filters:expr) => {{
-        let mut q = customers::table
-            .filter(customers::tenant_id.eq($tenant.get()))
-            .filter(customers::status.ne(CustomerStatus::Deleted.code()))
-            .into_boxed();
-        for f in $filters {
-            q = customer_filter!(q, f);
-        }
-        q
-    }};
-}
-
-/// Orders `$q` by the query's fields, then by the customer key.
+/// Orders `$q` by the query's fields, then by the customer key; `$reverse` turns the
+/// whole order around (exactly: NULLs move to the other end on both backends too).
 macro_rules! sorted {
-    ($q:ident, $sort:expr, users: $users:tt) => {{
+    ($q:ident, $sort:expr, $reverse:expr) => {{
         for (field, desc) in $sort {
+            let desc = *desc != $reverse;
             macro_rules! by {
                 ($col:expr) => {
-                    if *desc {
+                    if desc {
                         $q.then_order_by($col.desc())
                     } else {
                         $q.then_order_by($col.asc())
@@ -183,25 +134,33 @@ macro_rules! sorted {
                 SearchField::ModifiedAt => by!(customers::updated_at),
                 SearchField::OnHold => by!(customers::status),
                 SearchField::Business => by!(customers::kind),
-                other => sorted!(@user $q, other, by, $users),
+                SearchField::Login => by!(customers::search_login),
+                SearchField::Email => by!(customers::search_email),
+                SearchField::FirstName => by!(customers::search_first_name),
+                SearchField::LastName => by!(customers::search_last_name),
+                SearchField::Active => by!(customers::user_active),
             };
         }
-        $q.then_order_by(customers::id.asc())
-    }};
-    (@user $q:ident, $field:expr, $by:ident, true) => {
-        match $field {
-            SearchField::Login => $by!(users::login_key),
-            SearchField::Email => $by!(users::email),
-            SearchField::FirstName => $by!(lower(users::first_name)),
-            SearchField::LastName => $by!(lower(users::last_name)),
-            SearchField::Active => $by!(users::active),
-            _ => $q,
+        if $reverse {
+            $q.then_order_by(customers::id.desc())
+        } else {
+            $q.then_order_by(customers::id.asc())
         }
-    };
-    (@user $q:ident, $field:expr, $by:ident, false) => {{
-        let _ = $field;
-        $q
     }};
+}
+
+/// Where a page lies: `offset` rows skipped in the query's order, or, when fewer rows
+/// lie behind it than before it, skipped from the other end in the reverse order (a
+/// deep page costs what the page as far from the end does). `None` past the end.
+fn window(total: i64, offset: i64, limit: i64) -> Option<(bool, i64, i64)> {
+    let left = total.checked_sub(offset).filter(|l| *l > 0)?;
+    let limit = limit.min(left);
+    let from_end = left - limit;
+    Some(if from_end < offset {
+        (true, from_end, limit)
+    } else {
+        (false, offset, limit)
+    })
 }
 
 #[async_trait]
@@ -211,52 +170,28 @@ impl CustomerSearchRepository for Store {
         tenant: TenantId,
         query: CustomerQuery,
     ) -> Result<(Vec<CustomerHit>, u64), StoreError> {
-        let via_users = query.filters.iter().any(|f| match f {
-            Filter::Text(field, _) | Filter::Time(field, _, _) | Filter::Flag(field, _) => on_user(*field),
-        }) || query.sort.iter().any(|(field, _)| on_user(*field));
         self.run("search customers", move |conn| {
-            with_custom_plans(conn, |conn| {
+            list_snapshot(conn, |conn| {
+                let total = if query.filters.is_empty() {
+                    crate::counts::count(conn, tenant.get(), &[])?
+                } else {
+                    with_conn!(conn, |c| matching!(tenant, &query.filters).count().get_result(c))?
+                };
                 let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
                 let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
-                let (total, rows): (i64, Vec<(CustomerRow, Option<i64>)>) = if via_users {
-                    let total = with_conn!(conn, |c| with_users!(tenant, &query.filters).count().get_result(c))?;
-                    let rows = with_conn!(conn, |c| {
-                        let mut q = with_users!(tenant, &query.filters)
-                            .select((CustomerRow::as_select(), users::id.nullable()));
-                        sorted!(q, &query.sort, users: true).offset(offset).limit(limit).load(c)
-                    })?;
-                    (total, rows)
-                } else {
-                    let total = if query.filters.is_empty() {
-                        crate::counts::count(conn, tenant.get(), &[])?
-                    } else {
-                        with_conn!(conn, |c| customers_only!(tenant, &query.filters).count().get_result(c))?
-                    };
-                    let customers: Vec<CustomerRow> = with_conn!(conn, |c| {
-                        let mut q = customers_only!(tenant, &query.filters).select(CustomerRow::as_select());
-                        sorted!(q, &query.sort, users: false)
-                            .offset(offset)
-                            .limit(limit)
-                            .load(c)
-                    })?;
-                    // The page's primary users: each customer's first.
-                    let ids: Vec<i64> = customers.iter().map(|c| c.id).collect();
-                    let firsts: Vec<(i64, i64)> = with_conn!(conn, |c| users::table
-                        .filter(users::tenant_id.eq(tenant.get()))
-                        .filter(users::customer_id.eq_any(&ids))
-                        .group_by(users::customer_id)
-                        .select((users::customer_id, diesel::dsl::min(users::id).assume_not_null()))
-                        .load(c))?;
-                    let firsts: HashMap<i64, i64> = firsts.into_iter().collect();
-                    let rows = customers
-                        .into_iter()
-                        .map(|c| {
-                            let user = firsts.get(&c.id).copied();
-                            (c, user)
-                        })
-                        .collect();
-                    (total, rows)
+                let Some((reverse, offset, limit)) = window(total, offset, limit) else {
+                    return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
                 };
+                // The page's keys on the index alone, then only its rows.
+                let rows: Vec<(CustomerRow, Option<i64>)> = with_conn!(conn, |c| {
+                    let mut page = matching!(tenant, &query.filters).select(customers::id);
+                    let page = sorted!(page, &query.sort, reverse).offset(offset).limit(limit);
+                    let mut q = customers::table
+                        .filter(customers::id.eq_any(page))
+                        .select((CustomerRow::as_select(), customers::primary_user_id))
+                        .into_boxed();
+                    sorted!(q, &query.sort, false).load(c)
+                })?;
                 let user_ids: Vec<i64> = rows.iter().filter_map(|(_, u)| *u).collect();
                 let users: Vec<UserRow> = with_conn!(conn, |c| users::table
                     .filter(users::id.eq_any(&user_ids))
@@ -279,5 +214,24 @@ impl CustomerSearchRepository for Store {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn a_page_is_read_from_the_nearer_end() {
+        // 100 rows, pages of 10.
+        assert_eq!(window(100, 0, 10), Some((false, 0, 10)));
+        assert_eq!(window(100, 40, 10), Some((false, 40, 10)));
+        assert_eq!(window(100, 50, 10), Some((true, 40, 10)));
+        assert_eq!(window(100, 90, 10), Some((true, 0, 10)));
+        // A short last page: only the rows that are there.
+        assert_eq!(window(95, 90, 10), Some((true, 0, 5)));
+        assert_eq!(window(100, 100, 10), None);
+        assert_eq!(window(0, 0, 10), None);
+        assert_eq!(window(5, i64::MAX, 10), None);
     }
 }

@@ -1,0 +1,177 @@
+//! Back-office customer search on both backends: the primary user's fields that each
+//! customer row carries (kept by triggers) follow the users' inserts, edits and
+//! deletions; pages read from either end give the same rows in the same order.
+
+mod support;
+
+use clientele_domain::administration::{CustomerQuery, CustomerSearchRepository, Filter, SearchField, TextMatch};
+use clientele_domain::customers::{Actor, CustomerRepository};
+use clientele_domain::ids::TenantId;
+use clientele_domain::users::UserRepository;
+use clientele_domain::values::Login;
+use clientele_store::testing::column_texts;
+use clientele_store::Store;
+use support::{backends, full_account, now, private_account, tenant, user};
+
+fn by_last_name(name: &str) -> Vec<Filter> {
+    vec![Filter::Text(SearchField::LastName, TextMatch::Exact(name.into()))]
+}
+
+/// Numbers and primary users' logins of a page, and the total.
+async fn search(
+    store: &Store,
+    t: TenantId,
+    filters: Vec<Filter>,
+    sort: Vec<(SearchField, bool)>,
+    offset: u64,
+    limit: u64,
+) -> (Vec<(String, Option<String>)>, u64) {
+    let query = CustomerQuery {
+        filters,
+        sort,
+        offset,
+        limit,
+    };
+    let (hits, total) = store.search_customers(t, query).await.unwrap();
+    let hits = hits
+        .into_iter()
+        .map(|h| {
+            (
+                h.customer.number.as_str().to_owned(),
+                h.user.map(|u| u.login.as_str().to_owned()),
+            )
+        })
+        .collect();
+    (hits, total)
+}
+
+fn actor() -> Actor {
+    Actor {
+        by: "operator".into(),
+        request_id: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_primary_users_fields_follow_its_changes() {
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        let mut company = full_account("owner@example.com", "B1");
+        company.users.clear();
+        for (login, first, last) in [
+            ("zoe@example.com", "Zoe", "Adams"),
+            ("max@example.com", "Max", "Müller"),
+        ] {
+            let mut u = user(login);
+            u.person.first_name = Some(first.into());
+            u.person.last_name = Some(last.into());
+            company.users.push(u);
+        }
+        let company = b.store.create_account(t, company, now()).await.unwrap();
+        // A colleague added later does not become the primary user.
+        let mut late = user("abe@example.com");
+        late.person.last_name = Some("Aardvark".into());
+        b.store
+            .add_member(t, company.customer.id, late, None, now())
+            .await
+            .unwrap();
+
+        let found = search(&b.store, t, by_last_name("ADAMS"), vec![], 0, 10).await;
+        assert_eq!(
+            found,
+            (vec![("B1".into(), Some("zoe@example.com".into()))], 1),
+            "{}",
+            b.name
+        );
+        for name in ["müller", "aardvark"] {
+            assert_eq!(
+                search(&b.store, t, by_last_name(name), vec![], 0, 10).await.1,
+                0,
+                "{}: {name}",
+                b.name
+            );
+        }
+
+        // Edits of the primary user are searchable at once.
+        let zoe = company.users[0].id;
+        let login = Login::parse("Zoe.Adams@Example.com").unwrap();
+        assert!(b.store.set_login(t, zoe, &login, now()).await.unwrap(), "{}", b.name);
+        let by_login = vec![Filter::Text(
+            SearchField::Login,
+            TextMatch::Contains("zoe.ADAMS".into()),
+        )];
+        let found = search(&b.store, t, by_login, vec![], 0, 10).await;
+        assert_eq!(found.1, 1, "{}", b.name);
+
+        // The primary user goes: the next one (by creation) takes its place.
+        b.store
+            .erase_user(t, company.customer.id, zoe, now(), actor())
+            .await
+            .unwrap();
+        assert_eq!(
+            search(&b.store, t, by_last_name("adams"), vec![], 0, 10).await.1,
+            0,
+            "{}",
+            b.name
+        );
+        let found = search(&b.store, t, by_last_name("Müller"), vec![], 0, 10).await;
+        assert_eq!(
+            found,
+            (vec![("B1".into(), Some("max@example.com".into()))], 1),
+            "{}",
+            b.name
+        );
+
+        // The whole customer goes: nothing of its users stays on its row.
+        b.store
+            .erase_customer(t, company.customer.id, now(), actor())
+            .await
+            .unwrap();
+        let left = column_texts(
+            &b.db.url,
+            "SELECT coalesce(search_login, '') || coalesce(search_email, '') || coalesce(search_first_name, '') \
+             || coalesce(search_last_name, '') AS v FROM customers WHERE number = 'B1'",
+        );
+        assert_eq!(left, [""], "{}", b.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_from_either_end_are_the_same_rows_in_the_same_order() {
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        // Seven customers, last names with ties and one without a name.
+        for (i, last) in ["Weber", "Adams", "Weber", "", "Adams", "Zorn", "Weber"]
+            .iter()
+            .enumerate()
+        {
+            let mut account = private_account(&format!("p{i}@example.com"), &format!("P{i}"));
+            if !last.is_empty() {
+                account.users[0].person.last_name = Some((*last).into());
+            }
+            b.store.create_account(t, account, now()).await.unwrap();
+        }
+        for sort in [
+            vec![],
+            vec![(SearchField::LastName, false)],
+            vec![(SearchField::LastName, true)],
+            vec![(SearchField::LastName, false), (SearchField::Number, true)],
+        ] {
+            let (all, total) = search(&b.store, t, vec![], sort.clone(), 0, 100).await;
+            assert_eq!((all.len(), total), (7, 7), "{}: {sort:?}", b.name);
+            // Pages of 2 and 3: the later ones are read from the end.
+            for size in [2, 3] {
+                let mut paged = Vec::new();
+                for offset in (0..8).step_by(size) {
+                    let (page, total) = search(&b.store, t, vec![], sort.clone(), offset as u64, size as u64).await;
+                    assert_eq!(total, 7, "{}", b.name);
+                    paged.extend(page);
+                }
+                assert_eq!(paged, all, "{}: {sort:?} in pages of {size}", b.name);
+            }
+        }
+        let (weber, total) = search(&b.store, t, by_last_name("weber"), vec![], 1, 2).await;
+        let numbers: Vec<&str> = weber.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!((numbers, total), (vec!["P2", "P6"], 3), "{}", b.name);
+    }
+}

@@ -1,0 +1,17 @@
+CREATE INDEX users_email_lower_idx ON users (tenant_id, lower(email));
+CREATE INDEX users_last_name_lower_idx ON users (tenant_id, lower(last_name));
+CREATE INDEX users_first_name_lower_idx ON users (tenant_id, lower(first_name));
+DROP INDEX customers_last_name_search_idx;
+DROP INDEX customers_first_name_search_idx;
+DROP INDEX customers_email_search_idx;
+DROP INDEX customers_login_search_idx;
+DROP INDEX customers_live_idx;
+DROP TRIGGER users_searched_delete;
+DROP TRIGGER users_searched_update;
+DROP TRIGGER users_searched_insert;
+ALTER TABLE customers DROP COLUMN user_active;
+ALTER TABLE customers DROP COLUMN search_last_name;
+ALTER TABLE customers DROP COLUMN search_first_name;
+ALTER TABLE customers DROP COLUMN search_email;
+ALTER TABLE customers DROP COLUMN search_login;
+ALTER TABLE customers DROP COLUMN primary_user_id;
