@@ -9,6 +9,7 @@
 # release binary serves it and scripts/bench_accounts.py measures, in one run:
 #   - the first page of a filtered, sorted list, repeated (latency percentiles);
 #   - pages 1 … 1000 followed through nextPageToken (latency of each, deep vs first);
+#   - Emporix customer searches: exact e-mail, name substring, sorted pages 1 and 10 000;
 #   - bulk/customerAccounts in 300-line batches (accounts/s), and Emporix
 #     customers/import in 200-item calls with passwordHash and an address (customers/s),
 #     against a floor: the same

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measures WEBSALE account lists and bulk writes against a running clientele
+"""Measures WEBSALE account lists, Emporix searches, bulk writes and imports against a running clientele
 (called by scripts/bench-accounts.sh; arguments: BASE_URL CLIENT_JSON DATABASE_URL)."""
 import base64
 import http.client
@@ -54,6 +54,33 @@ for _ in range(999):
     pages.append(took)
     token = page["nextPageToken"]
 deep = pages[-50:]
+
+# Emporix back-office search (issue 7), pages of 60 (the default): by exact e-mail (a
+# different seeded customer each time), by last-name substring, sorted by last name at
+# page 1 and page 10 000 (rows 599 941-600 000), and in creation order at page 10 000.
+FIRST = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hugo", "Ida", "Jonas", "Karla", "Leon", "Mia",
+         "Noah", "Olga", "Paul", "Rosa", "Sven", "Tina", "Umar", "Vera", "Willi", "Xenia", "Yusuf", "Zoe"]
+SEARCHES = {
+    "exact_email": lambda i: "q=" + urllib.parse.quote(
+        f"contactEmail:{FIRST[(1000 + 7919 * i) % 25].lower()}.{1000 + 7919 * i}@example.com"),
+    "name_substring": lambda i: "q=" + urllib.parse.quote("lastName:~hmid"),
+    "sorted_page_1": lambda i: "sort=lastName",
+    "sorted_page_10000": lambda i: "sort=lastName&pageNumber=10000",
+    "sorted_desc_page_10000": lambda i: "sort=lastName:desc&pageNumber=10000",
+    "creation_page_10000": lambda i: "pageNumber=10000",
+}
+search = {}
+for name, query in SEARCHES.items():
+    for i in range(5):
+        request("GET", "/customer/demo/customers?" + query(i))
+    times = []
+    for i in range(100):
+        out, took = request("GET", "/customer/demo/customers?" + query(i))
+        if name == "exact_email" and len(out) != 1:
+            sys.exit(f"{query(i)}: {len(out)} customers")
+        times.append(took)
+    search[name] = {"p50": round(pct(times, 50), 2), "p99": round(pct(times, 99), 2)}
+search["deep_to_first_p99"] = round(search["sorted_page_10000"]["p99"] / search["sorted_page_1"]["p99"], 2)
 
 # What the page's total costs: counting the rows (what the counters replace) and
 # summing the tenant's counters (what a page does).
@@ -129,5 +156,6 @@ result = {
     "bulk_to_floor": round((created / bulk_secs) / (n / floor_secs), 3),
     "import_customers_per_s": round(imported / import_secs),
     "import_to_floor": round((imported / import_secs) / (n / floor_secs), 3),
+    "emporix_search_ms": search,
 }
 print(json.dumps(result, indent=2))

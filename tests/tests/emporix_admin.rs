@@ -103,9 +103,14 @@ async fn back_offices_search_sort_page_change_and_delete_customers() {
             .await;
         assert_eq!(numbers(&r), ["C-2", "C-1"], "{backend}: search with q in the body");
 
-        // Sorting with ties (the number breaks them), descending, paging past the end.
+        // Sorting with ties (creation order breaks them, in the sort's direction), descending,
+        // paging past the end.
         let r = list("sort=lastName:desc").await;
-        assert_eq!(numbers(&r), ["C-4", "C-1", "C-2", "C-3"], "{backend}");
+        assert_eq!(
+            numbers(&r),
+            ["C-4", "C-2", "C-1", "C-3"],
+            "{backend}: ties newest first when descending"
+        );
         let r = list("sort=lastName:asc,firstName:desc").await;
         assert_eq!(numbers(&r), ["C-3", "C-2", "C-1", "C-4"], "{backend}");
         let r = list("sort=lastName&pageSize=3&pageNumber=2").await;

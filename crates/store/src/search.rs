@@ -112,10 +112,12 @@ macro_rules! matching {
     }};
 }
 
-/// Orders `$q` by the query's fields, then by the customer key; `$reverse` turns the
-/// whole order around (exactly: NULLs move to the other end on both backends too).
+/// Orders `$q` by the query's fields, then by the customer key in the direction of the
+/// last field (so a one-field sort is one index walked either way); `$reverse` turns
+/// the whole order around (exactly: NULLs move to the other end on both backends too).
 macro_rules! sorted {
     ($q:ident, $sort:expr, $reverse:expr) => {{
+        let key_desc = $sort.last().is_some_and(|(_, desc)| *desc) != $reverse;
         for (field, desc) in $sort {
             let desc = *desc != $reverse;
             macro_rules! by {
@@ -141,7 +143,7 @@ macro_rules! sorted {
                 SearchField::Active => by!(customers::user_active),
             };
         }
-        if $reverse {
+        if key_desc {
             $q.then_order_by(customers::id.desc())
         } else {
             $q.then_order_by(customers::id.asc())
