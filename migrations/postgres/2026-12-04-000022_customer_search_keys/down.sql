@@ -8,7 +8,7 @@ DROP TRIGGER users_searched_delete ON users;
 DROP TRIGGER users_searched_update ON users;
 DROP TRIGGER users_searched_insert ON users;
 DROP FUNCTION customer_search_users_deleted();
-DROP FUNCTION customer_search_users_updated();
+DROP FUNCTION customer_search_user_updated();
 DROP FUNCTION customer_search_users_inserted();
 ALTER TABLE customers
     DROP COLUMN primary_user_id,

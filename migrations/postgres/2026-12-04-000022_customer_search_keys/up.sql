@@ -1,8 +1,9 @@
 -- Back-office search (Emporix `q` and `sort`) on one table: each customer carries the
 -- searchable fields of its primary (first) user, in lower case, so filters, sorts and
 -- deep pages read the customers' indexes alone instead of joining every customer with
--- its users. Triggers on users keep the copy (one UPDATE per statement, so a multi-row
--- insert updates its customers at once); nothing else writes these columns.
+-- its users. Triggers on users keep the copy (inserts and deletions one UPDATE per
+-- statement, so a multi-row insert updates its customers at once); nothing else writes
+-- these columns.
 ALTER TABLE customers
     ADD COLUMN primary_user_id bigint,
     ADD COLUMN search_login text,
@@ -11,8 +12,8 @@ ALTER TABLE customers
     ADD COLUMN search_last_name text,
     ADD COLUMN user_active boolean;
 
--- A customer's first users (at most one per customer) become its primary user when it
--- has none or a later one.
+-- Of the users a statement adds, each customer's first becomes its primary user when
+-- the customer has none or a later one.
 CREATE FUNCTION customer_search_users_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE customers c
@@ -24,18 +25,15 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- A primary user's changed fields are copied (customers whose copy is current are not
--- written).
-CREATE FUNCTION customer_search_users_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A primary user's changed fields are copied. Row by row, and only when one of them
+-- changed: logins and other edits of a user do not run it.
+CREATE FUNCTION customer_search_user_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE customers c
-       SET search_login = n.login_key, search_email = lower(n.email),
-           search_first_name = lower(n.first_name), search_last_name = lower(n.last_name),
-           user_active = n.active
-      FROM search_new n
-     WHERE c.id = n.customer_id AND c.primary_user_id = n.id
-       AND (c.search_login, c.search_email, c.search_first_name, c.search_last_name, c.user_active)
-           IS DISTINCT FROM (n.login_key, lower(n.email), lower(n.first_name), lower(n.last_name), n.active);
+    UPDATE customers
+       SET search_login = NEW.login_key, search_email = lower(NEW.email),
+           search_first_name = lower(NEW.first_name), search_last_name = lower(NEW.last_name),
+           user_active = NEW.active
+     WHERE id = NEW.customer_id AND primary_user_id = NEW.id;
     RETURN NULL;
 END $$;
 
@@ -53,9 +51,12 @@ END $$;
 CREATE TRIGGER users_searched_insert AFTER INSERT ON users
     REFERENCING NEW TABLE AS search_new
     FOR EACH STATEMENT EXECUTE FUNCTION customer_search_users_inserted();
-CREATE TRIGGER users_searched_update AFTER UPDATE ON users
-    REFERENCING NEW TABLE AS search_new
-    FOR EACH STATEMENT EXECUTE FUNCTION customer_search_users_updated();
+CREATE TRIGGER users_searched_update AFTER UPDATE OF login_key, email, first_name, last_name, active ON users
+    FOR EACH ROW
+    WHEN (OLD.login_key IS DISTINCT FROM NEW.login_key OR OLD.email IS DISTINCT FROM NEW.email
+          OR OLD.first_name IS DISTINCT FROM NEW.first_name OR OLD.last_name IS DISTINCT FROM NEW.last_name
+          OR OLD.active IS DISTINCT FROM NEW.active)
+    EXECUTE FUNCTION customer_search_user_updated();
 CREATE TRIGGER users_searched_delete AFTER DELETE ON users
     REFERENCING OLD TABLE AS search_old
     FOR EACH STATEMENT EXECUTE FUNCTION customer_search_users_deleted();
