@@ -44,7 +44,8 @@ pub struct CustomerForSellerDto {
 pub struct ListQuery {
     /// Conditions, space-separated, all of which must hold (see docs/compat.md).
     pub q: Option<String>,
-    /// `field[:asc|:desc]`, comma-separated; the customer number breaks ties.
+    /// `field[:asc|:desc]`, comma-separated; creation order breaks ties, in the direction
+    /// of the last field.
     pub sort: Option<String>,
     /// From 1.
     pub page_number: Option<String>,
