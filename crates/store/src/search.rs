@@ -221,7 +221,15 @@ impl CustomerSearchRepository for Store {
 
 #[cfg(test)]
 mod tests {
-    use super::window;
+    use super::{window, CustomerStatus, LIVE};
+
+    #[test]
+    fn live_means_not_deleted() {
+        assert_eq!(
+            LIVE,
+            format!("customers.status <> '{}'", CustomerStatus::Deleted.code())
+        );
+    }
 
     #[test]
     fn a_page_is_read_from_the_nearer_end() {
