@@ -83,8 +83,8 @@ pub enum Filter {
     Flag(SearchField, bool),
 }
 
-/// A page of a customer search. The order always ends with the customer's key, so
-/// pages never overlap or skip.
+/// A page of a customer search. The order always ends with the customer's key (in the
+/// direction of the last sort field), so pages never overlap or skip.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerQuery {
     pub filters: Vec<Filter>,

@@ -14,22 +14,15 @@ use clientele_domain::ids::TenantId;
 use clientele_domain::users::User;
 use clientele_domain::StoreError;
 use diesel::dsl::sql;
-use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text};
+use diesel::sql_types::Bool;
 
 use crate::connection::list_snapshot;
 use crate::customers::CustomerRow;
 use crate::encoding::db_time;
 use crate::schema::{customers, users};
-use crate::users::{contains_pattern, UserRow};
+use crate::users::{contains_pattern, lower, UserRow};
 use crate::Store;
-
-#[declare_sql_function]
-extern "SQL" {
-    /// `lower(x)`: ASCII case folding on SQLite, full Unicode on PostgreSQL.
-    fn lower(x: Nullable<Text>) -> Nullable<Text>;
-}
 
 /// Live customers, written as the partial search indexes are (migration 000022): a
 /// literal, so both backends see that those indexes apply.

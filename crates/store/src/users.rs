@@ -59,7 +59,8 @@ impl BudgetRow {
 
 #[declare_sql_function]
 extern "SQL" {
-    /// `lower(x)`: ASCII case folding on SQLite, full Unicode on PostgreSQL.
+    /// `lower(x)`: ASCII case folding on SQLite, full Unicode on PostgreSQL (also used
+    /// by the customer search).
     fn lower(x: Nullable<Text>) -> Nullable<Text>;
 }
 
