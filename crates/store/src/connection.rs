@@ -43,6 +43,25 @@ macro_rules! write_tx {
     };
 }
 
+/// Takes the row lock of user `$user`'s customer (a no-op update), inside the caller's
+/// write transaction. Every write to a customer and its users locks the customer row
+/// first: editing a primary user's searched fields (login, e-mail, names, active) also
+/// writes the customer row through migration 000022's trigger, so an edit that locked
+/// only the user (user, then customer) could deadlock on PostgreSQL with a profile
+/// update or an erasure (customer, then user). SQLite writes one transaction at a time.
+macro_rules! lock_customer_of_user {
+    ($c:expr, $tenant:expr, $user:expr) => {{
+        use $crate::schema::{customers, users};
+        let customer = users::table
+            .filter(users::tenant_id.eq($tenant))
+            .filter(users::id.eq($user))
+            .select(users::customer_id);
+        diesel::update(customers::table.filter(customers::id.eq_any(customer)))
+            .set(customers::version.eq(customers::version))
+            .execute($c)
+    }};
+}
+
 /// Removes the erased users' mail (queued, sent or given up: it holds their address and
 /// name) and writes the audit record of the erasure: who asked, in which request, how
 /// many rows of which table (sessions counted before they went with their users); no

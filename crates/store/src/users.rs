@@ -540,16 +540,19 @@ impl UserRepository for Store {
     ) -> Result<bool, StoreError> {
         let (login, key, now) = (login.as_str().to_owned(), login.key(), db_time(now));
         self.run("set login", move |conn| {
-            let changed = with_conn!(conn, |c| diesel::update(users::table)
-                .filter(users::tenant_id.eq(tenant.get()))
-                .filter(users::id.eq(id.get()))
-                .set((
-                    users::login.eq(&login),
-                    users::login_key.eq(&key),
-                    users::updated_at.eq(now),
-                    users::version.eq(users::version + 1),
-                ))
-                .execute(c))?;
+            let changed = write_tx!(conn, |c| {
+                lock_customer_of_user!(c, tenant.get(), id.get())?;
+                Ok(diesel::update(users::table)
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::id.eq(id.get()))
+                    .set((
+                        users::login.eq(&login),
+                        users::login_key.eq(&key),
+                        users::updated_at.eq(now),
+                        users::version.eq(users::version + 1),
+                    ))
+                    .execute(c)?)
+            })?;
             Ok(changed == 1)
         })
         .await
@@ -774,6 +777,9 @@ impl UserRepository for Store {
         let now = db_time(now);
         self.run("administer user", move |conn| {
             write_tx!(conn, |c| {
+                if kept_role.is_none() {
+                    lock_customer_of_user!(c, tenant.get(), user.get())?;
+                }
                 if let Some(role) = kept_role {
                     let (was_active, other_holders) = c.company_turn(tenant, customer, user, role)?;
                     let held: i64 = users::table

@@ -5,10 +5,10 @@
 mod support;
 
 use clientele_domain::administration::{CustomerQuery, CustomerSearchRepository, Filter, SearchField, TextMatch};
-use clientele_domain::customers::{Actor, CustomerRepository};
+use clientele_domain::customers::{Actor, CustomerRepository, ProfileChange};
 use clientele_domain::ids::TenantId;
 use clientele_domain::users::UserRepository;
-use clientele_domain::values::Login;
+use clientele_domain::values::{Email, Login};
 use clientele_store::testing::column_texts;
 use clientele_store::Store;
 use support::{backends, full_account, now, private_account, tenant, user};
@@ -173,5 +173,53 @@ async fn pages_from_either_end_are_the_same_rows_in_the_same_order() {
         let (weber, total) = search(&b.store, t, by_last_name("weber"), vec![], 1, 2).await;
         let numbers: Vec<&str> = weber.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!((numbers, total), (vec!["P2", "P6"], 3), "{}", b.name);
+    }
+}
+
+/// A login change of a primary user writes its customer row too (the search copy);
+/// profile updates write the customer and then the user. Run against each other, both
+/// take the customer first, so neither deadlocks (on PostgreSQL one of them was
+/// rolled back as a deadlock victim now and then).
+#[tokio::test(flavor = "multi_thread")]
+async fn login_changes_and_profile_updates_of_one_customer_do_not_deadlock() {
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        let acc = b
+            .store
+            .create_account(t, private_account("race@example.com", "R1"), now())
+            .await
+            .unwrap();
+        let (c, u) = (acc.customer.id, acc.users[0].id);
+        for round in 0..150 {
+            let version = CustomerRepository::by_id(&b.store, t, c)
+                .await
+                .unwrap()
+                .unwrap()
+                .version;
+            let mut person = acc.users[0].person.clone();
+            person.last_name = Some(format!("Racer{round}"));
+            let change = ProfileChange {
+                person,
+                email: Email::parse("race@example.com").unwrap(),
+                company: None,
+                custom: Default::default(),
+                preferred_invoice: None,
+                preferred_shipping: None,
+            };
+            let login = Login::parse(&format!("race{round}@example.com")).unwrap();
+            let (profile, login) = tokio::join!(
+                b.store.update_profile(t, c, u, version, change, now()),
+                b.store.set_login(t, u, &login, now()),
+            );
+            assert!(profile.unwrap(), "{} round {round}", b.name);
+            assert!(login.unwrap(), "{} round {round}", b.name);
+        }
+        let found = search(&b.store, t, by_last_name("racer149"), vec![], 0, 10).await;
+        assert_eq!(
+            found,
+            (vec![("R1".into(), Some("race149@example.com".into()))], 1),
+            "{}",
+            b.name
+        );
     }
 }
