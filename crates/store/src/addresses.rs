@@ -309,6 +309,7 @@ impl AddressRepository for Store {
         let (now, max) = (db_time(now), i64::try_from(max).unwrap_or(i64::MAX));
         self.run("insert address", move |conn| {
             write_tx!(conn, |c| {
+                lock_customer!(c, tenant.get(), customer.get())?;
                 let count: i64 = addresses::table
                     .filter(addresses::tenant_id.eq(tenant.get()))
                     .filter(addresses::customer_id.eq(customer.get()))
@@ -340,6 +341,7 @@ impl AddressRepository for Store {
         let now = db_time(now);
         self.run("update address", move |conn| {
             write_tx!(conn, |c| {
+                lock_customer!(c, tenant.get(), customer.get())?;
                 let row: Option<AddressRow> = diesel::update(
                     addresses::table
                         .filter(addresses::tenant_id.eq(tenant.get()))
@@ -375,6 +377,7 @@ impl AddressRepository for Store {
         let now = db_time(now);
         self.run("delete address", move |conn| {
             write_tx!(conn, |c| {
+                lock_customer!(c, tenant.get(), customer.get())?;
                 let mine = addresses::table
                     .filter(addresses::tenant_id.eq(tenant.get()))
                     .filter(addresses::customer_id.eq(customer.get()));

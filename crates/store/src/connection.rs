@@ -43,12 +43,33 @@ macro_rules! write_tx {
     };
 }
 
-/// Takes the row lock of user `$user`'s customer (a no-op update), inside the caller's
-/// write transaction. Every write to a customer and its users locks the customer row
-/// first: editing a primary user's searched fields (login, e-mail, names, active) also
-/// writes the customer row through migration 000022's trigger, so an edit that locked
-/// only the user (user, then customer) could deadlock on PostgreSQL with a profile
-/// update or an erasure (customer, then user). SQLite writes one transaction at a time.
+/// Takes customer `$customer`'s row lock by rewriting the row unchanged, inside the
+/// caller's write transaction. Every write to a customer, its users or its addresses
+/// locks the customer row first:
+/// - so two writes never deadlock on PostgreSQL: editing a primary user's searched
+///   fields (login, e-mail, names, active) also writes the customer row through
+///   migration 000022's trigger, and profile updates and erasures write the customer
+///   and then its users and addresses;
+/// - so checks across a customer's rows (at most N addresses, keep the last one) see no
+///   concurrent change;
+/// - so the customer row's version changes with every address write, which the cache
+///   of token-read accounts relies on (`crate::account_cache`).
+///
+/// SQLite writes one transaction at a time anyway.
+macro_rules! lock_customer {
+    ($c:expr, $tenant:expr, $customer:expr) => {{
+        use $crate::schema::customers;
+        diesel::update(
+            customers::table
+                .filter(customers::tenant_id.eq($tenant))
+                .filter(customers::id.eq($customer)),
+        )
+        .set(customers::version.eq(customers::version))
+        .execute($c)
+    }};
+}
+
+/// [`lock_customer!`] for the customer of user `$user`.
 macro_rules! lock_customer_of_user {
     ($c:expr, $tenant:expr, $user:expr) => {{
         use $crate::schema::{customers, users};

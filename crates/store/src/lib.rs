@@ -11,6 +11,7 @@
 
 #[macro_use]
 mod connection;
+mod account_cache;
 mod account_settings;
 mod accounts;
 mod addresses;
@@ -117,6 +118,9 @@ pub struct Store {
     pool: DbPool,
     jobs: BlockingPool,
     backend: Backend,
+    /// Accounts of token-authenticated requests, checked against the database's row
+    /// versions on every use (PostgreSQL; see `account_cache`).
+    accounts: std::sync::Arc<account_cache::AccountCache>,
 }
 
 /// Jobs that may wait for a query thread beyond those running; further callers wait
@@ -154,7 +158,12 @@ impl Store {
         let threads = pool.max_size() as usize;
         let jobs = BlockingPool::new("db", threads, threads * QUEUED_JOBS_PER_CONNECTION);
         tracing::info!(database = %target.describe(), connections = threads, "store opened");
-        Ok(Store { pool, jobs, backend })
+        Ok(Store {
+            pool,
+            jobs,
+            backend,
+            accounts: Default::default(),
+        })
     }
 
     /// Applies the embedded migrations not yet applied; returns their versions.

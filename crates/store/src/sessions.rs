@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, SingleValue};
 
 use crate::addresses::AddressRow;
+use crate::connection::DbConnection;
 use crate::customers::CustomerRow;
 use crate::encoding::{db_time, utc, MaybeStamp, Stamp};
 use crate::errors::{DbError, RowCheck};
@@ -108,6 +109,113 @@ impl TryFrom<SessionRow> for Session {
     }
 }
 
+/// The live sessions (not revoked, not rotated, not expired at `$now`) of the tenant
+/// with this access-token digest: at most one.
+macro_rules! live_session {
+    ($tenant:expr, $digest:expr, $now:expr) => {
+        sessions::table
+            .filter(sessions::access_digest.eq($digest))
+            .filter(sessions::tenant_id.eq($tenant.get()))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::rotated_at.is_null())
+            .filter(sessions::access_expires_at.gt($now))
+    };
+}
+
+/// The live session of an access token with its user's customer, user and addresses, in
+/// one statement: this runs on every token-authenticated request (on PostgreSQL when
+/// the cached account is stale), and each statement is a round trip to PostgreSQL.
+/// One row per address (at least one row), each repeating session, user, customer.
+macro_rules! session_with_account {
+    ($c:expr, $tenant:expr, $digest:expr, $now:expr) => {{
+        let rows: Vec<Joined> = live_session!($tenant, $digest, $now)
+            .left_join(
+                users::table.on(users::id
+                    .nullable()
+                    .eq(sessions::user_id)
+                    .and(users::tenant_id.eq(sessions::tenant_id))),
+            )
+            .left_join(
+                customers::table.on(customers::id
+                    .eq(users::customer_id)
+                    .and(customers::tenant_id.eq(users::tenant_id))),
+            )
+            .left_join(
+                addresses::table.on(addresses::customer_id
+                    .eq(customers::id)
+                    .and(addresses::tenant_id.eq(customers::tenant_id))),
+            )
+            .select((
+                SessionRow::as_select(),
+                Option::<UserRow>::as_select(),
+                Option::<CustomerRow>::as_select(),
+                Option::<AddressRow>::as_select(),
+            ))
+            .load($c)?;
+        account_of_rows(rows)
+    }};
+}
+
+type Joined = (SessionRow, Option<UserRow>, Option<CustomerRow>, Option<AddressRow>);
+
+/// The session and, for a user's session, the account of [`session_with_account!`]'s rows.
+fn account_of_rows(rows: Vec<Joined>) -> Result<Option<(Session, Option<AccountParts>)>, DbError> {
+    let mut rows = rows.into_iter();
+    let Some((session, user, customer, first_address)) = rows.next() else {
+        return Ok(None);
+    };
+    let session = Session::try_from(session)?;
+    let (Subject::User { .. }, Some(user), Some(customer)) = (session.subject, user, customer) else {
+        return Ok(Some((session, None)));
+    };
+    // Sorted here, not by ORDER BY: a sort node in PostgreSQL's plan costs more to set up
+    // for these wide rows than the whole lookup.
+    let mut rows: Vec<AddressRow> = first_address
+        .into_iter()
+        .chain(rows.filter_map(|(_, _, _, a)| a))
+        .collect();
+    rows.sort_unstable_by_key(|a| a.id);
+    let addresses = rows.into_iter().map(Address::try_from).collect::<Result<Vec<_>, _>>()?;
+    let parts = (Customer::try_from(customer)?, User::try_from(user)?, addresses);
+    Ok(Some((session, Some(parts))))
+}
+
+/// PostgreSQL's row version (`xmin`: the transaction that wrote this version of the
+/// row) of a table in the statement, read as its 4 raw bytes (Diesel does not check
+/// result types, and PostgreSQL has no cheap cast of `xid` to an integer). NULL for the
+/// missing side of an outer join. A fixed SQL text per table, so Diesel keeps the
+/// statement prepared (a `sql()` literal would be prepared again on every request).
+macro_rules! row_version {
+    ($name:ident, $sql:literal) => {
+        #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+        pub(crate) struct $name;
+
+        impl Expression for $name {
+            type SqlType = Nullable<diesel::sql_types::Integer>;
+        }
+
+        impl<QS> AppearsOnTable<QS> for $name {}
+        impl<QS> SelectableExpression<QS> for $name {}
+
+        impl diesel::expression::ValidGrouping<()> for $name {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+
+        impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for $name {
+            fn walk_ast<'b>(
+                &'b self,
+                mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+            ) -> QueryResult<()> {
+                out.push_sql($sql);
+                Ok(())
+            }
+        }
+    };
+}
+
+row_version!(UserRowVersion, "\"users\".xmin");
+row_version!(CustomerRowVersion, "\"customers\".xmin");
+
 #[async_trait]
 impl SessionRepository for Store {
     async fn insert(&self, tenant: TenantId, new: NewSession, now: DateTime<Utc>) -> Result<Session, StoreError> {
@@ -151,12 +259,7 @@ impl SessionRepository for Store {
     ) -> Result<Option<Session>, StoreError> {
         let digest = access.as_str().to_owned();
         self.run("session by access token", move |conn| {
-            let row: Option<SessionRow> = with_conn!(conn, |c| sessions::table
-                .filter(sessions::access_digest.eq(&digest))
-                .filter(sessions::tenant_id.eq(tenant.get()))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::rotated_at.is_null())
-                .filter(sessions::access_expires_at.gt(db_time(now)))
+            let row: Option<SessionRow> = with_conn!(conn, |c| live_session!(tenant, &digest, db_time(now))
                 .select(SessionRow::as_select())
                 .get_result(c)
                 .optional())?;
@@ -172,12 +275,18 @@ impl SessionRepository for Store {
         now: DateTime<Utc>,
     ) -> Result<Option<(Session, Option<AccountParts>)>, StoreError> {
         let digest = access.as_str().to_owned();
-        // One statement for session, user, customer and addresses: this runs on every
-        // token-authenticated request, and each statement is a round trip to PostgreSQL.
-        // One row per address (at least one row), each repeating session, user, customer.
-        type Joined = (SessionRow, Option<UserRow>, Option<CustomerRow>, Option<AddressRow>);
+        let cache = std::sync::Arc::clone(&self.accounts);
         self.run("session with account", move |conn| {
-            let rows: Vec<Joined> = with_conn!(conn, |c| sessions::table
+            let now = db_time(now);
+            let pg = match conn {
+                DbConnection::Pg(pg) => pg,
+                DbConnection::Sqlite(c) => return session_with_account!(c, tenant, &digest, now),
+            };
+            // The session and the revision of its account: the row versions of its user
+            // and customer (every write of an address through the store locks, so
+            // rewrites, the customer row first). The account comes from the cache when
+            // it is still at that revision (see `crate::account_cache`).
+            let checked: Option<(SessionRow, Option<i32>, Option<i32>)> = live_session!(tenant, &digest, now)
                 .left_join(
                     users::table.on(users::id
                         .nullable()
@@ -189,41 +298,26 @@ impl SessionRepository for Store {
                         .eq(users::customer_id)
                         .and(customers::tenant_id.eq(users::tenant_id))),
                 )
-                .left_join(
-                    addresses::table.on(addresses::customer_id
-                        .eq(customers::id)
-                        .and(addresses::tenant_id.eq(customers::tenant_id))),
-                )
-                .filter(sessions::access_digest.eq(&digest))
-                .filter(sessions::tenant_id.eq(tenant.get()))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::rotated_at.is_null())
-                .filter(sessions::access_expires_at.gt(db_time(now)))
-                .select((
-                    SessionRow::as_select(),
-                    Option::<UserRow>::as_select(),
-                    Option::<CustomerRow>::as_select(),
-                    Option::<AddressRow>::as_select(),
-                ))
-                .load(c))?;
-            let mut rows = rows.into_iter();
-            let Some((session, user, customer, first_address)) = rows.next() else {
+                .select((SessionRow::as_select(), UserRowVersion, CustomerRowVersion))
+                .get_result(pg)
+                .optional()?;
+            let Some((row, user_version, customer_version)) = checked else {
                 return Ok(None);
             };
-            let session = Session::try_from(session)?;
-            let (Subject::User { .. }, Some(user), Some(customer)) = (session.subject, user, customer) else {
+            let session = Session::try_from(row)?;
+            let (Subject::User { user, .. }, Some(u), Some(c)) = (session.subject, user_version, customer_version)
+            else {
                 return Ok(Some((session, None)));
             };
-            // Sorted here, not by ORDER BY: a sort node in PostgreSQL's plan costs more to
-            // set up for these wide rows than the whole lookup.
-            let mut rows: Vec<AddressRow> = first_address
-                .into_iter()
-                .chain(rows.filter_map(|(_, _, _, a)| a))
-                .collect();
-            rows.sort_unstable_by_key(|a| a.id);
-            let addresses = rows.into_iter().map(Address::try_from).collect::<Result<Vec<_>, _>>()?;
-            let parts = (Customer::try_from(customer)?, User::try_from(user)?, addresses);
-            Ok(Some((session, Some(parts))))
+            let revision = (u, c);
+            if let Some(parts) = cache.get(tenant.get(), user.get(), revision) {
+                return Ok(Some((session, Some(parts))));
+            }
+            let read = session_with_account!(pg, tenant, &digest, now)?;
+            if let Some((_, Some(parts))) = &read {
+                cache.put(tenant.get(), user.get(), revision, parts);
+            }
+            Ok(read)
         })
         .await
     }

@@ -120,13 +120,7 @@ macro_rules! company_connection {
                 user: UserId,
                 role: &str,
             ) -> Result<(bool, i64), DbError> {
-                diesel::update(
-                    customers::table
-                        .filter(customers::tenant_id.eq(tenant.get()))
-                        .filter(customers::id.eq(customer.get())),
-                )
-                .set(customers::version.eq(customers::version))
-                .execute(self)?;
+                lock_customer!(self, tenant.get(), customer.get())?;
                 let of_customer = users::table
                     .filter(users::tenant_id.eq(tenant.get()))
                     .filter(users::customer_id.eq(customer.get()));
