@@ -1,16 +1,17 @@
-//! Accounts read by token-authenticated requests, kept in memory between requests
-//! (PostgreSQL).
+//! Accounts read by token-authenticated requests, kept in memory between requests.
 //!
 //! Every token-authenticated request reads the session user's customer, user and
 //! addresses: about a hundred columns over three tables, which costs PostgreSQL about
-//! twice the CPU of the session check alone. So the store keeps the account it last
-//! read per user with its **revision**: the row versions (`xmin`) of the user and the
-//! customer row, which the session check reads along with the session (see
-//! `crate::sessions`). Any committed change to the user or customer row — by this
-//! instance, another one or a script — changes the revision, and so does every write of
-//! an address through the store, which locks the customer row by rewriting it first.
-//! A cached account is used only while its revision is the database's; otherwise it is
-//! read again. No write path has to remember to invalidate anything.
+//! twice the CPU of the session check alone, and the service most of its own time on
+//! SQLite. So the store keeps the account it last read per user with its
+//! **revision**: the `row_version`s of the user and the customer row, which the
+//! database bumps on every update of the row (migration 000023) and the session check
+//! reads along with the session (see `crate::sessions`). Any committed change to the
+//! user or customer row — by this instance, another one or a script — changes the
+//! revision, and so does every write of an address through the store, which locks the
+//! customer row by rewriting it first (`lock_customer!`). A cached account is used
+//! only while its revision is the database's; otherwise it is read again. No write
+//! path has to remember to invalidate anything.
 //!
 //! What the revision cannot see is an address edited in the database directly, behind
 //! the store: such an edit shows once the entry is older than [`MAX_AGE`] (or at the
@@ -30,7 +31,7 @@ const CAPACITY: usize = 1024;
 pub(crate) const MAX_AGE: Duration = Duration::from_secs(30);
 
 /// The row versions of the user and of the customer.
-pub(crate) type Revision = (i32, i32);
+pub(crate) type Revision = (i64, i64);
 
 /// Key: tenant and user id.
 type Key = (i64, i64);

@@ -119,7 +119,7 @@ pub struct Store {
     jobs: BlockingPool,
     backend: Backend,
     /// Accounts of token-authenticated requests, checked against the database's row
-    /// versions on every use (PostgreSQL; see `account_cache`).
+    /// versions on every use (see `account_cache`).
     accounts: std::sync::Arc<account_cache::AccountCache>,
 }
 

@@ -50,6 +50,7 @@ pub const PERSONAL_TABLES: &[(&str, &str, Fate)] = &[
             other: &[
                 "id", "public_id", "tenant_id", "number", "kind", "status", "created_at", "updated_at", "version",
                 "external_id", "external_urn", "blocked_at", "deleted_at", "primary_user_id", "user_active",
+                "row_version",
             ],
         }),
     ("users", "tenant_id = {t} AND customer_id = {c}", Fate::Deleted),

@@ -42,6 +42,8 @@ diesel::table! {
         search_first_name -> Nullable<Text>,
         search_last_name -> Nullable<Text>,
         user_active -> Nullable<Bool>,
+        /// Bumped by the database on every update of the row (migration 000023).
+        row_version -> BigInt,
     }
 }
 
@@ -96,6 +98,8 @@ diesel::table! {
         external_id -> Nullable<Text>,
         external_urn -> Nullable<Text>,
         legacy_auth -> Nullable<Text>,
+        /// Bumped by the database on every update of the row (migration 000023).
+        row_version -> BigInt,
     }
 }
 

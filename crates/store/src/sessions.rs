@@ -15,7 +15,6 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, SingleValue};
 
 use crate::addresses::AddressRow;
-use crate::connection::DbConnection;
 use crate::customers::CustomerRow;
 use crate::encoding::{db_time, utc, MaybeStamp, Stamp};
 use crate::errors::{DbError, RowCheck};
@@ -180,42 +179,6 @@ fn account_of_rows(rows: Vec<Joined>) -> Result<Option<(Session, Option<AccountP
     Ok(Some((session, Some(parts))))
 }
 
-/// PostgreSQL's row version (`xmin`: the transaction that wrote this version of the
-/// row) of a table in the statement, read as its 4 raw bytes (Diesel does not check
-/// result types, and PostgreSQL has no cheap cast of `xid` to an integer). NULL for the
-/// missing side of an outer join. A fixed SQL text per table, so Diesel keeps the
-/// statement prepared (a `sql()` literal would be prepared again on every request).
-macro_rules! row_version {
-    ($name:ident, $sql:literal) => {
-        #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-        pub(crate) struct $name;
-
-        impl Expression for $name {
-            type SqlType = Nullable<diesel::sql_types::Integer>;
-        }
-
-        impl<QS> AppearsOnTable<QS> for $name {}
-        impl<QS> SelectableExpression<QS> for $name {}
-
-        impl diesel::expression::ValidGrouping<()> for $name {
-            type IsAggregate = diesel::expression::is_aggregate::Never;
-        }
-
-        impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for $name {
-            fn walk_ast<'b>(
-                &'b self,
-                mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-            ) -> QueryResult<()> {
-                out.push_sql($sql);
-                Ok(())
-            }
-        }
-    };
-}
-
-row_version!(UserRowVersion, "\"users\".xmin");
-row_version!(CustomerRowVersion, "\"customers\".xmin");
-
 #[async_trait]
 impl SessionRepository for Store {
     async fn insert(&self, tenant: TenantId, new: NewSession, now: DateTime<Utc>) -> Result<Session, StoreError> {
@@ -278,29 +241,30 @@ impl SessionRepository for Store {
         let cache = std::sync::Arc::clone(&self.accounts);
         self.run("session with account", move |conn| {
             let now = db_time(now);
-            let pg = match conn {
-                DbConnection::Pg(pg) => pg,
-                DbConnection::Sqlite(c) => return session_with_account!(c, tenant, &digest, now),
-            };
             // The session and the revision of its account: the row versions of its user
             // and customer (every write of an address through the store locks, so
             // rewrites, the customer row first). The account comes from the cache when
             // it is still at that revision (see `crate::account_cache`).
-            let checked: Option<(SessionRow, Option<i32>, Option<i32>)> = live_session!(tenant, &digest, now)
-                .left_join(
-                    users::table.on(users::id
-                        .nullable()
-                        .eq(sessions::user_id)
-                        .and(users::tenant_id.eq(sessions::tenant_id))),
-                )
-                .left_join(
-                    customers::table.on(customers::id
-                        .eq(users::customer_id)
-                        .and(customers::tenant_id.eq(users::tenant_id))),
-                )
-                .select((SessionRow::as_select(), UserRowVersion, CustomerRowVersion))
-                .get_result(pg)
-                .optional()?;
+            let checked: Option<(SessionRow, Option<i64>, Option<i64>)> =
+                with_conn!(conn, |c| live_session!(tenant, &digest, now)
+                    .left_join(
+                        users::table.on(users::id
+                            .nullable()
+                            .eq(sessions::user_id)
+                            .and(users::tenant_id.eq(sessions::tenant_id))),
+                    )
+                    .left_join(
+                        customers::table.on(customers::id
+                            .eq(users::customer_id)
+                            .and(customers::tenant_id.eq(users::tenant_id))),
+                    )
+                    .select((
+                        SessionRow::as_select(),
+                        users::row_version.nullable(),
+                        customers::row_version.nullable()
+                    ))
+                    .get_result(c)
+                    .optional())?;
             let Some((row, user_version, customer_version)) = checked else {
                 return Ok(None);
             };
@@ -313,7 +277,7 @@ impl SessionRepository for Store {
             if let Some(parts) = cache.get(tenant.get(), user.get(), revision) {
                 return Ok(Some((session, Some(parts))));
             }
-            let read = session_with_account!(pg, tenant, &digest, now)?;
+            let read = with_conn!(conn, |c| session_with_account!(c, tenant, &digest, now))?;
             if let Some((_, Some(parts))) = &read {
                 cache.put(tenant.get(), user.get(), revision, parts);
             }

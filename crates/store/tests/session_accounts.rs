@@ -1,6 +1,6 @@
 //! The account a token-authenticated request reads with its session, on both backends.
-//! On PostgreSQL the store keeps it in memory and uses it only while the database's
-//! row versions of the user and the customer are unchanged: every change through the
+//! The store keeps it in memory and uses it only while the database's row versions of
+//! the user and the customer are unchanged: every change through the
 //! store shows on the next read, and so does a change to the user's or the customer's
 //! row made behind the store's back (by a script).
 
@@ -61,7 +61,7 @@ async fn every_change_to_the_account_shows_on_the_next_token_read() {
         let first = read(&b.store, t, &access).await.unwrap();
         let cities: Vec<String> = acc.addresses.iter().map(|a| a.data.city.clone()).collect();
         assert_eq!(summary(&first).2, cities, "{}", b.name);
-        // Twice the same (on PostgreSQL the second comes from memory).
+        // Twice the same (the second comes from memory).
         assert_eq!(read(&b.store, t, &access).await.unwrap(), first, "{}", b.name);
 
         // Through the store: the user, and each kind of address write.
