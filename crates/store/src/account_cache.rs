@@ -15,8 +15,9 @@
 //!
 //! What the revision cannot see is an address edited in the database directly, behind
 //! the store: such an edit shows once the entry is older than [`MAX_AGE`] (or at the
-//! next change to the customer). Bounded: when full, the cache starts over empty (a
-//! cold read costs one more statement).
+//! next change to the customer). Bounded: at most [`CAPACITY`] accounts of at most
+//! [`MAX_ADDRESSES`] addresses; when full, the cache starts over empty (a cold read
+//! costs one more statement).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,10 @@ use clientele_domain::identity::AccountParts;
 
 /// Accounts kept at most; each is a few kilobytes.
 const CAPACITY: usize = 1024;
+
+/// Accounts with more addresses are not kept (read each time), so the cache stays
+/// within about 15 MB however large address books grow.
+const MAX_ADDRESSES: usize = 10;
 
 /// How long an entry is used at most, whatever its revision.
 pub(crate) const MAX_AGE: Duration = Duration::from_secs(30);
@@ -64,6 +69,9 @@ impl AccountCache {
     /// later than its revision is safe: the database's revision has moved on, so the
     /// entry is never used.
     pub(crate) fn put(&self, tenant: i64, user: i64, revision: Revision, parts: &AccountParts) {
+        if parts.2.len() > MAX_ADDRESSES {
+            return;
+        }
         let entry = Entry {
             revision,
             read_at: Instant::now(),

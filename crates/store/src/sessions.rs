@@ -121,13 +121,11 @@ macro_rules! live_session {
     };
 }
 
-/// The live session of an access token with its user's customer, user and addresses, in
-/// one statement: this runs on every token-authenticated request (on PostgreSQL when
-/// the cached account is stale), and each statement is a round trip to PostgreSQL.
-/// One row per address (at least one row), each repeating session, user, customer.
-macro_rules! session_with_account {
-    ($c:expr, $tenant:expr, $digest:expr, $now:expr) => {{
-        let rows: Vec<Joined> = live_session!($tenant, $digest, $now)
+/// [`live_session!`] joined with its user and the user's customer (none for anonymous
+/// sessions).
+macro_rules! session_owner {
+    ($tenant:expr, $digest:expr, $now:expr) => {
+        live_session!($tenant, $digest, $now)
             .left_join(
                 users::table.on(users::id
                     .nullable()
@@ -139,6 +137,16 @@ macro_rules! session_with_account {
                     .eq(users::customer_id)
                     .and(customers::tenant_id.eq(users::tenant_id))),
             )
+    };
+}
+
+/// The live session of an access token with its user's customer, user and addresses, in
+/// one statement: this runs on token-authenticated requests whose account is not cached
+/// at its current row versions, and each statement is a round trip to PostgreSQL.
+/// One row per address (at least one row), each repeating session, user, customer.
+macro_rules! session_with_account {
+    ($c:expr, $tenant:expr, $digest:expr, $now:expr) => {{
+        let rows: Vec<Joined> = session_owner!($tenant, $digest, $now)
             .left_join(
                 addresses::table.on(addresses::customer_id
                     .eq(customers::id)
@@ -242,22 +250,11 @@ impl SessionRepository for Store {
         self.run("session with account", move |conn| {
             let now = db_time(now);
             // The session and the revision of its account: the row versions of its user
-            // and customer (every write of an address through the store locks, so
-            // rewrites, the customer row first). The account comes from the cache when
-            // it is still at that revision (see `crate::account_cache`).
+            // and customer (an address write through the store rewrites the customer row
+            // too). The account comes from the cache when it was read at that revision
+            // (see `crate::account_cache`).
             let checked: Option<(SessionRow, Option<i64>, Option<i64>)> =
-                with_conn!(conn, |c| live_session!(tenant, &digest, now)
-                    .left_join(
-                        users::table.on(users::id
-                            .nullable()
-                            .eq(sessions::user_id)
-                            .and(users::tenant_id.eq(sessions::tenant_id))),
-                    )
-                    .left_join(
-                        customers::table.on(customers::id
-                            .eq(users::customer_id)
-                            .and(customers::tenant_id.eq(users::tenant_id))),
-                    )
+                with_conn!(conn, |c| session_owner!(tenant, &digest, now)
                     .select((
                         SessionRow::as_select(),
                         users::row_version.nullable(),

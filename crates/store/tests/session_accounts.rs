@@ -131,6 +131,23 @@ async fn every_change_to_the_account_shows_on_the_next_token_read() {
             b.name
         );
 
+        // An account with more than ten addresses is not kept: read each time, so even
+        // an address edited behind the store's back shows at once.
+        for _ in 0..9 {
+            b.store
+                .add_address(t, c, sparse_address(), 20, now())
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        assert_eq!(read(&b.store, t, &access).await.unwrap().2.len(), 11, "{}", b.name);
+        execute(
+            &b.db,
+            &format!("UPDATE addresses SET city = 'Raw' WHERE customer_id = {}", c.get()),
+        );
+        let cities = summary(&read(&b.store, t, &access).await.unwrap()).2;
+        assert!(cities.iter().all(|city| city == "Raw"), "{}: {cities:?}", b.name);
+
         // The session is checked on every read, whatever is cached.
         b.store.revoke_user(t, u, now()).await.unwrap();
         assert!(
