@@ -1,7 +1,7 @@
 //! Emporix admin customers on every backend: `q` operators, sorting with ties, paging
 //! past the end, `expand`, PATCH, DELETE 202, and the scopes.
 
-use clientele_tests::{databases, icm_private_customer, Reply, TestServer, ICM};
+use clientele_tests::{databases, icm_company, icm_private_customer, Reply, TestServer, ICM};
 use serde_json::{json, Value};
 
 async fn register(s: &TestServer, number: &str, first: &str, last: &str, email: &str) {
@@ -202,6 +202,43 @@ async fn back_offices_search_sort_page_change_and_delete_customers() {
             .await;
         assert_eq!(r.status, 400, "{backend}: {}", r.text());
         assert_eq!(r.json()["details"][0]["field"], "contactEmail");
+
+        // All or nothing: a company's last account owner is not deactivated, and then the
+        // profile fields and the hold of the same PATCH are not written either.
+        let r = s
+            .post_json(&format!("{ICM}/customers"), &icm_company("B-9", "owner@example.com"))
+            .await;
+        assert_eq!(r.status, 201, "{backend}: {}", r.text());
+        let r = s
+            .send_json(
+                "PATCH",
+                "/customer/demo/customers/B-9",
+                &json!({"lastName": "Changed", "onHold": true, "active": false}),
+                &[("authorization", &auth)],
+            )
+            .await;
+        assert_eq!(r.status, 400, "{backend}: {}", r.text());
+        assert!(r.text().contains("administrator"), "{backend}: {}", r.text());
+        let r = get("/customer/demo/customers/B-9".into()).await;
+        assert_eq!(
+            (
+                r.json()["lastName"].clone(),
+                r.json()["onHold"].clone(),
+                r.json()["active"].clone()
+            ),
+            (json!("Müller"), json!(false), json!(true)),
+            "{backend}: {}",
+            r.text()
+        );
+        let r = s
+            .send(
+                "DELETE",
+                "/customer/demo/customers/B-9",
+                &[("authorization", &auth)],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 202, "{backend}: {}", r.text());
 
         // DELETE: 202, then gone from reads and lists.
         let r = s

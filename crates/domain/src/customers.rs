@@ -125,6 +125,32 @@ pub struct ProfileChange {
     pub preferred_shipping: Option<AddressId>,
 }
 
+/// Back-office switches written in the transaction of a profile change (Emporix admin
+/// `PATCH customers/{number}`: `active`, `onHold`); `None` leaves one as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountSwitches {
+    /// Activates or deactivates the profile's user; deactivating ends its sessions.
+    pub user_active: Option<bool>,
+    /// Blocks the customer's logins (`true`: status login-blocked, every session of
+    /// its users ends) or lifts a block (`false`: active again).
+    pub login_blocked: Option<bool>,
+    /// The role of which a company keeps an active holder: deactivating the last one
+    /// writes nothing ([`ProfileWrite::LastAdministrator`]). Set by
+    /// [`ProfileService::administer`], not by the dialects.
+    pub kept_role: Option<&'static str>,
+}
+
+/// What a profile write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileWrite {
+    Written,
+    /// The customer's version was not the expected one (or it is gone): nothing written.
+    Moved,
+    /// The switches would deactivate the last active holder of the kept role: nothing
+    /// written.
+    LastAdministrator,
+}
+
 /// What an account deletion removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Erasure {
@@ -208,8 +234,10 @@ pub trait CustomerRepository: Send + Sync {
         number: &crate::values::CustomerNumber,
     ) -> Result<Option<Customer>, StoreError>;
     /// Writes a profile change if the customer still has version `expected` (else
-    /// `false`): the customer's and the user's fields and the preferred addresses, in
-    /// one transaction; the customer's version goes up by one.
+    /// `Moved`): the customer's and the user's fields, the preferred addresses and the
+    /// `switches` (with the sessions they end), in one transaction; the customer's
+    /// version goes up by one.
+    #[allow(clippy::too_many_arguments)]
     async fn update_profile(
         &self,
         tenant: TenantId,
@@ -217,8 +245,9 @@ pub trait CustomerRepository: Send + Sync {
         user: UserId,
         expected: i64,
         change: ProfileChange,
+        switches: AccountSwitches,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<ProfileWrite, StoreError>;
     /// Sets an administered customer's company data (business customers only; `None`
     /// keeps it), status and external ids; `false` if there is no such live customer.
     async fn administer_customer(
@@ -347,6 +376,44 @@ impl ProfileService {
     where
         E: From<ProfileError>,
     {
+        self.write(who, expected, edit, AccountSwitches::default()).await
+    }
+
+    /// A back office changes a customer's profile and, in the same transaction, its
+    /// user's activity and the customer's login block (`switches`): all of it or
+    /// nothing. A company keeps an active account owner (`LastAdministrator`).
+    pub async fn administer<E>(
+        &self,
+        who: &Principal,
+        edit: impl Fn(&OwnAccount) -> Result<ProfileChange, E> + Send + Sync,
+        switches: AccountSwitches,
+    ) -> Result<OwnAccount, E>
+    where
+        E: From<ProfileError>,
+    {
+        let account = self.write(who, None, edit, switches).await?;
+        tracing::info!(
+            event = "customer_changed",
+            tenant = who.tenant.get(),
+            customer = who.customer.get(),
+            user_active = ?switches.user_active,
+            login_blocked = ?switches.login_blocked,
+            by = "api-client",
+            "customer changed"
+        );
+        Ok(account)
+    }
+
+    async fn write<E>(
+        &self,
+        who: &Principal,
+        expected: Option<i64>,
+        edit: impl Fn(&OwnAccount) -> Result<ProfileChange, E> + Send + Sync,
+        switches: AccountSwitches,
+    ) -> Result<OwnAccount, E>
+    where
+        E: From<ProfileError>,
+    {
         let _turn = self.writers.lock(who.tenant, who.customer).await;
         for _ in 0..UNCONDITIONAL_ATTEMPTS {
             let current = self.own_account(who).await?;
@@ -355,15 +422,30 @@ impl ProfileService {
                 return Err(ProfileError::Stale.into());
             }
             let change = edit(&current)?;
+            // A company keeps an active account owner (the store checks it in the write).
+            let switches = AccountSwitches {
+                kept_role: (current.customer.is_business() && switches.user_active == Some(false))
+                    .then_some(crate::roles::ACCOUNT_OWNER),
+                ..switches
+            };
             let written = self
                 .customers
-                .update_profile(who.tenant, who.customer, who.user, version, change, self.clock.now())
+                .update_profile(
+                    who.tenant,
+                    who.customer,
+                    who.user,
+                    version,
+                    change,
+                    switches,
+                    self.clock.now(),
+                )
                 .await
                 .map_err(ProfileError::from)?;
             match written {
-                true => return Ok(self.own_account(who).await?),
-                false if expected.is_none() => continue,
-                false => return Err(ProfileError::Stale.into()),
+                ProfileWrite::Written => return Ok(self.own_account(who).await?),
+                ProfileWrite::LastAdministrator => return Err(ProfileError::LastAdministrator.into()),
+                ProfileWrite::Moved if expected.is_none() => continue,
+                ProfileWrite::Moved => return Err(ProfileError::Stale.into()),
             }
         }
         Err(ProfileError::Stale.into())

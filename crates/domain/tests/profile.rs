@@ -1,6 +1,7 @@
 //! Deleting one's own account with mocked ports: a private customer goes whole; a company
 //! user goes alone while an administrator stays; the last administrator of a company with
-//! other users cannot go; the last user takes the company along.
+//! other users cannot go; the last user takes the company along. And a back office's
+//! profile change: its switches go to the store with the profile, with the kept role.
 
 mod support;
 
@@ -8,7 +9,10 @@ use std::sync::Arc;
 
 use clientele_domain::addresses::MockAddressRepository;
 use clientele_domain::clock::SystemClock;
-use clientele_domain::customers::{Actor, Erasure, MockCustomerRepository, ProfileError, ProfileService};
+use clientele_domain::customers::{
+    AccountSwitches, Actor, Erasure, MockCustomerRepository, OwnAccount, ProfileChange, ProfileError, ProfileService,
+    ProfileWrite,
+};
 use clientele_domain::identity::Principal;
 use clientele_domain::ids::{CustomerId, TenantId, UserId};
 use clientele_domain::users::{MockUserRepository, UserPage};
@@ -99,4 +103,80 @@ async fn the_last_user_takes_the_company_along() {
         .await
         .unwrap();
     assert!(erased.customer_erased);
+}
+
+/// A profile service whose store answers a profile write with `outcome` and records the
+/// switches it was given.
+fn administering(
+    business: bool,
+    outcome: ProfileWrite,
+) -> (ProfileService, Arc<std::sync::Mutex<Vec<AccountSwitches>>>) {
+    let seen = Arc::new(std::sync::Mutex::new(vec![]));
+    let mut customers = MockCustomerRepository::new();
+    customers
+        .expect_by_id()
+        .returning(move |_, _| Ok(Some(support::customer(business))));
+    let record = Arc::clone(&seen);
+    customers
+        .expect_update_profile()
+        .times(1)
+        .returning(move |_, _, _, _, _, switches, _| {
+            record.lock().unwrap().push(switches);
+            Ok(outcome)
+        });
+    let mut people = MockUserRepository::new();
+    people
+        .expect_by_id()
+        .returning(|_, _| Ok(Some(support::user("$argon2id$x"))));
+    let mut addresses = MockAddressRepository::new();
+    addresses.expect_list_for_customer().returning(|_, _| Ok(vec![]));
+    let service = ProfileService::new(
+        Arc::new(customers),
+        Arc::new(people),
+        Arc::new(addresses),
+        Arc::new(SystemClock),
+    );
+    (service, seen)
+}
+
+fn unchanged(current: &OwnAccount) -> Result<ProfileChange, ProfileError> {
+    Ok(ProfileChange {
+        person: current.user.person.clone(),
+        email: current.user.email.clone(),
+        company: None,
+        custom: Default::default(),
+        preferred_invoice: None,
+        preferred_shipping: None,
+    })
+}
+
+#[tokio::test]
+async fn a_back_office_change_writes_the_switches_with_the_profile_and_keeps_a_company_owner() {
+    let deactivate = AccountSwitches {
+        user_active: Some(false),
+        login_blocked: Some(true),
+        // Whatever a dialect says, the use case decides the kept role.
+        kept_role: Some("anything"),
+    };
+    for (business, kept) in [(true, Some("APP_B2B_ACCOUNT_OWNER")), (false, None)] {
+        let (service, seen) = administering(business, ProfileWrite::Written);
+        service.administer(&who(), unchanged, deactivate).await.unwrap();
+        let expected = AccountSwitches {
+            kept_role: kept,
+            ..deactivate
+        };
+        assert_eq!(*seen.lock().unwrap(), vec![expected], "business: {business}");
+    }
+    // Activating keeps no role.
+    let (service, seen) = administering(true, ProfileWrite::Written);
+    let activate = AccountSwitches {
+        user_active: Some(true),
+        ..Default::default()
+    };
+    service.administer(&who(), unchanged, activate).await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![activate]);
+    // The store refused: the last owner stays, and the caller hears why.
+    let (service, _) = administering(true, ProfileWrite::LastAdministrator);
+    let err = service.administer(&who(), unchanged, deactivate).await.unwrap_err();
+    assert!(matches!(err, ProfileError::LastAdministrator), "{err:?}");
 }

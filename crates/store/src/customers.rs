@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::customers::{
-    Account, Actor, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, Erasure, ExternalRef, Keep,
-    NewAccount, NewCustomer, ProfileChange,
+    Account, AccountSwitches, Actor, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, Erasure,
+    ExternalRef, Keep, NewAccount, NewCustomer, ProfileChange, ProfileWrite,
 };
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
 use clientele_domain::values::CustomerNumber;
@@ -214,10 +214,11 @@ impl CustomerRepository for Store {
         user: UserId,
         expected: i64,
         change: ProfileChange,
+        switches: AccountSwitches,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<ProfileWrite, StoreError> {
         self.run("update profile", move |conn| {
-            profile::update(conn, tenant, customer, user, expected, &change, now)
+            profile::update(conn, tenant, customer, user, expected, &change, switches, now)
         })
         .await
     }

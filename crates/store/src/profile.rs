@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use clientele_domain::addresses::AddressUsage;
-use clientele_domain::customers::{Actor, CustomerStatus, Erasure, ProfileChange};
+use clientele_domain::customers::{AccountSwitches, Actor, CustomerStatus, Erasure, ProfileChange, ProfileWrite};
 use clientele_domain::ids::{CustomerId, TenantId, UserId};
 use diesel::prelude::*;
 
@@ -15,7 +15,7 @@ use crate::schema::{
     account_settings, addresses, bank_accounts, cost_centers, custom_attributes, customers, payment_instruments,
     sessions, users,
 };
-use crate::users::PersonFields;
+use crate::users::{CompanyConnection, PersonFields};
 
 /// Deletes what goes with a customer's last user (addresses, cost centers, payment
 /// instruments, bank accounts, account settings, custom attributes, custom data and
@@ -99,7 +99,55 @@ macro_rules! erase_customer_rows {
     }};
 }
 
-/// Writes `change` if the customer still has version `expected`; `false` otherwise.
+/// Writes the back-office switches of a profile write inside its transaction (`$c`):
+/// the user's activity, the customer's login block, and the sessions either ends.
+macro_rules! switch {
+    ($c:expr, $t:expr, $cu:expr, $user:expr, $switches:expr, $now:expr) => {{
+        let of_customer = sessions::table
+            .filter(sessions::tenant_id.eq($t))
+            .filter(sessions::customer_id.eq($cu))
+            .filter(sessions::revoked_at.is_null());
+        if let Some(active) = $switches.user_active {
+            diesel::update(
+                users::table
+                    .filter(users::tenant_id.eq($t))
+                    .filter(users::customer_id.eq($cu))
+                    .filter(users::id.eq($user)),
+            )
+            .set(users::active.eq(active))
+            .execute($c)?;
+            if !active {
+                diesel::update(of_customer.filter(sessions::user_id.eq($user)))
+                    .set(sessions::revoked_at.eq($now))
+                    .execute($c)?;
+            }
+        }
+        let the_customer = customers::table
+            .filter(customers::tenant_id.eq($t))
+            .filter(customers::id.eq($cu));
+        let (active, blocked) = (CustomerStatus::Active.code(), CustomerStatus::LoginBlocked.code());
+        match $switches.login_blocked {
+            Some(true) => {
+                diesel::update(the_customer.filter(customers::status.ne(blocked)))
+                    .set((customers::status.eq(blocked), customers::blocked_at.eq($now)))
+                    .execute($c)?;
+                diesel::update(of_customer)
+                    .set(sessions::revoked_at.eq($now))
+                    .execute($c)?;
+            }
+            Some(false) => {
+                diesel::update(the_customer.filter(customers::status.eq(blocked)))
+                    .set(customers::status.eq(active))
+                    .execute($c)?;
+            }
+            None => {}
+        }
+    }};
+}
+
+/// Writes `change` and `switches` if the customer still has version `expected`, all or
+/// nothing (see [`ProfileWrite`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn update(
     conn: &mut DbConnection,
     tenant: TenantId,
@@ -107,11 +155,18 @@ pub(crate) fn update(
     user: UserId,
     expected: i64,
     change: &ProfileChange,
+    switches: AccountSwitches,
     at: DateTime<Utc>,
-) -> Result<bool, DbError> {
+) -> Result<ProfileWrite, DbError> {
     let now = db_time(at);
     let (t, cu) = (tenant.get(), customer.get());
     write_tx!(conn, |c| {
+        // Takes the company's turn (the customer row lock) first, as every write here.
+        if let (Some(false), Some(role)) = (switches.user_active, switches.kept_role) {
+            if c.last_active_holder(tenant, customer, user, role)? {
+                return Ok(ProfileWrite::LastAdministrator);
+            }
+        }
         let the_customer = customers::table
             .filter(customers::tenant_id.eq(t))
             .filter(customers::id.eq(cu))
@@ -124,7 +179,7 @@ pub(crate) fn update(
             ))
             .execute(c)?;
         if moved == 0 {
-            return Ok(false);
+            return Ok(ProfileWrite::Moved);
         }
         if let Some(co) = &change.company {
             diesel::update(the_customer.filter(customers::kind.eq("business")))
@@ -180,7 +235,8 @@ pub(crate) fn update(
         }
         make_preferred!(change.preferred_invoice, preferred_invoice, usage_invoice);
         make_preferred!(change.preferred_shipping, preferred_shipping, usage_shipping);
-        Ok(true)
+        switch!(c, t, cu, user.get(), switches, now);
+        Ok(ProfileWrite::Written)
     })
 }
 

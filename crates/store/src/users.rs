@@ -97,7 +97,7 @@ pub(crate) fn contains_pattern(needle: &str) -> String {
 
 /// Changes to a company's users that must leave someone holding a role, for the
 /// concrete connections of both backends (inside the caller's transaction).
-trait CompanyConnection {
+pub(crate) trait CompanyConnection {
     /// Takes the company's turn (a row lock on the customer on PostgreSQL; SQLite writes
     /// one at a time anyway) and answers whether `user` is active and how many other
     /// active users of the customer hold `role`. A missing user is `Missing`.
@@ -108,6 +108,22 @@ trait CompanyConnection {
         user: UserId,
         role: &str,
     ) -> Result<(bool, i64), DbError>;
+
+    /// Takes the company's turn and answers whether `user` is the last active holder of
+    /// `role` (deactivating them would leave the company without one).
+    fn last_active_holder(
+        &mut self,
+        tenant: TenantId,
+        customer: CustomerId,
+        user: UserId,
+        role: &str,
+    ) -> Result<bool, DbError> {
+        let (active, other_holders) = self.company_turn(tenant, customer, user, role)?;
+        Ok(active && other_holders == 0 && self.holds(user, role)?)
+    }
+
+    /// Whether `user` holds `role`.
+    fn holds(&mut self, user: UserId, role: &str) -> Result<bool, DbError>;
 }
 
 macro_rules! company_connection {
@@ -138,6 +154,15 @@ macro_rules! company_connection {
                     .count()
                     .get_result(self)?;
                 Ok((active, others))
+            }
+
+            fn holds(&mut self, user: UserId, role: &str) -> Result<bool, DbError> {
+                let n: i64 = users::table
+                    .filter(users::id.eq(user.get()))
+                    .filter(users::roles.like(format!("%\"{role}\"%")))
+                    .count()
+                    .get_result(self)?;
+                Ok(n > 0)
             }
         }
     )*};
@@ -732,13 +757,7 @@ impl UserRepository for Store {
         let now = db_time(now);
         self.run("set user active", move |conn| {
             write_tx!(conn, |c| {
-                let (was_active, other_holders) = c.company_turn(tenant, customer, user, kept_role)?;
-                let holds: i64 = users::table
-                    .filter(users::id.eq(user.get()))
-                    .filter(users::roles.like(format!("%\"{kept_role}\"%")))
-                    .count()
-                    .get_result(c)?;
-                if !active && was_active && holds > 0 && other_holders == 0 {
+                if c.last_active_holder(tenant, customer, user, kept_role)? && !active {
                     return Ok(false);
                 }
                 let changed = diesel::update(
@@ -775,14 +794,8 @@ impl UserRepository for Store {
                     lock_customer_of_user!(c, tenant.get(), user.get())?;
                 }
                 if let Some(role) = kept_role {
-                    let (was_active, other_holders) = c.company_turn(tenant, customer, user, role)?;
-                    let held: i64 = users::table
-                        .filter(users::id.eq(user.get()))
-                        .filter(users::roles.like(format!("%\"{role}\"%")))
-                        .count()
-                        .get_result(c)?;
                     let holds_after = edit.active && edit.roles.iter().any(|r| r == role);
-                    if was_active && held > 0 && !holds_after && other_holders == 0 {
+                    if c.last_active_holder(tenant, customer, user, role)? && !holds_after {
                         return Ok(false);
                     }
                 }

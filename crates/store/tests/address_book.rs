@@ -5,7 +5,9 @@
 mod support;
 
 use clientele_domain::addresses::{AddressDeletion, AddressRepository, NewAddress};
-use clientele_domain::customers::{Account, Actor, CustomerRepository, CustomerStatus, ProfileChange};
+use clientele_domain::customers::{
+    Account, AccountSwitches, Actor, CustomerRepository, CustomerStatus, ProfileChange, ProfileWrite,
+};
 use clientele_domain::ids::TenantId;
 use clientele_domain::users::UserRepository;
 use clientele_domain::values::Email;
@@ -145,19 +147,15 @@ async fn a_profile_change_writes_customer_user_and_preferences_together() {
             preferred_invoice: Some(acc.addresses[1].id),
             preferred_shipping: None,
         };
-        assert!(!b
+        let none = AccountSwitches::default();
+        let stale = b
             .store
-            .update_profile(t, c, u, acc.customer.version + 1, change.clone(), now())
-            .await
-            .unwrap());
-        assert!(
-            b.store
-                .update_profile(t, c, u, acc.customer.version, change, now())
-                .await
-                .unwrap(),
-            "{}",
-            b.name
-        );
+            .update_profile(t, c, u, acc.customer.version + 1, change.clone(), none, now());
+        assert_eq!(stale.await.unwrap(), ProfileWrite::Moved, "{}", b.name);
+        let current = b
+            .store
+            .update_profile(t, c, u, acc.customer.version, change, none, now());
+        assert_eq!(current.await.unwrap(), ProfileWrite::Written, "{}", b.name);
         let customer = CustomerRepository::by_id(&b.store, t, c).await.unwrap().unwrap();
         assert_eq!(customer.version, acc.customer.version + 1, "{}", b.name);
         assert!(customer.custom.is_empty(), "{}", b.name);

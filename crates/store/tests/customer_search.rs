@@ -5,7 +5,7 @@
 mod support;
 
 use clientele_domain::administration::{CustomerQuery, CustomerSearchRepository, Filter, SearchField, TextMatch};
-use clientele_domain::customers::{Actor, CustomerRepository, ProfileChange};
+use clientele_domain::customers::{AccountSwitches, Actor, CustomerRepository, ProfileChange, ProfileWrite};
 use clientele_domain::ids::TenantId;
 use clientele_domain::users::UserRepository;
 use clientele_domain::values::{Email, Login};
@@ -208,10 +208,11 @@ async fn login_changes_and_profile_updates_of_one_customer_do_not_deadlock() {
             };
             let login = Login::parse(&format!("race{round}@example.com")).unwrap();
             let (profile, login) = tokio::join!(
-                b.store.update_profile(t, c, u, version, change, now()),
+                b.store
+                    .update_profile(t, c, u, version, change, AccountSwitches::default(), now()),
                 b.store.set_login(t, u, &login, now()),
             );
-            assert!(profile.unwrap(), "{} round {round}", b.name);
+            assert_eq!(profile.unwrap(), ProfileWrite::Written, "{} round {round}", b.name);
             assert!(login.unwrap(), "{} round {round}", b.name);
         }
         let found = search(&b.store, t, by_last_name("racer149"), vec![], 0, 10).await;

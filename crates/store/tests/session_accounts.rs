@@ -2,19 +2,20 @@
 //! The store keeps it in memory and uses it only while the database's row versions of
 //! the user and the customer are unchanged: every change through the
 //! store shows on the next read, and so does a change to the user's or the customer's
-//! row made behind the store's back (by a script).
+//! row made behind the store's back (by a script). And the back-office switches of a
+//! profile write end the sessions they must, in the same transaction.
 
 mod support;
 
 use chrono::Duration;
 use clientele_domain::addresses::AddressRepository;
-use clientele_domain::customers::CustomerRepository;
+use clientele_domain::customers::{AccountSwitches, CustomerRepository, CustomerStatus, ProfileChange, ProfileWrite};
 use clientele_domain::identity::{AccountParts, NewSession, SessionRepository, Subject, TokenDigest, TokenDigests};
-use clientele_domain::ids::TenantId;
+use clientele_domain::ids::{CustomerId, TenantId, UserId};
 use clientele_domain::users::UserRepository;
 use clientele_domain::values::Login;
 use clientele_store::Store;
-use support::{backends, execute, full_account, now, public_id, sparse_address, tenant};
+use support::{backends, execute, full_account, now, private_account, public_id, sparse_address, tenant};
 
 async fn read(store: &Store, t: TenantId, access: &TokenDigest) -> Option<AccountParts> {
     let (_, parts) = store
@@ -23,6 +24,23 @@ async fn read(store: &Store, t: TenantId, access: &TokenDigest) -> Option<Accoun
         .unwrap()
         .expect("a live session");
     parts
+}
+
+/// A live session of the user; its access-token digest.
+async fn open_session(store: &Store, t: TenantId, c: CustomerId, u: UserId) -> TokenDigest {
+    let access = TokenDigest::new(public_id().as_str().to_owned());
+    let session = NewSession {
+        family: public_id(),
+        subject: Subject::User { customer: c, user: u },
+        tokens: TokenDigests {
+            access: access.clone(),
+            access_expires_at: now() + Duration::minutes(5),
+            refresh: TokenDigest::new(public_id().as_str().to_owned()),
+            refresh_expires_at: now() + Duration::days(1),
+        },
+    };
+    SessionRepository::insert(store, t, session, now()).await.unwrap();
+    access
 }
 
 /// Title of the user (not a searched field: no trigger copies it to the customer), number of the customer, cities of the addresses.
@@ -45,18 +63,7 @@ async fn every_change_to_the_account_shows_on_the_next_token_read() {
             .await
             .unwrap();
         let (c, u) = (acc.customer.id, acc.users[0].id);
-        let access = TokenDigest::new(public_id().as_str().to_owned());
-        let session = NewSession {
-            family: public_id(),
-            subject: Subject::User { customer: c, user: u },
-            tokens: TokenDigests {
-                access: access.clone(),
-                access_expires_at: now() + Duration::minutes(5),
-                refresh: TokenDigest::new(public_id().as_str().to_owned()),
-                refresh_expires_at: now() + Duration::days(1),
-            },
-        };
-        SessionRepository::insert(&b.store, t, session, now()).await.unwrap();
+        let access = open_session(&b.store, t, c, u).await;
 
         let first = read(&b.store, t, &access).await.unwrap();
         let cities: Vec<String> = acc.addresses.iter().map(|a| a.data.city.clone()).collect();
@@ -169,6 +176,110 @@ async fn every_change_to_the_account_shows_on_the_next_token_read() {
                 .as_str(),
             "renamed@example.com",
             "{}",
+            b.name
+        );
+    }
+}
+
+/// A back office's switches are written with the profile change, and end the sessions
+/// they must in the same transaction.
+#[tokio::test(flavor = "multi_thread")]
+async fn switches_deactivate_block_and_unblock_with_the_profile() {
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        let acc = b
+            .store
+            .create_account(t, private_account("switch@example.com", "S1"), now())
+            .await
+            .unwrap();
+        let (c, u) = (acc.customer.id, acc.users[0].id);
+        let change = ProfileChange {
+            person: acc.users[0].person.clone(),
+            email: acc.users[0].email.clone(),
+            company: None,
+            custom: Default::default(),
+            preferred_invoice: None,
+            preferred_shipping: None,
+        };
+        let write = |version: i64, switches: AccountSwitches| {
+            b.store
+                .update_profile(t, c, u, version, change.clone(), switches, now())
+        };
+        let status = || async { CustomerRepository::by_id(&b.store, t, c).await.unwrap().unwrap() };
+
+        let access = open_session(&b.store, t, c, u).await;
+        let block = AccountSwitches {
+            login_blocked: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            write(acc.customer.version, block).await.unwrap(),
+            ProfileWrite::Written,
+            "{}",
+            b.name
+        );
+        let blocked = status().await;
+        assert_eq!(blocked.status, CustomerStatus::LoginBlocked, "{}", b.name);
+        let live = b.store.by_access_with_account(t, &access, now()).await.unwrap();
+        assert!(live.is_none(), "{}: blocking ends the sessions", b.name);
+
+        let unblock = AccountSwitches {
+            login_blocked: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            write(blocked.version, unblock).await.unwrap(),
+            ProfileWrite::Written,
+            "{}",
+            b.name
+        );
+        let unblocked = status().await;
+        assert_eq!(unblocked.status, CustomerStatus::Active, "{}", b.name);
+
+        let access = open_session(&b.store, t, c, u).await;
+        let deactivate = AccountSwitches {
+            user_active: Some(false),
+            ..Default::default()
+        };
+        // A stale version writes nothing, switches included.
+        assert_eq!(
+            write(blocked.version, deactivate).await.unwrap(),
+            ProfileWrite::Moved,
+            "{}",
+            b.name
+        );
+        assert!(
+            UserRepository::by_id(&b.store, t, u).await.unwrap().unwrap().active,
+            "{}",
+            b.name
+        );
+        assert!(
+            b.store
+                .by_access_with_account(t, &access, now())
+                .await
+                .unwrap()
+                .is_some(),
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            write(unblocked.version, deactivate).await.unwrap(),
+            ProfileWrite::Written,
+            "{}",
+            b.name
+        );
+        assert!(
+            !UserRepository::by_id(&b.store, t, u).await.unwrap().unwrap().active,
+            "{}",
+            b.name
+        );
+        assert!(
+            b.store
+                .by_access_with_account(t, &access, now())
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: deactivating ends the user's sessions",
             b.name
         );
     }

@@ -7,10 +7,10 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_domain::administration::{
-    Compare, CustomerEdit, CustomerHit, CustomerQuery, Filter, SearchField, TextMatch, UserEdit,
+    AdminError, Compare, CustomerHit, CustomerQuery, Filter, SearchField, TextMatch,
 };
 use clientele_domain::api_clients::scope;
-use clientele_domain::customers::{CustomerStatus, OwnAccount, ProfileError};
+use clientele_domain::customers::{AccountSwitches, CustomerStatus, OwnAccount, ProfileError};
 use clientele_domain::identity::Principal;
 use clientele_domain::tenants::Tenant;
 use serde::{Deserialize, Serialize};
@@ -428,7 +428,8 @@ pub async fn get(req: HttpRequest, query: web::Query<ListQuery>, state: web::Dat
 }
 
 /// Changes a customer: the profile fields as `PATCH me` does, plus `active` (the
-/// primary user) and `onHold` (the customer's logins).
+/// primary user) and `onHold` (the customer's logins), all in one transaction: a
+/// refused part (e.g. deactivating a company's last account owner) writes nothing.
 #[utoipa::path(patch, path = "/customer/{tenant}/customers/{customerNumber}", tag = "admin customers",
     params(("tenant" = String, Path), ("customerNumber" = String, Path)), request_body = CustomerPatchDto,
     responses((status = 200, body = CustomerForSellerDto), (status = 400, body = ErrorMessage),
@@ -458,60 +459,35 @@ pub async fn patch(req: HttpRequest, payload: web::Payload, state: web::Data<App
             .filter(|(k, _)| !matches!(k.as_str(), "active" | "onHold"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let admin = &state.services.admin;
-        if !profile_fields.is_empty() {
-            let who = Principal {
-                tenant: tenant.id,
-                customer: hit.customer.id,
-                user: user.id,
-            };
-            let profile_patch = Value::Object(profile_fields);
-            let edit = |current: &OwnAccount| -> Result<_, Wrapped> {
-                let mut doc = serde_json::to_value(editable(current)).unwrap_or_default();
-                merge_patch(&mut doc, &profile_patch);
-                let dto: CustomerPatchDto = body::from_value(doc).map_err(|p| Wrapped::Dialect(p.into()))?;
-                parse_profile(dto, current).map_err(Wrapped::Dialect)
-            };
-            state
-                .services
-                .profile
-                .update_profile(&who, None, edit)
-                .await
-                .map_err(|e| match e {
-                    Wrapped::Dialect(m) => m,
-                    Wrapped::Profile(ProfileError::Store(e)) => super::auth::internal_message(e),
-                    Wrapped::Profile(_) => not_found(),
-                })?;
-        }
-        let hit = self::hit(&state, &tenant, &req).await?;
-        if let (Some(active), Some(user)) = (active, &hit.user) {
-            if active != user.active {
-                let edit = UserEdit {
-                    person: user.person.clone(),
-                    email: user.email.clone(),
-                    active,
-                    roles: user.roles.clone(),
-                    external: user.external.clone(),
-                };
-                admin
-                    .update_user(&tenant, &hit.customer, user, edit)
-                    .await
-                    .map_err(admin_error)?;
-            }
-        }
-        if let Some(on_hold) = on_hold {
-            if on_hold != (hit.customer.status == CustomerStatus::LoginBlocked) {
-                let edit = CustomerEdit {
-                    company: None,
-                    active: !on_hold,
-                    external: hit.customer.external.clone(),
-                };
-                admin
-                    .update_customer(&tenant, &hit.customer, edit)
-                    .await
-                    .map_err(admin_error)?;
-            }
-        }
+        let who = Principal {
+            tenant: tenant.id,
+            customer: hit.customer.id,
+            user: user.id,
+        };
+        let profile_patch = Value::Object(profile_fields);
+        let edit = |current: &OwnAccount| -> Result<_, Wrapped> {
+            let mut doc = serde_json::to_value(editable(current)).unwrap_or_default();
+            merge_patch(&mut doc, &profile_patch);
+            let dto: CustomerPatchDto = body::from_value(doc).map_err(|p| Wrapped::Dialect(p.into()))?;
+            parse_profile(dto, current).map_err(Wrapped::Dialect)
+        };
+        // The profile fields and both switches in one transaction: all or nothing.
+        let switches = AccountSwitches {
+            user_active: active,
+            login_blocked: on_hold,
+            kept_role: None,
+        };
+        state
+            .services
+            .profile
+            .administer(&who, edit, switches)
+            .await
+            .map_err(|e| match e {
+                Wrapped::Dialect(m) => m,
+                Wrapped::Profile(ProfileError::Store(e)) => super::auth::internal_message(e),
+                Wrapped::Profile(ProfileError::LastAdministrator) => admin_error(AdminError::LastAdministrator),
+                Wrapped::Profile(_) => not_found(),
+            })?;
         let hit = self::hit(&state, &tenant, &req).await?;
         let x = Expand {
             addresses: false,
