@@ -308,7 +308,6 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         users: repo.clone(),
         attributes: repo.clone(),
         search: repo.clone(),
-        sessions: repo.clone(),
         tenants: repo.clone(),
         addresses: address_book.clone(),
         organization: organization.clone(),

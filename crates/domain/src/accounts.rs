@@ -307,6 +307,7 @@ pub trait AccountRepository: Send + Sync {
     ) -> Result<HashMap<CustomerId, AccountDetails>, StoreError>;
     /// Writes an edit in one transaction; `false` when there is no such live customer.
     /// A taken number, login or phone is `Duplicate(CustomerNumber | UserLogin | Phone)`.
+    /// A new login ends the user's sessions in the same transaction.
     async fn update(
         &self,
         tenant: TenantId,
@@ -546,10 +547,6 @@ impl AccountAdministration {
                 return Err(AdminError::invalid(field, "is no address of this account").into());
             }
         }
-        let email_changes = edit
-            .email
-            .as_ref()
-            .is_some_and(|e| view.user.as_ref().is_none_or(|u| u.email != *e));
         let written = self
             .accounts
             .update(tenant.id, id, view.user.as_ref().map(|u| u.id), edit, self.clock.now())
@@ -562,15 +559,6 @@ impl AccountAdministration {
             })?;
         if !written {
             return Err(AdminError::NotFound("account").into());
-        }
-        if email_changes {
-            // A new login ends the sessions of the old one.
-            if let Some(user) = &view.user {
-                self.admin
-                    .sessions
-                    .revoke_user(tenant.id, user.id, self.clock.now())
-                    .await?;
-            }
         }
         tracing::info!(
             event = "account_updated",

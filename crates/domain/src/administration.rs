@@ -25,9 +25,7 @@ use crate::custom_attributes::{
 };
 use crate::customers::{Actor, Company, Customer, CustomerKind, CustomerRepository, CustomerStatus, ExternalRef};
 use crate::error::{StoreError, UniqueRule};
-use crate::identity::{
-    IdGenerator, LegacyHash, LegacyVerifier, PasswordMigration, PasswordMigrationRepository, SessionRepository,
-};
+use crate::identity::{IdGenerator, LegacyHash, LegacyVerifier, PasswordMigration, PasswordMigrationRepository};
 use crate::ids::{CustomerId, PublicId};
 use crate::roles::{known_roles, AddUserError, NewMember, OrganizationService, ACCOUNT_OWNER};
 use crate::tenants::{draw_customer_number, Tenant, TenantRepository};
@@ -207,7 +205,6 @@ pub struct CustomerAdministration {
     pub users: Arc<dyn UserRepository>,
     pub attributes: Arc<dyn CustomAttributeRepository>,
     pub search: Arc<dyn CustomerSearchRepository>,
-    pub sessions: Arc<dyn SessionRepository>,
     pub tenants: Arc<dyn TenantRepository>,
     pub addresses: AddressBook,
     pub organization: OrganizationService,
@@ -259,8 +256,6 @@ pub struct ImportItem {
 struct Prepared {
     account: crate::customers::NewAccount,
     keep: crate::customers::Keep,
-    /// The item blocks the customer or deactivates the user (sessions end).
-    blocks: bool,
 }
 
 /// What a unique rule refusing an account's write means to the administrator.
@@ -405,17 +400,12 @@ impl CustomerAdministration {
         } else {
             CustomerStatus::LoginBlocked
         };
-        let blocking = status == CustomerStatus::LoginBlocked && customer.status == CustomerStatus::Active;
         if !self
             .customers
             .administer_customer(tenant.id, customer.id, edit.company, status, edit.external, now)
             .await?
         {
             return Err(AdminError::NotFound("customer"));
-        }
-        if blocking {
-            self.end_sessions(tenant, &self.users_of(tenant, customer).await?)
-                .await?;
         }
         tracing::info!(
             event = "customer_changed",
@@ -543,7 +533,6 @@ impl CustomerAdministration {
             // A private customer's user has no company roles.
             edit.roles = user.roles.clone();
         }
-        let deactivating = user.active && !edit.active;
         let now = self.clock.now();
         let kept = customer.is_business().then_some(ACCOUNT_OWNER);
         let written = self
@@ -556,9 +545,6 @@ impl CustomerAdministration {
             })?;
         if !written {
             return Err(AdminError::LastAdministrator);
-        }
-        if deactivating {
-            self.sessions.revoke_user(tenant.id, user.id, now).await?;
         }
         tracing::info!(
             event = "user_changed",
@@ -726,7 +712,7 @@ impl CustomerAdministration {
         item: ImportItem,
         how: Save,
     ) -> Result<Imported, AdminError> {
-        let Prepared { account, keep, blocks } = self.prepare(tenant, window_open, item, how, None).await?;
+        let Prepared { account, keep } = self.prepare(tenant, window_open, item, how, None).await?;
         let written = match how {
             Save::Create { .. } => self
                 .customers
@@ -740,9 +726,6 @@ impl CustomerAdministration {
             }
         };
         let (account, created) = written.map_err(refused)?;
-        if !created && blocks {
-            self.end_sessions(tenant, &account.users).await?;
-        }
         Ok(Imported {
             id: account.customer.id,
             number: account.customer.number,
@@ -889,7 +872,6 @@ impl CustomerAdministration {
             active: item.active.is_none(),
             status: item.on_hold.is_none(),
         };
-        let blocks = item.active == Some(false) || item.on_hold == Some(true);
         let mut addresses = item.addresses.unwrap_or_default();
         for a in &mut addresses {
             crate::addresses::check_address(a, self.addresses.limits())?;
@@ -1002,16 +984,7 @@ impl CustomerAdministration {
             opt_in: invitation,
             settings: item.settings,
         };
-        Ok(Prepared { account, keep, blocks })
-    }
-
-    /// Ends every session of these users at once (a blocked customer, a deactivated user).
-    async fn end_sessions(&self, tenant: &Tenant, users: &[User]) -> Result<(), AdminError> {
-        let now = self.clock.now();
-        for user in users {
-            self.sessions.revoke_user(tenant.id, user.id, now).await?;
-        }
-        Ok(())
+        Ok(Prepared { account, keep })
     }
 
     /// The tenant's password-migration window.

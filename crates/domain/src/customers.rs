@@ -217,7 +217,8 @@ pub trait CustomerRepository: Send + Sync {
     /// activation and external ids (the password hash when given; a legacy hash only
     /// while the user has no password yet), and its addresses replaced (kept with
     /// `keep.addresses`; the user's activation and the customer's status stay with
-    /// `keep.active` / `keep.status`). `true` when created.
+    /// `keep.active` / `keep.status`). Blocking the customer or deactivating its user
+    /// ends the customer's sessions in the same transaction. `true` when created.
     async fn upsert_account(
         &self,
         tenant: TenantId,
@@ -250,6 +251,7 @@ pub trait CustomerRepository: Send + Sync {
     ) -> Result<ProfileWrite, StoreError>;
     /// Sets an administered customer's company data (business customers only; `None`
     /// keeps it), status and external ids; `false` if there is no such live customer.
+    /// Blocking a customer ends its users' sessions in the same transaction.
     async fn administer_customer(
         &self,
         tenant: TenantId,

@@ -268,7 +268,8 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Writes an administrator's edit of a user of `customer` (person data, e-mail,
     /// activation, roles, external ids) in one transaction, unless afterwards no active
-    /// user would hold `kept_role` (then `false` and nothing changes).
+    /// user would hold `kept_role` (then `false` and nothing changes). An inactive user's
+    /// sessions end in the same transaction.
     async fn administer_user(
         &self,
         tenant: TenantId,

@@ -60,7 +60,6 @@ fn service(
         users: users.clone(),
         attributes: Arc::new(clientele_domain::custom_attributes::MockCustomAttributeRepository::new()),
         search: Arc::new(clientele_domain::administration::MockCustomerSearchRepository::new()),
-        sessions: Arc::new(MockSessionRepository::new()),
         tenants: Arc::new(clientele_domain::tenants::MockTenantRepository::new()),
         addresses: AddressBook::new(
             Arc::new(MockAddressRepository::new()),

@@ -11,11 +11,11 @@ use clientele_domain::clock::SystemClock;
 use clientele_domain::custom_attributes::{AttributeOwner, AttributeValue, MockCustomAttributeRepository};
 use clientele_domain::customers::{Account, CustomerKind, CustomerStatus, MockCustomerRepository};
 use clientele_domain::error::{StoreError, UniqueRule};
-use clientele_domain::identity::{MockIdGenerator, MockSessionRepository};
+use clientele_domain::identity::MockIdGenerator;
 use clientele_domain::ids::{CustomerId, PublicId, UserId};
 use clientele_domain::roles::NewMember;
 use clientele_domain::tenants::MockTenantRepository;
-use clientele_domain::users::{MockUserRepository, PersonData, UserPage};
+use clientele_domain::users::{MockUserRepository, PersonData};
 use clientele_domain::values::{Email, Login};
 
 #[derive(Default)]
@@ -24,7 +24,6 @@ struct Ports {
     users: MockUserRepository,
     attributes: MockCustomAttributeRepository,
     search: clientele_domain::administration::MockCustomerSearchRepository,
-    sessions: MockSessionRepository,
     tenants: MockTenantRepository,
     migrations: clientele_domain::identity::MockPasswordMigrationRepository,
 }
@@ -39,7 +38,6 @@ fn service(p: Ports) -> CustomerAdministration {
         users: Arc::new(p.users),
         attributes: Arc::new(p.attributes),
         search: Arc::new(p.search),
-        sessions: Arc::new(p.sessions),
         tenants: Arc::new(p.tenants),
         addresses: AddressBook::new(
             Arc::new(MockAddressRepository::new()),
@@ -103,27 +101,15 @@ async fn a_taken_number_is_reported_on_the_id() {
     assert!(matches!(e, AdminError::Taken("id")), "{e:?}");
 }
 
+/// Blocking is one store write (which ends the users' sessions in its transaction).
 #[tokio::test]
-async fn blocking_a_customer_ends_the_sessions_of_all_its_users() {
+async fn blocking_a_customer_is_one_write_of_the_store() {
     let mut p = Ports::default();
     p.customers
         .expect_administer_customer()
         .withf(|_, _, _, status, _, _| *status == CustomerStatus::LoginBlocked)
         .times(1)
         .returning(|_, _, _, _, _, _| Ok(true));
-    p.users.expect_page_for_customer().returning(|_, _, _| {
-        let a = support::user("$x");
-        let b = clientele_domain::users::User {
-            id: UserId::new(4),
-            ..support::user("$x")
-        };
-        Ok(UserPage {
-            users: vec![a, b],
-            budgets: vec![],
-            total: 2,
-        })
-    });
-    p.sessions.expect_revoke_user().times(2).returning(|_, _, _| Ok(1));
     p.customers
         .expect_by_id()
         .returning(|_, _| Ok(Some(support::customer(true))));
@@ -159,13 +145,12 @@ async fn only_business_customers_get_further_users() {
 }
 
 #[tokio::test]
-async fn an_edit_that_removes_the_last_administrator_is_refused_and_ends_no_session() {
+async fn an_edit_that_removes_the_last_administrator_is_refused() {
     let mut p = Ports::default();
     p.users
         .expect_administer_user()
         .withf(|_, _, _, _, kept, _| *kept == Some("APP_B2B_ACCOUNT_OWNER"))
         .returning(|_, _, _, _, _, _| Ok(false));
-    p.sessions.expect_revoke_user().never();
     let user = support::user("$x");
     let edit = UserEdit {
         person: PersonData::default(),

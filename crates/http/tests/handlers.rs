@@ -126,7 +126,6 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         users: Arc::new(MockUserRepository::new()),
         attributes: Arc::new(clientele_domain::custom_attributes::MockCustomAttributeRepository::new()),
         search: Arc::new(clientele_domain::administration::MockCustomerSearchRepository::new()),
-        sessions: Arc::new(MockSessionRepository::new()),
         tenants: Arc::new(clientele_domain::tenants::MockTenantRepository::new()),
         addresses: AddressBook::new(
             Arc::new(MockAddressRepository::new()),

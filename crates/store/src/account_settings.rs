@@ -377,19 +377,26 @@ impl AccountRepository for Store {
                 }
                 if let (Some(email), Some(user)) = (&edit.email, user) {
                     let login = clientele_domain::values::Login::from_email(email);
-                    diesel::update(
-                        users::table
-                            .filter(users::tenant_id.eq(t))
-                            .filter(users::id.eq(user.get())),
-                    )
-                    .set((
-                        users::login.eq(login.as_str()),
-                        users::login_key.eq(login.key()),
-                        users::email.eq(email.as_str()),
-                        users::updated_at.eq(now),
-                        users::version.eq(users::version + 1),
-                    ))
-                    .execute(c)?;
+                    let the_user = users::table
+                        .filter(users::tenant_id.eq(t))
+                        .filter(users::id.eq(user.get()));
+                    // A new login ends the sessions of the old one, in this transaction.
+                    let moved: i64 = the_user
+                        .filter(users::login_key.ne(login.key()))
+                        .count()
+                        .get_result(c)?;
+                    if moved > 0 {
+                        end_sessions!(c, t, cu, user = user.get(), now)?;
+                    }
+                    diesel::update(the_user)
+                        .set((
+                            users::login.eq(login.as_str()),
+                            users::login_key.eq(login.key()),
+                            users::email.eq(email.as_str()),
+                            users::updated_at.eq(now),
+                            users::version.eq(users::version + 1),
+                        ))
+                        .execute(c)?;
                 }
                 upsert_settings!(c, t, cu, &edit.settings)?;
                 Ok(true)

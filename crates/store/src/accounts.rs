@@ -372,6 +372,12 @@ pub(crate) fn upsert(
                 .set(customers::status.eq(new.customer.status.code()))
                 .execute(c)?;
         }
+        // Blocking the customer or deactivating its user ends their sessions with it.
+        let blocks = !keep.status && new.customer.status == CustomerStatus::LoginBlocked;
+        let deactivates = !keep.active && new.users.first().is_some_and(|u| !u.active);
+        if blocks || deactivates {
+            end_sessions!(c, t, cu, now)?;
+        }
         if !keep.addresses {
             diesel::delete(
                 addresses::table

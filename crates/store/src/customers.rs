@@ -240,10 +240,13 @@ impl CustomerRepository for Store {
                     .filter(customers::id.eq(customer.get()))
                     .filter(customers::status.ne(CustomerStatus::Deleted.code()));
                 if status == CustomerStatus::LoginBlocked {
-                    // Blocked now (not before): remember since when.
-                    diesel::update(the_customer.filter(customers::status.ne(status.code())))
+                    // Blocked now (not before): remember since when, and end the sessions.
+                    let blocked_now = diesel::update(the_customer.filter(customers::status.ne(status.code())))
                         .set(customers::blocked_at.eq(now))
                         .execute(c)?;
+                    if blocked_now > 0 {
+                        end_sessions!(c, tenant.get(), customer.get(), now)?;
+                    }
                 }
                 let changed = diesel::update(the_customer)
                     .set((

@@ -103,10 +103,6 @@ macro_rules! erase_customer_rows {
 /// the user's activity, the customer's login block, and the sessions either ends.
 macro_rules! switch {
     ($c:expr, $t:expr, $cu:expr, $user:expr, $switches:expr, $now:expr) => {{
-        let of_customer = sessions::table
-            .filter(sessions::tenant_id.eq($t))
-            .filter(sessions::customer_id.eq($cu))
-            .filter(sessions::revoked_at.is_null());
         if let Some(active) = $switches.user_active {
             diesel::update(
                 users::table
@@ -117,9 +113,7 @@ macro_rules! switch {
             .set(users::active.eq(active))
             .execute($c)?;
             if !active {
-                diesel::update(of_customer.filter(sessions::user_id.eq($user)))
-                    .set(sessions::revoked_at.eq($now))
-                    .execute($c)?;
+                end_sessions!($c, $t, $cu, user = $user, $now)?;
             }
         }
         let the_customer = customers::table
@@ -131,9 +125,7 @@ macro_rules! switch {
                 diesel::update(the_customer.filter(customers::status.ne(blocked)))
                     .set((customers::status.eq(blocked), customers::blocked_at.eq($now)))
                     .execute($c)?;
-                diesel::update(of_customer)
-                    .set(sessions::revoked_at.eq($now))
-                    .execute($c)?;
+                end_sessions!($c, $t, $cu, $now)?;
             }
             Some(false) => {
                 diesel::update(the_customer.filter(customers::status.eq(blocked)))

@@ -819,6 +819,9 @@ impl UserRepository for Store {
                 if changed == 0 {
                     return Err(DbError::Missing("user"));
                 }
+                if !edit.active {
+                    end_sessions!(c, tenant.get(), customer.get(), user = user.get(), now)?;
+                }
                 Ok(true)
             })
         })

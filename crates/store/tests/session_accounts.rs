@@ -2,18 +2,23 @@
 //! The store keeps it in memory and uses it only while the database's row versions of
 //! the user and the customer are unchanged: every change through the
 //! store shows on the next read, and so does a change to the user's or the customer's
-//! row made behind the store's back (by a script). And the back-office switches of a
-//! profile write end the sessions they must, in the same transaction.
+//! row made behind the store's back (by a script). And back-office writes that block a
+//! customer, deactivate a user or change a login end the sessions they must, in their
+//! own transaction.
 
 mod support;
 
 use chrono::Duration;
+use clientele_domain::accounts::{AccountEdit, AccountRepository};
 use clientele_domain::addresses::AddressRepository;
-use clientele_domain::customers::{AccountSwitches, CustomerRepository, CustomerStatus, ProfileChange, ProfileWrite};
+use clientele_domain::administration::UserEdit;
+use clientele_domain::customers::{
+    AccountSwitches, CustomerRepository, CustomerStatus, Keep, ProfileChange, ProfileWrite,
+};
 use clientele_domain::identity::{AccountParts, NewSession, SessionRepository, Subject, TokenDigest, TokenDigests};
 use clientele_domain::ids::{CustomerId, TenantId, UserId};
 use clientele_domain::users::UserRepository;
-use clientele_domain::values::Login;
+use clientele_domain::values::{Email, Login};
 use clientele_store::Store;
 use support::{backends, execute, full_account, now, private_account, public_id, sparse_address, tenant};
 
@@ -282,5 +287,89 @@ async fn switches_deactivate_block_and_unblock_with_the_profile() {
             "{}: deactivating ends the user's sessions",
             b.name
         );
+    }
+}
+
+/// Back-office writes that block a customer, deactivate a user or give it a new login
+/// end the sessions in their own transaction.
+#[tokio::test(flavor = "multi_thread")]
+async fn blocking_deactivating_and_a_new_login_end_sessions_in_the_same_write() {
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        let live = |access: TokenDigest| {
+            let store = b.store.clone();
+            async move { store.by_access_with_account(t, &access, now()).await.unwrap().is_some() }
+        };
+        let account = |login: &str, number: &str| {
+            let store = b.store.clone();
+            let new = private_account(login, number);
+            async move { store.create_account(t, new, now()).await.unwrap() }
+        };
+
+        // Blocking (ICM 11 / Emporix admin): every session of the customer.
+        let acc = account("block@example.com", "E1").await;
+        let (c, u) = (acc.customer.id, acc.users[0].id);
+        let access = open_session(&b.store, t, c, u).await;
+        let blocked = b
+            .store
+            .administer_customer(t, c, None, CustomerStatus::LoginBlocked, Default::default(), now())
+            .await
+            .unwrap();
+        assert!(blocked && !live(access).await, "{}", b.name);
+
+        // Deactivating a user.
+        let acc = account("off@example.com", "E2").await;
+        let (c, u) = (acc.customer.id, acc.users[0].id);
+        let access = open_session(&b.store, t, c, u).await;
+        let user = &acc.users[0];
+        let edit = UserEdit {
+            person: user.person.clone(),
+            email: user.email.clone(),
+            active: false,
+            roles: vec![],
+            external: Default::default(),
+        };
+        assert!(b.store.administer_user(t, c, u, edit, None, now()).await.unwrap());
+        assert!(!live(access).await, "{}", b.name);
+
+        // WEBSALE: the same e-mail keeps the sessions, a new one (the login) ends them.
+        let acc = account("mail@example.com", "E3").await;
+        let (c, u) = (acc.customer.id, acc.users[0].id);
+        let access = open_session(&b.store, t, c, u).await;
+        let edit = |email: &str| AccountEdit {
+            number: None,
+            email: Some(Email::parse(email).unwrap()),
+            settings: Default::default(),
+        };
+        assert!(
+            AccountRepository::update(&b.store, t, c, Some(u), edit("mail@example.com"), now())
+                .await
+                .unwrap()
+        );
+        assert!(
+            live(access.clone()).await,
+            "{}: an unchanged login keeps its sessions",
+            b.name
+        );
+        assert!(
+            AccountRepository::update(&b.store, t, c, Some(u), edit("new@example.com"), now())
+                .await
+                .unwrap()
+        );
+        assert!(!live(access).await, "{}", b.name);
+
+        // An import that puts a known customer on hold.
+        let acc = account("held@example.com", "E4").await;
+        let (c, u) = (acc.customer.id, acc.users[0].id);
+        let access = open_session(&b.store, t, c, u).await;
+        let mut again = private_account("held@example.com", "E4");
+        again.customer.status = CustomerStatus::LoginBlocked;
+        let keep = Keep {
+            addresses: true,
+            active: true,
+            status: false,
+        };
+        let (_, created) = b.store.upsert_account(t, again, keep, now()).await.unwrap();
+        assert!(!created && !live(access).await, "{}", b.name);
     }
 }
