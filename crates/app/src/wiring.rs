@@ -282,7 +282,6 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
     };
     let organization = OrganizationService {
         users: repo.clone(),
-        sessions: repo.clone(),
         centers: repo.clone(),
         ids: ids.clone(),
         secrets: ids.clone(),
@@ -371,7 +370,6 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         sessions,
         credentials: CredentialsService {
             users: repo.clone(),
-            sessions: repo.clone(),
             hasher: hasher.clone(),
             clock: clock.clone(),
             policy: password_policy,
@@ -380,7 +378,6 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         resets: PasswordResetService {
             users: repo.clone(),
             codes: repo.clone(),
-            sessions: repo.clone(),
             hasher: hasher.clone(),
             secrets: ids.clone(),
             clock: clock.clone(),

@@ -14,7 +14,7 @@ use crate::cost_centers::{CostCenterRepository, SpendScope};
 use crate::customers::OwnAccount;
 use crate::error::StoreError;
 use crate::error::UniqueRule;
-use crate::identity::{CodeMail, IdGenerator, Secrets, SessionRepository};
+use crate::identity::{CodeMail, IdGenerator, Secrets};
 use crate::ids::PublicId;
 use crate::ids::UserId;
 use crate::tenants::Tenant;
@@ -213,7 +213,6 @@ impl OrganizationError {
 #[derive(Clone)]
 pub struct OrganizationService {
     pub users: Arc<dyn UserRepository>,
-    pub sessions: Arc<dyn SessionRepository>,
     /// Spending against user budgets.
     pub centers: Arc<dyn CostCenterRepository>,
     pub ids: Arc<dyn IdGenerator>,
@@ -322,9 +321,6 @@ impl OrganizationService {
             .await?
         {
             return Err(OrganizationError::LastAdministrator);
-        }
-        if !active {
-            self.sessions.revoke_user(tenant.id, user.id, now).await?;
         }
         tracing::info!(
             event = if active { "user_activated" } else { "user_deactivated" },

@@ -183,7 +183,8 @@ pub trait UserRepository: Send + Sync {
         limit: usize,
     ) -> Result<Vec<PasswordHash>, StoreError>;
     /// Sets a new password hash atomically: the current one moves into the history,
-    /// which keeps the newest `keep` entries.
+    /// which keeps the newest `keep` entries, and every session of the user ends in the
+    /// same transaction. Returns how many sessions ended.
     async fn set_password(
         &self,
         tenant: TenantId,
@@ -191,7 +192,7 @@ pub trait UserRepository: Send + Sync {
         hash: PasswordHash,
         keep: usize,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<u64, StoreError>;
     /// Sets a new login; false if there is no such user. A taken login is
     /// `Duplicate(UserLogin)` and changes nothing.
     async fn set_login(
@@ -246,7 +247,8 @@ pub trait UserRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError>;
     /// Activates or deactivates a user of `customer`, unless afterwards no active user
-    /// would hold `kept_role` (then `false` and nothing changes).
+    /// would hold `kept_role` (then `false` and nothing changes). Deactivating ends the
+    /// user's sessions in the same transaction.
     async fn set_active(
         &self,
         tenant: TenantId,

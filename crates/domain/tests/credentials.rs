@@ -31,14 +31,13 @@ fn hasher() -> MockPasswordHasher {
     h
 }
 
-fn service(users: MockUserRepository, sessions: MockSessionRepository) -> CredentialsService {
+fn service(users: MockUserRepository) -> CredentialsService {
     let mut clock = MockClock::new();
     clock
         .expect_now()
         .returning(|| Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());
     CredentialsService {
         users: Arc::new(users),
-        sessions: Arc::new(sessions),
         hasher: Arc::new(hasher()),
         clock: Arc::new(clock),
         policy: PasswordPolicy::default(),
@@ -51,9 +50,7 @@ async fn a_wrong_current_password_changes_nothing() {
     let mut users = MockUserRepository::new();
     users.expect_by_id().returning(|_, _| Ok(Some(user())));
     users.expect_set_password().never();
-    let mut sessions = MockSessionRepository::new();
-    sessions.expect_revoke_user().never();
-    let err = service(users, sessions)
+    let err = service(users)
         .change_password(&WHO, &Password::for_login("not current"), "a fine new secret")
         .await
         .unwrap_err();
@@ -70,7 +67,7 @@ async fn a_password_from_the_history_is_refused() {
         .withf(|_, _, limit| *limit == 2)
         .returning(|_, _, _| Ok(vec![PasswordHash::from_phc("an older secret".into())]));
     users.expect_set_password().never();
-    let err = service(users, MockSessionRepository::new())
+    let err = service(users)
         .change_password(&WHO, &Password::for_login("current"), "an older secret")
         .await
         .unwrap_err();
@@ -78,7 +75,7 @@ async fn a_password_from_the_history_is_refused() {
 }
 
 #[tokio::test]
-async fn a_change_stores_the_new_hash_and_ends_every_session() {
+async fn a_change_stores_the_new_hash_which_ends_every_session_in_the_store() {
     let mut users = MockUserRepository::new();
     users.expect_by_id().returning(|_, _| Ok(Some(user())));
     users.expect_password_history().returning(|_, _, _| Ok(vec![]));
@@ -86,10 +83,8 @@ async fn a_change_stores_the_new_hash_and_ends_every_session() {
         .expect_set_password()
         .withf(|_, id, hash, keep, _| *id == UserId::new(3) && hash.as_str() == "a fine new secret" && *keep == 2)
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
-    let mut sessions = MockSessionRepository::new();
-    sessions.expect_revoke_user().times(1).returning(|_, _, _| Ok(2));
-    service(users, sessions)
+        .returning(|_, _, _, _, _| Ok(2));
+    service(users)
         .change_password(&WHO, &Password::for_login("current"), "a fine new secret")
         .await
         .unwrap();
@@ -100,7 +95,7 @@ async fn the_new_password_obeys_the_policy_and_may_not_be_the_login() {
     for weak in ["short", "anna@example.com", "password123"] {
         let mut users = MockUserRepository::new();
         users.expect_by_id().returning(|_, _| Ok(Some(user())));
-        let err = service(users, MockSessionRepository::new())
+        let err = service(users)
             .change_password(&WHO, &Password::for_login("current"), weak)
             .await
             .unwrap_err();

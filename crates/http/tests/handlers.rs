@@ -113,7 +113,6 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
     };
     let organization = clientele_domain::roles::OrganizationService {
         users: Arc::new(MockUserRepository::new()),
-        sessions: Arc::new(MockSessionRepository::new()),
         centers: Arc::new(MockCostCenterRepository::new()),
         ids: ids.clone(),
         secrets: Arc::new(MockSecrets::new()),
@@ -191,7 +190,6 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
             sessions,
             credentials: CredentialsService {
                 users: users.clone(),
-                sessions: Arc::new(MockSessionRepository::new()),
                 hasher: Arc::new(MockPasswordHasher::new()),
                 clock: Arc::new(SystemClock),
                 policy: PasswordPolicy::default(),
@@ -200,7 +198,6 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
             resets: PasswordResetService {
                 users: users.clone(),
                 codes: Arc::new(MockCodeRepository::new()),
-                sessions: Arc::new(MockSessionRepository::new()),
                 hasher: Arc::new(MockPasswordHasher::new()),
                 secrets: Arc::new(MockSecrets::new()),
                 clock: Arc::new(SystemClock),

@@ -386,7 +386,7 @@ impl AccountRepository for Store {
                         .count()
                         .get_result(c)?;
                     if moved > 0 {
-                        end_sessions!(c, t, cu, user = user.get(), now)?;
+                        end_sessions!(c, t, user = user.get(), now)?;
                     }
                     diesel::update(the_user)
                         .set((

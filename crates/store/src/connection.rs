@@ -83,28 +83,27 @@ macro_rules! lock_customer_of_user {
     }};
 }
 
-/// Ends (revokes) the live sessions of customer `$customer`'s users, or of one of them
-/// with `user = $user`, inside the caller's transaction: blocking a customer or
-/// deactivating a user takes effect together with the sessions it ends.
+/// Ends (revokes) the live sessions of customer `$customer`'s users, or of one user
+/// (`user = $user`), inside the caller's transaction: blocking a customer, deactivating
+/// a user or a new password takes effect together with the sessions it ends.
 macro_rules! end_sessions {
+    ($c:expr, $tenant:expr, user = $user:expr, $now:expr) => {{
+        use $crate::schema::sessions;
+        diesel::update(
+            sessions::table
+                .filter(sessions::tenant_id.eq($tenant))
+                .filter(sessions::user_id.eq($user))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq($now))
+        .execute($c)
+    }};
     ($c:expr, $tenant:expr, $customer:expr, $now:expr) => {{
         use $crate::schema::sessions;
         diesel::update(
             sessions::table
                 .filter(sessions::tenant_id.eq($tenant))
                 .filter(sessions::customer_id.eq($customer))
-                .filter(sessions::revoked_at.is_null()),
-        )
-        .set(sessions::revoked_at.eq($now))
-        .execute($c)
-    }};
-    ($c:expr, $tenant:expr, $customer:expr, user = $user:expr, $now:expr) => {{
-        use $crate::schema::sessions;
-        diesel::update(
-            sessions::table
-                .filter(sessions::tenant_id.eq($tenant))
-                .filter(sessions::customer_id.eq($customer))
-                .filter(sessions::user_id.eq($user))
                 .filter(sessions::revoked_at.is_null()),
         )
         .set(sessions::revoked_at.eq($now))

@@ -113,7 +113,7 @@ macro_rules! switch {
             .set(users::active.eq(active))
             .execute($c)?;
             if !active {
-                end_sessions!($c, $t, $cu, user = $user, $now)?;
+                end_sessions!($c, $t, user = $user, $now)?;
             }
         }
         let the_customer = customers::table

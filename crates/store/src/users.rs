@@ -496,7 +496,7 @@ impl UserRepository for Store {
         hash: PasswordHash,
         keep: usize,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u64, StoreError> {
         self.run("set password", move |conn| {
             let now = db_time(now);
             write_tx!(conn, |c| {
@@ -544,7 +544,8 @@ impl UserRepository for Store {
                     users::version.eq(users::version + 1),
                 ))
                 .execute(c)?;
-                Ok(())
+                // A new password ends every session of the user, in this transaction.
+                Ok(end_sessions!(c, tenant.get(), user = id.get(), now)? as u64)
             })
         })
         .await
@@ -772,6 +773,9 @@ impl UserRepository for Store {
                     users::version.eq(users::version + 1),
                 ))
                 .execute(c)?;
+                if !active {
+                    end_sessions!(c, tenant.get(), user = user.get(), now)?;
+                }
                 Ok(changed == 1)
             })
         })
@@ -820,7 +824,7 @@ impl UserRepository for Store {
                     return Err(DbError::Missing("user"));
                 }
                 if !edit.active {
-                    end_sessions!(c, tenant.get(), customer.get(), user = user.get(), now)?;
+                    end_sessions!(c, tenant.get(), user = user.get(), now)?;
                 }
                 Ok(true)
             })

@@ -18,7 +18,7 @@ use clientele_domain::customers::{
 use clientele_domain::identity::{AccountParts, NewSession, SessionRepository, Subject, TokenDigest, TokenDigests};
 use clientele_domain::ids::{CustomerId, TenantId, UserId};
 use clientele_domain::users::UserRepository;
-use clientele_domain::values::{Email, Login};
+use clientele_domain::values::{Email, Login, PasswordHash};
 use clientele_store::Store;
 use support::{backends, execute, full_account, now, private_account, public_id, sparse_address, tenant};
 
@@ -290,10 +290,10 @@ async fn switches_deactivate_block_and_unblock_with_the_profile() {
     }
 }
 
-/// Back-office writes that block a customer, deactivate a user or give it a new login
-/// end the sessions in their own transaction.
+/// Writes that block a customer, deactivate a user, give it a new login or a new
+/// password end the sessions in their own transaction.
 #[tokio::test(flavor = "multi_thread")]
-async fn blocking_deactivating_and_a_new_login_end_sessions_in_the_same_write() {
+async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_their_transaction() {
     for b in backends().await {
         let t = tenant(&b.store, "shop").await.id;
         let live = |access: TokenDigest| {
@@ -332,6 +332,17 @@ async fn blocking_deactivating_and_a_new_login_end_sessions_in_the_same_write() 
         assert!(b.store.administer_user(t, c, u, edit, None, now()).await.unwrap());
         assert!(!live(access).await, "{}", b.name);
 
+        // A company deactivating one of its users (B2B).
+        let acc = account("member@example.com", "E6").await;
+        let (c, u) = (acc.customer.id, acc.users[0].id);
+        let access = open_session(&b.store, t, c, u).await;
+        assert!(b
+            .store
+            .set_active(t, c, u, false, "APP_B2B_ACCOUNT_OWNER", now())
+            .await
+            .unwrap());
+        assert!(!live(access).await, "{}", b.name);
+
         // WEBSALE: the same e-mail keeps the sessions, a new one (the login) ends them.
         let acc = account("mail@example.com", "E3").await;
         let (c, u) = (acc.customer.id, acc.users[0].id);
@@ -357,6 +368,14 @@ async fn blocking_deactivating_and_a_new_login_end_sessions_in_the_same_write() 
                 .unwrap()
         );
         assert!(!live(access).await, "{}", b.name);
+
+        // A new password.
+        let acc = account("pass@example.com", "E5").await;
+        let (c, u) = (acc.customer.id, acc.users[0].id);
+        let access = open_session(&b.store, t, c, u).await;
+        let hash = PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into());
+        let ended = b.store.set_password(t, u, hash, 2, now()).await.unwrap();
+        assert!(ended == 1 && !live(access).await, "{}", b.name);
 
         // An import that puts a known customer on hold.
         let acc = account("held@example.com", "E4").await;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::error::{StoreError, UniqueRule};
-use crate::identity::{HashError, PasswordHasher, Principal, SessionRepository};
+use crate::identity::{HashError, PasswordHasher, Principal};
 use crate::users::UserRepository;
 use crate::values::{Login, Password, PasswordPolicy, ValueError};
 
@@ -53,11 +53,11 @@ impl From<NewPasswordError> for super::ResetError {
 }
 
 /// Stores `new` as the user's password unless it is one of the last `history` ones
-/// (the current one included), keeps the history, and ends every session of the user.
-/// Returns how many sessions ended. Shared by password change and reset.
+/// (the current one included), keeps the history, and ends every session of the user
+/// (in the store's transaction). Returns how many sessions ended. Shared by password
+/// change and reset.
 pub(crate) async fn replace_password(
     users: &dyn UserRepository,
-    sessions: &dyn SessionRepository,
     hasher: &dyn PasswordHasher,
     user: &crate::users::User,
     new: &Password,
@@ -81,10 +81,6 @@ pub(crate) async fn replace_password(
     users
         .set_password(tenant, id, hash, kept, now)
         .await
-        .map_err(NewPasswordError::Store)?;
-    sessions
-        .revoke_user(tenant, id, now)
-        .await
         .map_err(NewPasswordError::Store)
 }
 
@@ -104,7 +100,6 @@ pub enum ChangeLoginError {
 #[derive(Clone)]
 pub struct CredentialsService {
     pub users: Arc<dyn UserRepository>,
-    pub sessions: Arc<dyn SessionRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
     pub policy: PasswordPolicy,
@@ -132,16 +127,7 @@ impl CredentialsService {
         let new = Password::parse(new, self.policy, &[user.login.as_str(), user.email.as_str()])
             .map_err(ChangePasswordError::Weak)?;
         let now = self.clock.now();
-        let revoked = replace_password(
-            &*self.users,
-            &*self.sessions,
-            &*self.hasher,
-            &user,
-            &new,
-            self.history,
-            now,
-        )
-        .await?;
+        let revoked = replace_password(&*self.users, &*self.hasher, &user, &new, self.history, now).await?;
         tracing::info!(user = %user.public_id, event = "password_changed", sessions_revoked = revoked, "password changed");
         Ok(())
     }

@@ -8,7 +8,7 @@ use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::identity::codes::{CodeLookup, CodeMail, CodeRepository};
 use crate::identity::credentials::replace_password;
-use crate::identity::{HashError, PasswordHasher, Secrets, SessionRepository};
+use crate::identity::{HashError, PasswordHasher, Secrets};
 use crate::tenants::Tenant;
 use crate::users::UserRepository;
 use crate::values::{Email, Login, Password, PasswordPolicy, ValueError};
@@ -35,7 +35,6 @@ pub enum ResetError {
 pub struct PasswordResetService {
     pub users: Arc<dyn UserRepository>,
     pub codes: Arc<dyn CodeRepository>,
-    pub sessions: Arc<dyn SessionRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub secrets: Arc<dyn Secrets>,
     pub clock: Arc<dyn Clock>,
@@ -92,16 +91,7 @@ impl PasswordResetService {
         }
         let new =
             Password::parse(new, self.policy, &[user.login.as_str(), user.email.as_str()]).map_err(ResetError::Weak)?;
-        let revoked = replace_password(
-            &*self.users,
-            &*self.sessions,
-            &*self.hasher,
-            &user,
-            &new,
-            self.history,
-            now,
-        )
-        .await?;
+        let revoked = replace_password(&*self.users, &*self.hasher, &user, &new, self.history, now).await?;
         tracing::info!(tenant = tenant.name.as_str(), user = %user.public_id, event = "password_reset_used", sessions_revoked = revoked, "password reset");
         Ok(())
     }

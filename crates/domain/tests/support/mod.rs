@@ -108,7 +108,6 @@ pub fn organization_with(
         .returning(|| clientele_domain::ids::PublicId::parse("generated-id-0001").unwrap());
     clientele_domain::roles::OrganizationService {
         users: Arc::new(users),
-        sessions: Arc::new(clientele_domain::identity::MockSessionRepository::new()),
         centers: Arc::new(centers),
         ids: Arc::new(ids),
         secrets: secrets(),
