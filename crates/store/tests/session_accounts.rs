@@ -31,6 +31,11 @@ async fn read(store: &Store, t: TenantId, access: &TokenDigest) -> Option<Accoun
     parts
 }
 
+/// Whether the session of this access token is live.
+async fn live(store: &Store, t: TenantId, access: &TokenDigest) -> bool {
+    store.by_access_with_account(t, access, now()).await.unwrap().is_some()
+}
+
 /// A live session of the user; its access-token digest.
 async fn open_session(store: &Store, t: TenantId, c: CustomerId, u: UserId) -> TokenDigest {
     let access = TokenDigest::new(public_id().as_str().to_owned());
@@ -162,15 +167,7 @@ async fn every_change_to_the_account_shows_on_the_next_token_read() {
 
         // The session is checked on every read, whatever is cached.
         b.store.revoke_user(t, u, now()).await.unwrap();
-        assert!(
-            b.store
-                .by_access_with_account(t, &access, now())
-                .await
-                .unwrap()
-                .is_none(),
-            "{}",
-            b.name
-        );
+        assert!(!live(&b.store, t, &access).await, "{}", b.name);
         // And the user is the store's, not the cache's, after all.
         assert_eq!(
             UserRepository::by_id(&b.store, t, u)
@@ -225,8 +222,11 @@ async fn switches_deactivate_block_and_unblock_with_the_profile() {
         );
         let blocked = status().await;
         assert_eq!(blocked.status, CustomerStatus::LoginBlocked, "{}", b.name);
-        let live = b.store.by_access_with_account(t, &access, now()).await.unwrap();
-        assert!(live.is_none(), "{}: blocking ends the sessions", b.name);
+        assert!(
+            !live(&b.store, t, &access).await,
+            "{}: blocking ends the sessions",
+            b.name
+        );
 
         let unblock = AccountSwitches {
             login_blocked: Some(false),
@@ -258,15 +258,7 @@ async fn switches_deactivate_block_and_unblock_with_the_profile() {
             "{}",
             b.name
         );
-        assert!(
-            b.store
-                .by_access_with_account(t, &access, now())
-                .await
-                .unwrap()
-                .is_some(),
-            "{}",
-            b.name
-        );
+        assert!(live(&b.store, t, &access).await, "{}", b.name);
         assert_eq!(
             write(unblocked.version, deactivate).await.unwrap(),
             ProfileWrite::Written,
@@ -279,11 +271,7 @@ async fn switches_deactivate_block_and_unblock_with_the_profile() {
             b.name
         );
         assert!(
-            b.store
-                .by_access_with_account(t, &access, now())
-                .await
-                .unwrap()
-                .is_none(),
+            !live(&b.store, t, &access).await,
             "{}: deactivating ends the user's sessions",
             b.name
         );
@@ -296,10 +284,6 @@ async fn switches_deactivate_block_and_unblock_with_the_profile() {
 async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_their_transaction() {
     for b in backends().await {
         let t = tenant(&b.store, "shop").await.id;
-        let live = |access: TokenDigest| {
-            let store = b.store.clone();
-            async move { store.by_access_with_account(t, &access, now()).await.unwrap().is_some() }
-        };
         let account = |login: &str, number: &str| {
             let store = b.store.clone();
             let new = private_account(login, number);
@@ -315,7 +299,7 @@ async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_thei
             .administer_customer(t, c, None, CustomerStatus::LoginBlocked, Default::default(), now())
             .await
             .unwrap();
-        assert!(blocked && !live(access).await, "{}", b.name);
+        assert!(blocked && !live(&b.store, t, &access).await, "{}", b.name);
 
         // Deactivating a user.
         let acc = account("off@example.com", "E2").await;
@@ -330,7 +314,7 @@ async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_thei
             external: Default::default(),
         };
         assert!(b.store.administer_user(t, c, u, edit, None, now()).await.unwrap());
-        assert!(!live(access).await, "{}", b.name);
+        assert!(!live(&b.store, t, &access).await, "{}", b.name);
 
         // A company deactivating one of its users (B2B).
         let acc = account("member@example.com", "E6").await;
@@ -341,7 +325,7 @@ async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_thei
             .set_active(t, c, u, false, "APP_B2B_ACCOUNT_OWNER", now())
             .await
             .unwrap());
-        assert!(!live(access).await, "{}", b.name);
+        assert!(!live(&b.store, t, &access).await, "{}", b.name);
 
         // WEBSALE: the same e-mail keeps the sessions, a new one (the login) ends them.
         let acc = account("mail@example.com", "E3").await;
@@ -358,7 +342,7 @@ async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_thei
                 .unwrap()
         );
         assert!(
-            live(access.clone()).await,
+            live(&b.store, t, &access).await,
             "{}: an unchanged login keeps its sessions",
             b.name
         );
@@ -367,7 +351,7 @@ async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_thei
                 .await
                 .unwrap()
         );
-        assert!(!live(access).await, "{}", b.name);
+        assert!(!live(&b.store, t, &access).await, "{}", b.name);
 
         // A new password.
         let acc = account("pass@example.com", "E5").await;
@@ -375,7 +359,7 @@ async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_thei
         let access = open_session(&b.store, t, c, u).await;
         let hash = PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into());
         let ended = b.store.set_password(t, u, hash, 2, now()).await.unwrap();
-        assert!(ended == 1 && !live(access).await, "{}", b.name);
+        assert!(ended == 1 && !live(&b.store, t, &access).await, "{}", b.name);
 
         // An import that puts a known customer on hold.
         let acc = account("held@example.com", "E4").await;
@@ -389,6 +373,6 @@ async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_thei
             status: false,
         };
         let (_, created) = b.store.upsert_account(t, again, keep, now()).await.unwrap();
-        assert!(!created && !live(access).await, "{}", b.name);
+        assert!(!created && !live(&b.store, t, &access).await, "{}", b.name);
     }
 }
