@@ -418,7 +418,7 @@ impl AccountRepository for Store {
         self.run("send account link", move |conn| {
             write_tx!(conn, |c| {
                 // An invitation activates the user: the customer row is locked first.
-                lock_customer_of_user!(c, t, link.user.get())?;
+                lock_customer!(c, t, user = link.user.get())?;
                 // A row to note the link in (and to lock: concurrent sends wait here).
                 diesel::insert_into(account_settings::table)
                     .values((account_settings::customer_id.eq(cu), account_settings::tenant_id.eq(t)))

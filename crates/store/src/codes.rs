@@ -227,16 +227,18 @@ impl Store {
             let now = db_time(now);
             write_tx!(conn, |c| {
                 // Opting in and confirming an e-mail change edit the user: its customer's
-                // row is locked first, before the code's.
-                let owner: Option<i64> = mailed_codes::table
-                    .filter(mailed_codes::tenant_id.eq(tenant.get()))
-                    .filter(mailed_codes::code_digest.eq(&digest))
-                    .filter(mailed_codes::purpose.eq(purpose.code()))
-                    .select(mailed_codes::user_id)
-                    .get_result(c)
-                    .optional()?;
-                if let Some(owner) = owner {
-                    lock_customer_of_user!(c, tenant.get(), owner)?;
+                // row is locked first, before the code's (a reset code edits no user).
+                if purpose != CodePurpose::PasswordReset {
+                    let owner: Option<i64> = mailed_codes::table
+                        .filter(mailed_codes::tenant_id.eq(tenant.get()))
+                        .filter(mailed_codes::code_digest.eq(&digest))
+                        .filter(mailed_codes::purpose.eq(purpose.code()))
+                        .select(mailed_codes::user_id)
+                        .get_result(c)
+                        .optional()?;
+                    if let Some(owner) = owner {
+                        lock_customer!(c, tenant.get(), user = owner)?;
+                    }
                 }
                 let spent = match c.spend_code(tenant, purpose, &digest, now)? {
                     Ok(spent) => spent,

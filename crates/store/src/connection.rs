@@ -43,8 +43,9 @@ macro_rules! write_tx {
     };
 }
 
-/// Takes customer `$customer`'s row lock by rewriting the row unchanged, inside the
-/// caller's write transaction. Every write to a customer, its users or its addresses
+/// Takes customer `$customer`'s row lock (or that of user `$user`'s customer, with
+/// `user = $user`) by rewriting the row unchanged, inside the caller's write
+/// transaction. Every write to a customer, its users or its addresses
 /// locks the customer row first:
 /// - so two writes never deadlock on PostgreSQL: editing a primary user's searched
 ///   fields (login, e-mail, names, active) also writes the customer row through
@@ -57,30 +58,23 @@ macro_rules! write_tx {
 ///
 /// SQLite writes one transaction at a time anyway.
 macro_rules! lock_customer {
-    ($c:expr, $tenant:expr, $customer:expr) => {{
-        use $crate::schema::customers;
-        diesel::update(
-            customers::table
-                .filter(customers::tenant_id.eq($tenant))
-                .filter(customers::id.eq($customer)),
-        )
-        .set(customers::version.eq(customers::version))
-        .execute($c)
-    }};
-}
-
-/// [`lock_customer!`] for the customer of user `$user`.
-macro_rules! lock_customer_of_user {
-    ($c:expr, $tenant:expr, $user:expr) => {{
+    ($c:expr, $tenant:expr, user = $user:expr) => {{
         use $crate::schema::{customers, users};
         let customer = users::table
             .filter(users::tenant_id.eq($tenant))
             .filter(users::id.eq($user))
             .select(users::customer_id);
-        diesel::update(customers::table.filter(customers::id.eq_any(customer)))
+        lock_customer!(@rewrite $c, customers::id.eq_any(customer))
+    }};
+    ($c:expr, $tenant:expr, $customer:expr) => {{
+        use $crate::schema::customers;
+        lock_customer!(@rewrite $c, customers::tenant_id.eq($tenant).and(customers::id.eq($customer)))
+    }};
+    (@rewrite $c:expr, $which:expr) => {
+        diesel::update(customers::table.filter($which))
             .set(customers::version.eq(customers::version))
             .execute($c)
-    }};
+    };
 }
 
 /// Ends (revokes) the live sessions of customer `$customer`'s users, or of one user
@@ -89,26 +83,22 @@ macro_rules! lock_customer_of_user {
 macro_rules! end_sessions {
     ($c:expr, $tenant:expr, user = $user:expr, $now:expr) => {{
         use $crate::schema::sessions;
-        diesel::update(
-            sessions::table
-                .filter(sessions::tenant_id.eq($tenant))
-                .filter(sessions::user_id.eq($user))
-                .filter(sessions::revoked_at.is_null()),
-        )
-        .set(sessions::revoked_at.eq($now))
-        .execute($c)
+        end_sessions!(@revoke $c, $tenant, sessions::user_id.eq($user), $now)
     }};
     ($c:expr, $tenant:expr, $customer:expr, $now:expr) => {{
         use $crate::schema::sessions;
+        end_sessions!(@revoke $c, $tenant, sessions::customer_id.eq($customer), $now)
+    }};
+    (@revoke $c:expr, $tenant:expr, $whose:expr, $now:expr) => {
         diesel::update(
             sessions::table
                 .filter(sessions::tenant_id.eq($tenant))
-                .filter(sessions::customer_id.eq($customer))
+                .filter($whose)
                 .filter(sessions::revoked_at.is_null()),
         )
         .set(sessions::revoked_at.eq($now))
         .execute($c)
-    }};
+    };
 }
 
 /// Removes the erased users' mail (queued, sent or given up: it holds their address and

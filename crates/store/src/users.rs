@@ -561,7 +561,7 @@ impl UserRepository for Store {
         let (login, key, now) = (login.as_str().to_owned(), login.key(), db_time(now));
         self.run("set login", move |conn| {
             let changed = write_tx!(conn, |c| {
-                lock_customer_of_user!(c, tenant.get(), id.get())?;
+                lock_customer!(c, tenant.get(), user = id.get())?;
                 Ok(diesel::update(users::table)
                     .filter(users::tenant_id.eq(tenant.get()))
                     .filter(users::id.eq(id.get()))
@@ -795,7 +795,7 @@ impl UserRepository for Store {
         self.run("administer user", move |conn| {
             write_tx!(conn, |c| {
                 if kept_role.is_none() {
-                    lock_customer_of_user!(c, tenant.get(), user.get())?;
+                    lock_customer!(c, tenant.get(), user = user.get())?;
                 }
                 if let Some(role) = kept_role {
                     let holds_after = edit.active && edit.roles.iter().any(|r| r == role);

@@ -279,8 +279,7 @@ pub(super) async fn client(req: &HttpRequest, state: &AppState, needed: &'static
 }
 
 /// The Emporix answer to a refused administration use case.
-pub(super) fn admin_error(e: clientele_domain::administration::AdminError) -> ErrorMessage {
-    use clientele_domain::administration::AdminError;
+pub(super) fn admin_error(e: AdminError) -> ErrorMessage {
     match e {
         AdminError::NotFound("customer") => not_found(),
         AdminError::NotFound(what) => {
