@@ -10,6 +10,8 @@ use clientele_domain::cost_centers::CostCenterRepository;
 use clientele_domain::custom_attributes::{AttributeOwner, CustomAttributeRepository};
 use clientele_domain::customers::{CustomerKind, CustomerRepository, CustomerStatus};
 use clientele_domain::error::UniqueRule;
+use clientele_domain::identity::Subject;
+use clientele_domain::ids::UserId;
 use clientele_domain::payments::PaymentInstrumentRepository;
 use clientele_domain::tenants::{NewTenant, TenantName, TenantRepository};
 use clientele_domain::users::UserRepository;
@@ -423,13 +425,36 @@ async fn a_login_session_sets_the_first_login_once_and_the_last_each_time() {
         let (first, second) = (now() + chrono::Duration::hours(1), now() + chrono::Duration::hours(2));
 
         let customer = acc.customer.id;
-        open_login_session(&b.store, t.id, customer, user, first).await.unwrap();
+        let session = open_login_session(&b.store, t.id, customer, user, first).await.unwrap();
+        assert_eq!(
+            (session.subject, session.tenant_id, session.created_at),
+            (Subject::User { customer, user }, t.id, stored(first)),
+            "{}",
+            b.name
+        );
+        assert_eq!(session.access_expires_at, stored(first + chrono::Duration::minutes(5)), "{}", b.name);
+        // Failed logins and a lock before it: a login clears both.
+        UserRepository::record_failed_login(&b.store, t.id, user).await.unwrap();
+        UserRepository::lock(&b.store, t.id, user, second + chrono::Duration::hours(1))
+            .await
+            .unwrap();
         open_login_session(&b.store, t.id, customer, user, second)
             .await
             .unwrap();
         let read = UserRepository::by_id(&b.store, t.id, user).await.unwrap().unwrap();
         assert_eq!(read.first_login_at, Some(stored(first)), "{}", b.name);
         assert_eq!(read.last_login_at, Some(stored(second)), "{}", b.name);
+        assert_eq!((read.failed_logins, read.locked_until), (0, None), "{}", b.name);
+        // A user that is not there (or of another tenant) gets no session.
+        let other = tenant(&b.store, "other").await;
+        for (tenant, user) in [(t.id, UserId::new(user.get() + 1000)), (other.id, user)] {
+            assert!(
+                open_login_session(&b.store, tenant, customer, user, second).await.is_err(),
+                "{}",
+                b.name
+            );
+        }
+        assert_eq!(count(&b.db, "sessions"), 2, "{}", b.name);
         assert_eq!(
             (read.version, read.updated_at),
             (1, stored(now())),
