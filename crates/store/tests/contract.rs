@@ -432,7 +432,12 @@ async fn a_login_session_sets_the_first_login_once_and_the_last_each_time() {
             "{}",
             b.name
         );
-        assert_eq!(session.access_expires_at, stored(first + chrono::Duration::minutes(5)), "{}", b.name);
+        assert_eq!(
+            session.access_expires_at,
+            stored(first + chrono::Duration::minutes(5)),
+            "{}",
+            b.name
+        );
         // Failed logins and a lock before it: a login clears both.
         UserRepository::record_failed_login(&b.store, t.id, user).await.unwrap();
         UserRepository::lock(&b.store, t.id, user, second + chrono::Duration::hours(1))
@@ -449,7 +454,9 @@ async fn a_login_session_sets_the_first_login_once_and_the_last_each_time() {
         let other = tenant(&b.store, "other").await;
         for (tenant, user) in [(t.id, UserId::new(user.get() + 1000)), (other.id, user)] {
             assert!(
-                open_login_session(&b.store, tenant, customer, user, second).await.is_err(),
+                open_login_session(&b.store, tenant, customer, user, second)
+                    .await
+                    .is_err(),
                 "{}",
                 b.name
             );
