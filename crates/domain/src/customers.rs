@@ -135,9 +135,24 @@ pub struct AccountSwitches {
     /// its users ends) or lifts a block (`false`: active again).
     pub login_blocked: Option<bool>,
     /// The role of which a company keeps an active holder: deactivating the last one
-    /// writes nothing ([`ProfileWrite::LastAdministrator`]). Set by
-    /// [`ProfileService::administer`], not by the dialects.
-    pub kept_role: Option<&'static str>,
+    /// writes nothing ([`ProfileWrite::LastAdministrator`]). Only
+    /// [`ProfileService::administer`] sets it, so no dialect can.
+    kept_role: Option<&'static str>,
+}
+
+impl AccountSwitches {
+    pub fn new(user_active: Option<bool>, login_blocked: Option<bool>) -> Self {
+        Self {
+            user_active,
+            login_blocked,
+            kept_role: None,
+        }
+    }
+
+    /// The role of which the company must keep an active holder, if any.
+    pub fn kept_role(&self) -> Option<&'static str> {
+        self.kept_role
+    }
 }
 
 /// What a profile write did.

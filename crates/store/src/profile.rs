@@ -154,7 +154,7 @@ pub(crate) fn update(
     let (t, cu) = (tenant.get(), customer.get());
     write_tx!(conn, |c| {
         // Takes the company's turn (the customer row lock) first, as every write here.
-        if let (Some(false), Some(role)) = (switches.user_active, switches.kept_role) {
+        if let (Some(false), Some(role)) = (switches.user_active, switches.kept_role()) {
             if c.last_active_holder(tenant, customer, user, role)? {
                 return Ok(ProfileWrite::LastAdministrator);
             }

@@ -210,10 +210,7 @@ async fn switches_deactivate_block_and_unblock_with_the_profile() {
         let status = || async { CustomerRepository::by_id(&b.store, t, c).await.unwrap().unwrap() };
 
         let access = open_session(&b.store, t, c, u).await;
-        let block = AccountSwitches {
-            login_blocked: Some(true),
-            ..Default::default()
-        };
+        let block = AccountSwitches::new(None, Some(true));
         assert_eq!(
             write(acc.customer.version, block).await.unwrap(),
             ProfileWrite::Written,
@@ -228,10 +225,7 @@ async fn switches_deactivate_block_and_unblock_with_the_profile() {
             b.name
         );
 
-        let unblock = AccountSwitches {
-            login_blocked: Some(false),
-            ..Default::default()
-        };
+        let unblock = AccountSwitches::new(None, Some(false));
         assert_eq!(
             write(blocked.version, unblock).await.unwrap(),
             ProfileWrite::Written,
@@ -242,10 +236,7 @@ async fn switches_deactivate_block_and_unblock_with_the_profile() {
         assert_eq!(unblocked.status, CustomerStatus::Active, "{}", b.name);
 
         let access = open_session(&b.store, t, c, u).await;
-        let deactivate = AccountSwitches {
-            user_active: Some(false),
-            ..Default::default()
-        };
+        let deactivate = AccountSwitches::new(Some(false), None);
         // A stale version writes nothing, switches included.
         assert_eq!(
             write(blocked.version, deactivate).await.unwrap(),

@@ -471,11 +471,7 @@ pub async fn patch(req: HttpRequest, payload: web::Payload, state: web::Data<App
             parse_profile(dto, current).map_err(Wrapped::Dialect)
         };
         // The profile fields and both switches in one transaction: all or nothing.
-        let switches = AccountSwitches {
-            user_active: active,
-            login_blocked: on_hold,
-            kept_role: None,
-        };
+        let switches = AccountSwitches::new(active, on_hold);
         state
             .services
             .profile
