@@ -16,6 +16,43 @@ pub(crate) enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// A statement kept prepared under its SQL text: Diesel parses and plans every `UPDATE`
+/// anew on each execution (it cannot know that a changeset writes the same columns each
+/// time), which on PostgreSQL costs about as much as running a small one. Keyed by the
+/// text, so only for statements of one shape on hot paths (locks, session revocations,
+/// login counters): every distinct text stays prepared on each connection, and a
+/// changeset of optional fields has many. Run it with a loading method (`load`, `get_result`): `execute` asks a
+/// reference to the statement whether it may be cached, which sees the inner
+/// statement's answer; so a statement without a result returns keys and counts them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Prepared<Q>(pub(crate) Q);
+
+impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
+    type QueryId = ();
+    // No static id: the statement cache keys it by its SQL text and bind types.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q, DB> diesel::query_builder::QueryFragment<DB> for Prepared<Q>
+where
+    Q: diesel::query_builder::QueryFragment<DB>,
+    DB: diesel::backend::Backend,
+{
+    fn walk_ast<'b>(&'b self, pass: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &DB) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, C> diesel::RunQueryDsl<C> for Prepared<Q> {}
+
 /// Runs `$body` with `$c` bound to the concrete connection of either backend; the body
 /// is compiled once per backend.
 macro_rules! with_conn {
@@ -71,9 +108,13 @@ macro_rules! lock_customer {
         lock_customer!(@rewrite $c, customers::tenant_id.eq($tenant).and(customers::id.eq($customer)))
     }};
     (@rewrite $c:expr, $which:expr) => {
-        diesel::update(customers::table.filter($which))
-            .set(customers::version.eq(customers::version))
-            .execute($c)
+        $crate::connection::Prepared(
+            diesel::update(customers::table.filter($which))
+                .set(customers::version.eq(customers::version))
+                .returning(customers::id),
+        )
+        .load::<i64>($c)
+        .map(|locked| locked.len())
     };
 }
 
@@ -90,14 +131,18 @@ macro_rules! end_sessions {
         end_sessions!(@revoke $c, $tenant, sessions::customer_id.eq($customer), $now)
     }};
     (@revoke $c:expr, $tenant:expr, $whose:expr, $now:expr) => {
-        diesel::update(
-            sessions::table
-                .filter(sessions::tenant_id.eq($tenant))
-                .filter($whose)
-                .filter(sessions::revoked_at.is_null()),
+        $crate::connection::Prepared(
+            diesel::update(
+                sessions::table
+                    .filter(sessions::tenant_id.eq($tenant))
+                    .filter($whose)
+                    .filter(sessions::revoked_at.is_null()),
+            )
+            .set(sessions::revoked_at.eq($now))
+            .returning(sessions::id),
         )
-        .set(sessions::revoked_at.eq($now))
-        .execute($c)
+        .load::<i64>($c)
+        .map(|ended| ended.len())
     };
 }
 
@@ -400,5 +445,25 @@ mod tests {
             }
         );
         assert_eq!(t.clone().with_connect_timeout(Duration::from_secs(9)), t);
+    }
+
+    #[test]
+    fn a_prepared_update_may_be_cached_and_renders_unchanged() {
+        use crate::schema::sessions;
+        use diesel::pg::Pg;
+        use diesel::prelude::*;
+        use diesel::query_builder::QueryFragment;
+        let revoke = || {
+            diesel::update(sessions::table.filter(sessions::id.eq(1)))
+                .set(sessions::revoked_at.eq(chrono::NaiveDateTime::MIN))
+                .returning(sessions::id)
+        };
+        // Diesel's own answer for any UPDATE, and ours.
+        assert!(!revoke().is_safe_to_cache_prepared(&Pg).unwrap());
+        assert!(super::Prepared(revoke()).is_safe_to_cache_prepared(&Pg).unwrap());
+        assert_eq!(
+            diesel::debug_query::<Pg, _>(&super::Prepared(revoke())).to_string(),
+            diesel::debug_query::<Pg, _>(&revoke()).to_string()
+        );
     }
 }

@@ -17,7 +17,7 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Nullable, SingleValue, Text, Timestamp};
 
 use crate::addresses::AddressRow;
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, Prepared};
 use crate::customers::CustomerRow;
 use crate::encoding::{db_time, utc, MaybeStamp, Stamp};
 use crate::errors::{DbError, RowCheck};
@@ -385,9 +385,13 @@ impl SessionRepository for Store {
                 }
                 // Guarded by `rotated_at IS NULL`: of two concurrent refreshes one wins,
                 // the other sees a replay.
-                let spent_now = diesel::update(sessions::table.find(spent.id).filter(sessions::rotated_at.is_null()))
-                    .set(sessions::rotated_at.eq(now))
-                    .execute(c)?;
+                let spent_now = Prepared(
+                    diesel::update(sessions::table.find(spent.id).filter(sessions::rotated_at.is_null()))
+                        .set(sessions::rotated_at.eq(now))
+                        .returning(sessions::id),
+                )
+                .load::<i64>(c)?
+                .len();
                 let session = Session::try_from(spent)?;
                 if spent_now == 0 {
                     return Ok(Rotation::Replayed { family: session.family });
@@ -406,14 +410,18 @@ impl SessionRepository for Store {
     async fn revoke_family(&self, tenant: TenantId, family: &PublicId, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let family = family.as_str().to_owned();
         self.run("revoke session family", move |conn| {
-            let n = with_conn!(conn, |c| diesel::update(
-                sessions::table
-                    .filter(sessions::tenant_id.eq(tenant.get()))
-                    .filter(sessions::family.eq(&family))
-                    .filter(sessions::revoked_at.is_null())
+            let n = with_conn!(conn, |c| Prepared(
+                diesel::update(
+                    sessions::table
+                        .filter(sessions::tenant_id.eq(tenant.get()))
+                        .filter(sessions::family.eq(&family))
+                        .filter(sessions::revoked_at.is_null())
+                )
+                .set(sessions::revoked_at.eq(db_time(now)))
+                .returning(sessions::id)
             )
-            .set(sessions::revoked_at.eq(db_time(now)))
-            .execute(c))?;
+            .load::<i64>(c)
+            .map(|ended| ended.len()))?;
             Ok(n as u64)
         })
         .await
@@ -421,14 +429,12 @@ impl SessionRepository for Store {
 
     async fn revoke_user(&self, tenant: TenantId, user: UserId, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.run("revoke user sessions", move |conn| {
-            let n = with_conn!(conn, |c| diesel::update(
-                sessions::table
-                    .filter(sessions::tenant_id.eq(tenant.get()))
-                    .filter(sessions::user_id.eq(user.get()))
-                    .filter(sessions::revoked_at.is_null())
-            )
-            .set(sessions::revoked_at.eq(db_time(now)))
-            .execute(c))?;
+            let n = with_conn!(conn, |c| end_sessions!(
+                c,
+                tenant.get(),
+                user = user.get(),
+                db_time(now)
+            ))?;
             Ok(n as u64)
         })
         .await

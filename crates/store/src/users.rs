@@ -20,6 +20,7 @@ use diesel::sql_types::{Nullable, Text};
 
 use crate::addresses::AddressConnection;
 use crate::codes::CodeConnection;
+use crate::connection::Prepared;
 use crate::encoding::{db_time, parse_strings, strings_text, utc, MaybeStamp, Stamp};
 use crate::errors::{DbError, RowCheck};
 use crate::outbox::enqueue_in_tx;
@@ -458,13 +459,15 @@ impl UserRepository for Store {
     async fn record_failed_login(&self, tenant: TenantId, id: UserId) -> Result<i32, StoreError> {
         self.run("record failed login", move |conn| {
             // One statement, so concurrent failures each count.
-            let count: Option<i32> = with_conn!(conn, |c| diesel::update(users::table)
-                .filter(users::tenant_id.eq(tenant.get()))
-                .filter(users::id.eq(id.get()))
-                .set(users::failed_logins.eq(users::failed_logins + 1))
-                .returning(users::failed_logins)
-                .get_result(c)
-                .optional())?;
+            let count: Option<i32> = with_conn!(conn, |c| Prepared(
+                diesel::update(users::table)
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::id.eq(id.get()))
+                    .set(users::failed_logins.eq(users::failed_logins + 1))
+                    .returning(users::failed_logins)
+            )
+            .get_result(c)
+            .optional())?;
             count.ok_or(DbError::Missing("user"))
         })
         .await
