@@ -368,14 +368,10 @@ pub(crate) fn upsert(
             crate::account_settings::upsert_settings!(c, t, cu, settings)?;
         }
         if !keep.status {
-            diesel::update(customers::table.filter(customers::id.eq(cu)))
-                .set(customers::status.eq(new.customer.status.code()))
-                .execute(c)?;
+            set_status!(c, t, cu, new.customer.status, now);
         }
-        // Blocking the customer or deactivating its user ends their sessions with it.
-        let blocks = !keep.status && new.customer.status == CustomerStatus::LoginBlocked;
-        let deactivates = !keep.active && new.users.first().is_some_and(|u| !u.active);
-        if blocks || deactivates {
+        // Deactivating its user ends the sessions with it (as blocking does, above).
+        if !keep.active && new.users.first().is_some_and(|u| !u.active) {
             end_sessions!(c, t, cu, now)?;
         }
         if !keep.addresses {

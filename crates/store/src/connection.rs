@@ -147,6 +147,33 @@ macro_rules! end_sessions {
     };
 }
 
+/// Sets live customer `$customer`'s status (`CustomerStatus`) inside the caller's
+/// transaction. Blocking one that was not blocked records since when (`blocked_at`)
+/// and ends its users' sessions with it.
+macro_rules! set_status {
+    ($c:expr, $tenant:expr, $customer:expr, $status:expr, $now:expr) => {{
+        use clientele_domain::customers::CustomerStatus;
+        use $crate::schema::customers;
+        let status: CustomerStatus = $status;
+        let live = customers::table
+            .filter(customers::tenant_id.eq($tenant))
+            .filter(customers::id.eq($customer))
+            .filter(customers::status.ne(CustomerStatus::Deleted.code()));
+        if status == CustomerStatus::LoginBlocked {
+            let blocked_now = diesel::update(live.filter(customers::status.ne(status.code())))
+                .set((customers::status.eq(status.code()), customers::blocked_at.eq($now)))
+                .execute($c)?;
+            if blocked_now > 0 {
+                end_sessions!($c, $tenant, $customer, $now)?;
+            }
+        } else {
+            diesel::update(live.filter(customers::status.ne(status.code())))
+                .set(customers::status.eq(status.code()))
+                .execute($c)?;
+        }
+    }};
+}
+
 /// Removes the erased users' mail (queued, sent or given up: it holds their address and
 /// name) and writes the audit record of the erasure: who asked, in which request, how
 /// many rows of which table (sessions counted before they went with their users); no

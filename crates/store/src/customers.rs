@@ -239,18 +239,9 @@ impl CustomerRepository for Store {
                     .filter(customers::tenant_id.eq(tenant.get()))
                     .filter(customers::id.eq(customer.get()))
                     .filter(customers::status.ne(CustomerStatus::Deleted.code()));
-                if status == CustomerStatus::LoginBlocked {
-                    // Blocked now (not before): remember since when, and end the sessions.
-                    let blocked_now = diesel::update(the_customer.filter(customers::status.ne(status.code())))
-                        .set(customers::blocked_at.eq(now))
-                        .execute(c)?;
-                    if blocked_now > 0 {
-                        end_sessions!(c, tenant.get(), customer.get(), now)?;
-                    }
-                }
+                set_status!(c, tenant.get(), customer.get(), status, now);
                 let changed = diesel::update(the_customer)
                     .set((
-                        customers::status.eq(status.code()),
                         customers::external_id.eq(external.id.as_deref()),
                         customers::external_urn.eq(external.urn.as_deref()),
                         customers::updated_at.eq(now),

@@ -116,22 +116,9 @@ macro_rules! switch {
                 end_sessions!($c, $t, user = $user, $now)?;
             }
         }
-        let the_customer = customers::table
-            .filter(customers::tenant_id.eq($t))
-            .filter(customers::id.eq($cu));
-        let (active, blocked) = (CustomerStatus::Active.code(), CustomerStatus::LoginBlocked.code());
         match $switches.login_blocked {
-            Some(true) => {
-                diesel::update(the_customer.filter(customers::status.ne(blocked)))
-                    .set((customers::status.eq(blocked), customers::blocked_at.eq($now)))
-                    .execute($c)?;
-                end_sessions!($c, $t, $cu, $now)?;
-            }
-            Some(false) => {
-                diesel::update(the_customer.filter(customers::status.eq(blocked)))
-                    .set(customers::status.eq(active))
-                    .execute($c)?;
-            }
+            Some(true) => set_status!($c, $t, $cu, CustomerStatus::LoginBlocked, $now),
+            Some(false) => set_status!($c, $t, $cu, CustomerStatus::Active, $now),
             None => {}
         }
     }};

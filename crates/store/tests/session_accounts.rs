@@ -365,5 +365,11 @@ async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_thei
         };
         let (_, created) = b.store.upsert_account(t, again, keep, now()).await.unwrap();
         assert!(!created && !live(&b.store, t, &access).await, "{}", b.name);
+        // Both blocks recorded since when (WEBSALE's loginBlockedAt).
+        let since = clientele_store::testing::column_texts(
+            &b.db.url,
+            "SELECT number AS v FROM customers WHERE blocked_at > '2000-01-01' ORDER BY number",
+        );
+        assert_eq!(since, ["E1", "E4"], "{}", b.name);
     }
 }
