@@ -71,15 +71,16 @@ SEARCHES = {
 }
 search = {}
 for name, query in SEARCHES.items():
-    for i in range(5):
-        request("GET", "/customer/demo/customers?" + query(i))
+    # The first request of each also finds the deep pages' anchors (kept until the
+    # tenant's customers change): reported apart as "cold".
+    cold = [request("GET", "/customer/demo/customers?" + query(i))[1] for i in range(5)]
     times = []
     for i in range(100):
         out, took = request("GET", "/customer/demo/customers?" + query(i))
         if name == "exact_email" and len(out) != 1:
             sys.exit(f"{query(i)}: {len(out)} customers")
         times.append(took)
-    search[name] = {"p50": round(pct(times, 50), 2), "p99": round(pct(times, 99), 2)}
+    search[name] = {"p50": round(pct(times, 50), 2), "p99": round(pct(times, 99), 2), "cold": round(cold[0], 2)}
 search["deep_to_first_p99"] = round(search["sorted_page_10000"]["p99"] / search["sorted_page_1"]["p99"], 2)
 
 # What the page's total costs: counting the rows (what the counters replace) and

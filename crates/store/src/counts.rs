@@ -10,6 +10,7 @@ use diesel::sql_types::BigInt;
 
 use crate::connection::DbConnection;
 use crate::errors::DbError;
+use crate::page_anchors::Stamp;
 use crate::schema::customer_counts;
 
 /// On PostgreSQL every writing statement appends a change row; past this many rows for
@@ -59,6 +60,24 @@ pub(crate) fn count(conn: &mut DbConnection, tenant: i64, filters: &[StatusFilte
         fold(conn, tenant);
     }
     Ok(total)
+}
+
+/// The state of the tenant's customers that deep-page anchors hold for (PostgreSQL;
+/// see `page_anchors`), read in the caller's snapshot. Folds the change rows when they
+/// pile up, as counting does.
+pub(crate) fn stamp(conn: &mut DbConnection, tenant: i64) -> Result<Stamp, DbError> {
+    let (rows, greatest, sum): (i64, i64, i64) = with_conn!(conn, |c| customer_counts::table
+        .filter(customer_counts::tenant_id.eq(tenant))
+        .select((
+            sql::<BigInt>("COUNT(*)"),
+            sql::<BigInt>("COALESCE(MAX(id), 0)"),
+            sql::<BigInt>("CAST(COALESCE(SUM(id), 0) AS BIGINT)"),
+        ))
+        .get_result(c))?;
+    if rows > FOLD_ABOVE {
+        fold(conn, tenant);
+    }
+    Ok(Stamp { rows, greatest, sum })
 }
 
 /// Folds the tenant's change rows into one per status (PostgreSQL; SQLite keeps one

@@ -15,11 +15,13 @@ use clientele_domain::users::User;
 use clientele_domain::StoreError;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{BigInt, Bool};
 
-use crate::connection::list_snapshot;
+use crate::connection::{list_snapshot, DbConnection};
 use crate::customers::CustomerRow;
 use crate::encoding::db_time;
+use crate::errors::DbError;
+use crate::page_anchors::{Anchor, PageAnchors};
 use crate::schema::{customers, users};
 use crate::users::{contains_pattern, lower, UserRow};
 use crate::Store;
@@ -158,6 +160,136 @@ fn window(total: i64, offset: i64, limit: i64) -> Option<(bool, i64, i64)> {
     })
 }
 
+/// The SQL of a sort field's value as `sorted!` orders by it, for seeks past an anchor.
+fn sort_expr(field: SearchField) -> &'static str {
+    match field {
+        SearchField::Number => "customers.number",
+        SearchField::Company => "lower(customers.company_name)",
+        SearchField::CreatedAt => "customers.created_at",
+        SearchField::ModifiedAt => "customers.updated_at",
+        SearchField::OnHold => "customers.status",
+        SearchField::Business => "customers.kind",
+        SearchField::Login => "customers.search_login",
+        SearchField::Email => "customers.search_email",
+        SearchField::FirstName => "customers.search_first_name",
+        SearchField::LastName => "customers.search_last_name",
+        SearchField::Active => "customers.user_active",
+    }
+}
+
+/// The keys of a page at least one anchor spacing deep, found from the anchor before
+/// it (see `page_anchors`): PostgreSQL, searches sorted on at most one field. Anchors
+/// not yet known for this state of the tenant's customers are found on the way, each
+/// from the one before. `None`: walk the index from the start.
+fn anchored_keys(
+    conn: &mut DbConnection,
+    anchors: &PageAnchors,
+    tenant: TenantId,
+    query: &CustomerQuery,
+    reverse: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Option<Vec<i64>>, DbError> {
+    let spacing = i64::try_from(anchors.spacing()).unwrap_or(i64::MAX);
+    let block = usize::try_from(offset / spacing).unwrap_or(usize::MAX);
+    if block == 0 || query.sort.len() > 1 || !matches!(conn, DbConnection::Pg(_)) {
+        return Ok(None);
+    }
+    let stamp = crate::counts::stamp(conn, tenant.get())?;
+    let DbConnection::Pg(pg) = conn else { return Ok(None) };
+    // The order as walked: a reversed ascending page shares the descending one's anchors.
+    let desc = query.sort.first().is_some_and(|(_, d)| *d) != reverse;
+    let field = query.sort.first().map(|(f, _)| f);
+    let search = format!("{}|{:?}|{field:?}|{desc}", tenant.get(), query.filters);
+    let mut ends = anchors.get(&search, stamp, block);
+    let known = ends.len();
+    while ends.len() < block {
+        // The row `spacing` rows on from the last anchor (or the start).
+        let Some(next) = seek(pg, tenant, query, reverse, ends.last().copied(), spacing - 1, 1)?.pop() else {
+            return Ok(Some(Vec::new()));
+        };
+        ends.push(next);
+    }
+    let from = ends.last().copied();
+    if ends.len() > known {
+        anchors.put(search, stamp, ends);
+    }
+    let skip = offset - spacing * i64::try_from(block).unwrap_or(i64::MAX);
+    Ok(Some(
+        seek(pg, tenant, query, reverse, from, skip, limit)?
+            .into_iter()
+            .map(|a| a.id)
+            .collect(),
+    ))
+}
+
+/// `take` rows of the search's order after `after` (or from the start), `skip` rows
+/// skipped, with whether their sort value is NULL. PostgreSQL sorts NULLs after the
+/// values ascending and before them descending; the two parts are read apart, each on
+/// the index (a row comparison past the anchor, or the NULLs by key).
+fn seek(
+    pg: &mut PgConnection,
+    tenant: TenantId,
+    query: &CustomerQuery,
+    reverse: bool,
+    after: Option<Anchor>,
+    mut skip: i64,
+    take: i64,
+) -> Result<Vec<Anchor>, DbError> {
+    let field = query.sort.first();
+    let expr = field.map(|(f, _)| sort_expr(*f));
+    let desc = field.is_some_and(|(_, d)| *d) != reverse;
+    // Each part: whether it holds the NULLs.
+    let parts: &[bool] = match (expr, desc) {
+        (None, _) => &[false],
+        (Some(_), false) => &[false, true],
+        (Some(_), true) => &[true, false],
+    };
+    let first = after.map_or(0, |a| parts.iter().position(|n| *n == a.null).unwrap_or(0));
+    let op = if desc { "<" } else { ">" };
+    let mut out = Vec::new();
+    for (i, &null) in parts.iter().enumerate().skip(first) {
+        let from = after.filter(|_| i == first);
+        let part = || {
+            let q = matching!(tenant, &query.filters);
+            match (expr, from) {
+                (None, None) => q,
+                (None, Some(a)) => q.filter(sql::<Bool>(&format!("customers.id {op} ")).bind::<BigInt, _>(a.id)),
+                (Some(e), None) if null => q.filter(sql::<Bool>(&format!("{e} IS NULL"))),
+                (Some(e), None) => q.filter(sql::<Bool>(&format!("{e} IS NOT NULL"))),
+                (Some(e), Some(a)) if null => {
+                    q.filter(sql::<Bool>(&format!("{e} IS NULL AND customers.id {op} ")).bind::<BigInt, _>(a.id))
+                }
+                (Some(e), Some(a)) => q.filter(
+                    sql::<Bool>(&format!(
+                        "({e}, customers.id) {op} ((SELECT {e} FROM customers WHERE customers.id = "
+                    ))
+                    .bind::<BigInt, _>(a.id)
+                    .sql("), ")
+                    .bind::<BigInt, _>(a.id)
+                    .sql(")"),
+                ),
+            }
+        };
+        let want = take - i64::try_from(out.len()).unwrap_or(i64::MAX);
+        let mut keys = part().select(customers::id);
+        let keys: Vec<i64> = sorted!(keys, &query.sort, reverse).offset(skip).limit(want).load(pg)?;
+        let got = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+        out.extend(keys.into_iter().map(|id| Anchor { id, null }));
+        if got == want {
+            break;
+        }
+        // This part ended within the page: the next one starts at its beginning, or as
+        // many rows into it as the skip reached past this part's end.
+        skip = if got > 0 {
+            0
+        } else {
+            skip - part().count().get_result::<i64>(pg)?
+        };
+    }
+    Ok(out)
+}
+
 #[async_trait]
 impl CustomerSearchRepository for Store {
     async fn search_customers(
@@ -165,6 +297,7 @@ impl CustomerSearchRepository for Store {
         tenant: TenantId,
         query: CustomerQuery,
     ) -> Result<(Vec<CustomerHit>, u64), StoreError> {
+        let anchors = self.anchors.clone();
         self.run("search customers", move |conn| {
             list_snapshot(conn, |conn| {
                 let total = if query.filters.is_empty() {
@@ -177,14 +310,20 @@ impl CustomerSearchRepository for Store {
                 let Some((reverse, offset, limit)) = window(total, offset, limit) else {
                     return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
                 };
-                // The page's keys on the index alone, then only its rows.
+                // The page's keys, from its anchor or on the index alone, then only its rows.
+                let keys = anchored_keys(conn, &anchors, tenant, &query, reverse, offset, limit)?;
                 let rows: Vec<(CustomerRow, Option<i64>)> = with_conn!(conn, |c| {
-                    let mut page = matching!(tenant, &query.filters).select(customers::id);
-                    let page = sorted!(page, &query.sort, reverse).offset(offset).limit(limit);
                     let mut q = customers::table
-                        .filter(customers::id.eq_any(page))
                         .select((CustomerRow::as_select(), customers::primary_user_id))
                         .into_boxed();
+                    q = match &keys {
+                        Some(keys) => q.filter(customers::id.eq_any(keys)),
+                        None => {
+                            let mut page = matching!(tenant, &query.filters).select(customers::id);
+                            let page = sorted!(page, &query.sort, reverse).offset(offset).limit(limit);
+                            q.filter(customers::id.eq_any(page))
+                        }
+                    };
                     sorted!(q, &query.sort, false).load(c)
                 })?;
                 let user_ids: Vec<i64> = rows.iter().filter_map(|(_, u)| *u).collect();
@@ -204,7 +343,7 @@ impl CustomerSearchRepository for Store {
                             user: user.and_then(|id| users.remove(&id)),
                         })
                     })
-                    .collect::<Result<Vec<_>, crate::errors::DbError>>()?;
+                    .collect::<Result<Vec<_>, DbError>>()?;
                 Ok((hits, u64::try_from(total).unwrap_or(0)))
             })
         })

@@ -224,3 +224,82 @@ async fn login_changes_and_profile_updates_of_one_customer_do_not_deadlock() {
         );
     }
 }
+
+/// Deep pages on PostgreSQL start at remembered anchors (every 4th row here): each page
+/// is that stretch of the whole list, across the customers without a name, in both
+/// directions, filtered or not, and still after writes that add, remove or re-sort
+/// customers (which make the anchors stale). SQLite walks; the same checks hold.
+#[tokio::test(flavor = "multi_thread")]
+async fn deep_pages_from_anchors_are_stretches_of_the_whole_list() {
+    for b in backends().await {
+        let store = b.store.clone().with_page_anchor_spacing(4);
+        let t = tenant(&store, "shop").await.id;
+        let names = [Some("Weber"), None, Some("Adams"), Some("Zorn"), None, Some("Berg")];
+        let mut accounts = Vec::new();
+        for i in 0..27 {
+            let mut account = private_account(&format!("d{i}@example.com"), &format!("D{i:02}"));
+            account.users[0].person.last_name = names[i % names.len()].map(Into::into);
+            accounts.push(store.create_account(t, account, now()).await.unwrap());
+        }
+        let sorts = [
+            vec![],
+            vec![(SearchField::LastName, false)],
+            vec![(SearchField::LastName, true)],
+            vec![(SearchField::Number, true)],
+        ];
+        let filters = [
+            vec![],
+            vec![Filter::Text(SearchField::Email, TextMatch::Contains("1".into()))],
+        ];
+        let check = |round: &'static str| {
+            let store = store.clone();
+            let (sorts, filters) = (sorts.clone(), filters.clone());
+            async move {
+                for sort in &sorts {
+                    for filter in &filters {
+                        let (all, total) = search(&store, t, filter.clone(), sort.clone(), 0, 1000).await;
+                        assert_eq!(all.len() as u64, total, "{round}");
+                        for offset in 0..=all.len() {
+                            let (page, _) = search(&store, t, filter.clone(), sort.clone(), offset as u64, 3).await;
+                            let want = &all[offset..all.len().min(offset + 3)];
+                            assert_eq!(page, want, "{}: {round}, {sort:?} {filter:?} at {offset}", b.name);
+                        }
+                    }
+                }
+            }
+        };
+        check("as created").await;
+
+        // A primary user renamed to the other end of the order.
+        let renamed = &accounts[2];
+        let (c, u) = (renamed.customer.id, renamed.users[0].id);
+        let version = CustomerRepository::by_id(&store, t, c).await.unwrap().unwrap().version;
+        let mut person = renamed.users[0].person.clone();
+        person.last_name = Some("Zzyzx".into());
+        let change = ProfileChange {
+            person,
+            email: Email::parse("d2@example.com").unwrap(),
+            company: None,
+            custom: Default::default(),
+            preferred_invoice: None,
+            preferred_shipping: None,
+        };
+        let written = store
+            .update_profile(t, c, u, version, change, AccountSwitches::default(), now())
+            .await
+            .unwrap();
+        assert_eq!(written, ProfileWrite::Written, "{}", b.name);
+        check("after a rename").await;
+
+        // A new customer, and one removed.
+        store
+            .create_account(t, private_account("d99@example.com", "D99"), now())
+            .await
+            .unwrap();
+        store
+            .erase_customer(t, accounts[5].customer.id, now(), actor())
+            .await
+            .unwrap();
+        check("after an insert and an erasure").await;
+    }
+}
