@@ -60,10 +60,19 @@ deep = pages[-50:]
 # page 1 and page 10 000 (rows 599 941-600 000), and in creation order at page 10 000.
 FIRST = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hugo", "Ida", "Jonas", "Karla", "Leon", "Mia",
          "Noah", "Olga", "Paul", "Rosa", "Sven", "Tina", "Umar", "Vera", "Willi", "Xenia", "Yusuf", "Zoe"]
+LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann",
+        "Koch", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Braun", "Zimmermann", "Krüger",
+        "Hofmann", "Hartmann", "Lange", "Schmitt", "Werner", "Krause", "Meier", "Lehmann", "Huber", "Kaiser",
+        "Fuchs", "Peters", "Lang", "Scholz", "Möller", "Weiß", "Jung", "Hahn", "Vogel", "Friedrich", "Keller",
+        "Günther", "Frank", "Berger", "Winkler", "Roth", "Beck", "Lorenz", "Baumann", "Franke"]
+# Every four-letter piece of the seeded last names once: each search's count is new
+# (the store remembers a filtered search's total until the tenant's customers change).
+PIECES = iter(sorted({n.lower()[k:k + 4] for n in LAST for k in range(len(n) - 3)}))
 SEARCHES = {
     "exact_email": lambda i: "q=" + urllib.parse.quote(
         f"contactEmail:{FIRST[(1000 + 7919 * i) % 25].lower()}.{1000 + 7919 * i}@example.com"),
     "name_substring": lambda i: "q=" + urllib.parse.quote("lastName:~hmid"),
+    "name_substring_each_new": lambda i: "q=" + urllib.parse.quote("lastName:~" + next(PIECES)),
     "sorted_page_1": lambda i: "sort=lastName",
     "sorted_page_10000": lambda i: "sort=lastName&pageNumber=10000",
     "sorted_desc_page_10000": lambda i: "sort=lastName:desc&pageNumber=10000",

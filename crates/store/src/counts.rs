@@ -10,8 +10,8 @@ use diesel::sql_types::BigInt;
 
 use crate::connection::DbConnection;
 use crate::errors::DbError;
-use crate::page_anchors::Stamp;
 use crate::schema::customer_counts;
+use crate::search_memo::Stamp;
 
 /// On PostgreSQL every writing statement appends a change row; past this many rows for
 /// a tenant a read folds them into one per status.
@@ -62,8 +62,8 @@ pub(crate) fn count(conn: &mut DbConnection, tenant: i64, filters: &[StatusFilte
     Ok(total)
 }
 
-/// The state of the tenant's customers that deep-page anchors hold for (PostgreSQL;
-/// see `page_anchors`), read in the caller's snapshot. Folds the change rows when they
+/// The state of the tenant's customers that remembered searches hold for (PostgreSQL;
+/// see `search_memo`), read in the caller's snapshot. Folds the change rows when they
 /// pile up, as counting does.
 pub(crate) fn stamp(conn: &mut DbConnection, tenant: i64) -> Result<Stamp, DbError> {
     let (rows, greatest, sum): (i64, i64, i64) = with_conn!(conn, |c| customer_counts::table

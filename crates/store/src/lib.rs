@@ -29,13 +29,13 @@ mod housekeeping;
 mod migrations;
 mod orders;
 mod outbox;
-mod page_anchors;
 mod password_migrations;
 mod payment_instruments;
 pub mod privacy;
 mod profile;
 mod schema;
 mod search;
+mod search_memo;
 mod sessions;
 mod tenants;
 pub mod testing;
@@ -122,8 +122,8 @@ pub struct Store {
     /// Accounts of token-authenticated requests, checked against the database's row
     /// versions on every use (see `account_cache`).
     accounts: std::sync::Arc<account_cache::AccountCache>,
-    /// Where deep pages of back-office searches start (see `page_anchors`).
-    anchors: std::sync::Arc<page_anchors::PageAnchors>,
+    /// Anchors of deep pages and totals of back-office searches (see `search_memo`).
+    searches: std::sync::Arc<search_memo::SearchMemo>,
 }
 
 /// Jobs that may wait for a query thread beyond those running; further callers wait
@@ -166,14 +166,14 @@ impl Store {
             jobs,
             backend,
             accounts: Default::default(),
-            anchors: Default::default(),
+            searches: Default::default(),
         })
     }
 
     /// Remembers where every `rows`-th row of a back-office search lies (PostgreSQL),
     /// so that a deep page walks fewer than `rows` index entries; 4 096 unless set.
     pub fn with_page_anchor_spacing(mut self, rows: u64) -> Self {
-        self.anchors = std::sync::Arc::new(page_anchors::PageAnchors::new(rows));
+        self.searches = std::sync::Arc::new(search_memo::SearchMemo::new(rows));
         self
     }
 

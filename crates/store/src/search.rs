@@ -21,8 +21,8 @@ use crate::connection::{list_snapshot, DbConnection};
 use crate::customers::CustomerRow;
 use crate::encoding::db_time;
 use crate::errors::DbError;
-use crate::page_anchors::{Anchor, PageAnchors};
 use crate::schema::{customers, users};
+use crate::search_memo::{Anchor, SearchMemo, Stamp};
 use crate::users::{contains_pattern, lower, UserRow};
 use crate::Store;
 
@@ -177,31 +177,49 @@ fn sort_expr(field: SearchField) -> &'static str {
     }
 }
 
+/// The matches of a filtered search: remembered for the state `stamp` (PostgreSQL, see
+/// `search_memo`), or counted.
+fn filtered_total(
+    conn: &mut DbConnection,
+    memo: &SearchMemo,
+    stamp: Option<Stamp>,
+    tenant: TenantId,
+    filters: &[Filter],
+) -> Result<i64, DbError> {
+    let search = format!("{}|{filters:?}", tenant.get());
+    if let Some(total) = stamp.and_then(|s| memo.total(&search, s)) {
+        return Ok(total);
+    }
+    let total = with_conn!(conn, |c| matching!(tenant, filters).count().get_result(c))?;
+    if let Some(s) = stamp {
+        memo.put_total(search, s, total);
+    }
+    Ok(total)
+}
+
 /// The keys of a page at least one anchor spacing deep, found from the anchor before
-/// it (see `page_anchors`): PostgreSQL, searches sorted on at most one field. Anchors
-/// not yet known for this state of the tenant's customers are found on the way, each
-/// from the one before. `None`: walk the index from the start.
+/// it (see `search_memo`): PostgreSQL, searches sorted on at most one field. Anchors
+/// not yet known for the state `stamp` are found on the way, each from the one before.
+/// `None`: walk the index from the start.
 fn anchored_keys(
     conn: &mut DbConnection,
-    anchors: &PageAnchors,
+    memo: &SearchMemo,
+    stamp: Stamp,
     tenant: TenantId,
     query: &CustomerQuery,
-    reverse: bool,
-    offset: i64,
-    limit: i64,
+    (reverse, offset, limit): (bool, i64, i64),
 ) -> Result<Option<Vec<i64>>, DbError> {
-    let spacing = i64::try_from(anchors.spacing()).unwrap_or(i64::MAX);
+    let spacing = i64::try_from(memo.spacing()).unwrap_or(i64::MAX);
     let block = usize::try_from(offset / spacing).unwrap_or(usize::MAX);
-    if block == 0 || query.sort.len() > 1 || !matches!(conn, DbConnection::Pg(_)) {
+    let DbConnection::Pg(pg) = conn else { return Ok(None) };
+    if block == 0 || query.sort.len() > 1 {
         return Ok(None);
     }
-    let stamp = crate::counts::stamp(conn, tenant.get())?;
-    let DbConnection::Pg(pg) = conn else { return Ok(None) };
     // The order as walked: a reversed ascending page shares the descending one's anchors.
     let desc = query.sort.first().is_some_and(|(_, d)| *d) != reverse;
     let field = query.sort.first().map(|(f, _)| f);
     let search = format!("{}|{:?}|{field:?}|{desc}", tenant.get(), query.filters);
-    let mut ends = anchors.get(&search, stamp, block);
+    let mut ends = memo.anchors(&search, stamp, block);
     let known = ends.len();
     while ends.len() < block {
         // The row `spacing` rows on from the last anchor (or the start).
@@ -212,7 +230,7 @@ fn anchored_keys(
     }
     let from = ends.last().copied();
     if ends.len() > known {
-        anchors.put(search, stamp, ends);
+        memo.put_anchors(search, stamp, ends);
     }
     let skip = offset - spacing * i64::try_from(block).unwrap_or(i64::MAX);
     Ok(Some(
@@ -297,21 +315,32 @@ impl CustomerSearchRepository for Store {
         tenant: TenantId,
         query: CustomerQuery,
     ) -> Result<(Vec<CustomerHit>, u64), StoreError> {
-        let anchors = self.anchors.clone();
+        let memo = self.searches.clone();
         self.run("search customers", move |conn| {
             list_snapshot(conn, |conn| {
+                let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+                let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+                // The state remembered totals and anchors hold for, when either may serve.
+                let deep = query.offset >= memo.spacing();
+                let stamp = match conn {
+                    DbConnection::Pg(_) if deep || !query.filters.is_empty() => {
+                        Some(crate::counts::stamp(conn, tenant.get())?)
+                    }
+                    _ => None,
+                };
                 let total = if query.filters.is_empty() {
                     crate::counts::count(conn, tenant.get(), &[])?
                 } else {
-                    with_conn!(conn, |c| matching!(tenant, &query.filters).count().get_result(c))?
+                    filtered_total(conn, &memo, stamp, tenant, &query.filters)?
                 };
-                let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-                let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
                 let Some((reverse, offset, limit)) = window(total, offset, limit) else {
                     return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
                 };
                 // The page's keys, from its anchor or on the index alone, then only its rows.
-                let keys = anchored_keys(conn, &anchors, tenant, &query, reverse, offset, limit)?;
+                let keys = match stamp {
+                    Some(stamp) => anchored_keys(conn, &memo, stamp, tenant, &query, (reverse, offset, limit))?,
+                    None => None,
+                };
                 let rows: Vec<(CustomerRow, Option<i64>)> = with_conn!(conn, |c| {
                     let mut q = customers::table
                         .select((CustomerRow::as_select(), customers::primary_user_id))
