@@ -14,7 +14,9 @@ use clientele_domain::ids::TenantId;
 use clientele_domain::users::User;
 use clientele_domain::StoreError;
 use diesel::dsl::sql;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool};
 
 use crate::connection::{list_snapshot, DbConnection};
@@ -220,40 +222,81 @@ fn anchored_keys(
     let field = query.sort.first().map(|(f, _)| f);
     let search = format!("{}|{:?}|{field:?}|{desc}", tenant.get(), query.filters);
     let mut ends = memo.anchors(&search, stamp, block);
-    let known = ends.len();
-    while ends.len() < block {
-        // The row `spacing` rows on from the last anchor (or the start).
-        let Some(next) = seek(pg, tenant, query, reverse, ends.last().copied(), spacing - 1, 1)?.pop() else {
-            return Ok(Some(Vec::new()));
-        };
-        ends.push(next);
+    if ends.len() < block {
+        ends = first_anchors(pg, tenant, query, reverse, spacing, block)?;
+        memo.put_anchors(search, stamp, ends.clone());
     }
-    let from = ends.last().copied();
-    if ends.len() > known {
-        memo.put_anchors(search, stamp, ends);
-    }
+    // Fewer rows than the count said: cannot happen in one snapshot; walk instead.
+    let Some(from) = ends.get(block - 1).copied() else {
+        return Ok(None);
+    };
     let skip = offset - spacing * i64::try_from(block).unwrap_or(i64::MAX);
-    Ok(Some(
-        seek(pg, tenant, query, reverse, from, skip, limit)?
-            .into_iter()
-            .map(|a| a.id)
-            .collect(),
-    ))
+    Ok(Some(seek(pg, tenant, query, reverse, from, skip, limit)?))
 }
 
-/// `take` rows of the search's order after `after` (or from the start), `skip` rows
-/// skipped, with whether their sort value is NULL. PostgreSQL sorts NULLs after the
-/// values ascending and before them descending; the two parts are read apart, each on
-/// the index (a row comparison past the anchor, or the NULLs by key).
+/// The first `blocks` anchors of the search's order, in one walk from its start.
+fn first_anchors(
+    pg: &mut PgConnection,
+    tenant: TenantId,
+    query: &CustomerQuery,
+    reverse: bool,
+    spacing: i64,
+    blocks: usize,
+) -> Result<Vec<Anchor>, DbError> {
+    let null = query
+        .sort
+        .first()
+        .map_or_else(|| "false".to_owned(), |(f, _)| format!("{} IS NULL", sort_expr(*f)));
+    let mut rows = matching!(tenant, &query.filters).select((customers::id, sql::<Bool>(&null)));
+    let rows =
+        sorted!(rows, &query.sort, reverse).limit(spacing.saturating_mul(i64::try_from(blocks).unwrap_or(i64::MAX)));
+    let ends: Vec<(i64, bool)> = EveryNth { rows, spacing }.load(pg)?;
+    Ok(ends.into_iter().map(|(id, null)| Anchor { id, null }).collect())
+}
+
+/// Every `spacing`-th of the rows `(key, sort value is NULL)` that `rows` yields, in
+/// its order (PostgreSQL numbers them as they come).
+struct EveryNth<Q> {
+    rows: Q,
+    spacing: i64,
+}
+
+impl<Q> QueryId for EveryNth<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> Query for EveryNth<Q> {
+    type SqlType = (BigInt, Bool);
+}
+
+impl<Q> RunQueryDsl<PgConnection> for EveryNth<Q> {}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for EveryNth<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.unsafe_to_cache_prepared();
+        out.push_sql("SELECT w.id, w.n FROM (SELECT s.id, s.n, row_number() OVER () AS rn FROM (");
+        self.rows.walk_ast(out.reborrow())?;
+        out.push_sql(") AS s (id, n)) AS w WHERE w.rn % ");
+        out.push_bind_param::<BigInt, _>(&self.spacing)?;
+        out.push_sql(" = 0");
+        Ok(())
+    }
+}
+
+/// The keys of `take` rows of the search's order after `after`, `skip` rows skipped.
+/// PostgreSQL sorts NULLs after the values ascending and before them descending; the
+/// two parts are read apart, each on the index (a row comparison past the anchor, or
+/// the NULLs by key).
 fn seek(
     pg: &mut PgConnection,
     tenant: TenantId,
     query: &CustomerQuery,
     reverse: bool,
-    after: Option<Anchor>,
+    after: Anchor,
     mut skip: i64,
     take: i64,
-) -> Result<Vec<Anchor>, DbError> {
+) -> Result<Vec<i64>, DbError> {
     let field = query.sort.first();
     let expr = field.map(|(f, _)| sort_expr(*f));
     let desc = field.is_some_and(|(_, d)| *d) != reverse;
@@ -263,11 +306,11 @@ fn seek(
         (Some(_), false) => &[false, true],
         (Some(_), true) => &[true, false],
     };
-    let first = after.map_or(0, |a| parts.iter().position(|n| *n == a.null).unwrap_or(0));
+    let first = parts.iter().position(|n| *n == after.null).unwrap_or(0);
     let op = if desc { "<" } else { ">" };
     let mut out = Vec::new();
     for (i, &null) in parts.iter().enumerate().skip(first) {
-        let from = after.filter(|_| i == first);
+        let from = Some(after).filter(|_| i == first);
         let part = || {
             let q = matching!(tenant, &query.filters);
             match (expr, from) {
@@ -293,7 +336,7 @@ fn seek(
         let mut keys = part().select(customers::id);
         let keys: Vec<i64> = sorted!(keys, &query.sort, reverse).offset(skip).limit(want).load(pg)?;
         let got = i64::try_from(keys.len()).unwrap_or(i64::MAX);
-        out.extend(keys.into_iter().map(|id| Anchor { id, null }));
+        out.extend(keys);
         if got == want {
             break;
         }
