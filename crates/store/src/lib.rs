@@ -170,9 +170,10 @@ impl Store {
         })
     }
 
-    /// Remembers where every `rows`-th row of a back-office search lies (PostgreSQL),
-    /// so that a deep page walks fewer than `rows` index entries; 4 096 unless set.
-    pub fn with_page_anchor_spacing(mut self, rows: u64) -> Self {
+    /// Back-office search pages starting `rows` or more into their order remember
+    /// where they lie (PostgreSQL), so that pages there seek instead of walking the
+    /// index from the start; 4 096 unless set.
+    pub fn with_deep_pages_from(mut self, rows: i64) -> Self {
         self.searches = std::sync::Arc::new(search_memo::SearchMemo::new(rows));
         self
     }

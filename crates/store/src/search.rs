@@ -14,9 +14,7 @@ use clientele_domain::ids::TenantId;
 use clientele_domain::users::User;
 use clientele_domain::StoreError;
 use diesel::dsl::sql;
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool};
 
 use crate::connection::{list_snapshot, DbConnection};
@@ -199,10 +197,11 @@ fn filtered_total(
     Ok(total)
 }
 
-/// The keys of a page at least one anchor spacing deep, found from the anchor before
-/// it (see `search_memo`): PostgreSQL, searches sorted on at most one field. Anchors
-/// not yet known for the state `stamp` are found on the way, each from the one before.
-/// `None`: walk the index from the start.
+/// The keys of a deep page (PostgreSQL, searches sorted on at most one field; see
+/// `search_memo`): read past the nearest anchor before it when one is known for the
+/// state `stamp`, else walked to on the index as before. Either way the rows just
+/// before and at the end of the page become anchors, so the same page, the next one
+/// and those shortly after it seek instead of walking. `None`: a shallow page, walked.
 fn anchored_keys(
     conn: &mut DbConnection,
     memo: &SearchMemo,
@@ -211,80 +210,49 @@ fn anchored_keys(
     query: &CustomerQuery,
     (reverse, offset, limit): (bool, i64, i64),
 ) -> Result<Option<Vec<i64>>, DbError> {
-    let spacing = i64::try_from(memo.spacing()).unwrap_or(i64::MAX);
-    let block = usize::try_from(offset / spacing).unwrap_or(usize::MAX);
     let DbConnection::Pg(pg) = conn else { return Ok(None) };
-    if block == 0 || query.sort.len() > 1 {
+    if offset < memo.deep() || query.sort.len() > 1 {
         return Ok(None);
     }
     // The order as walked: a reversed ascending page shares the descending one's anchors.
     let desc = query.sort.first().is_some_and(|(_, d)| *d) != reverse;
     let field = query.sort.first().map(|(f, _)| f);
     let search = format!("{}|{:?}|{field:?}|{desc}", tenant.get(), query.filters);
-    let mut ends = memo.anchors(&search, stamp, block);
-    if ends.len() < block {
-        ends = first_anchors(pg, tenant, query, reverse, spacing, block)?;
-        memo.put_anchors(search, stamp, ends.clone());
-    }
-    // Fewer rows than the count said: cannot happen in one snapshot; walk instead.
-    let Some(from) = ends.get(block - 1).copied() else {
-        return Ok(None);
+    // The page with the row before it, when that is not the anchor itself.
+    let (rows, before) = match memo.anchor_at_or_before(&search, stamp, offset) {
+        Some((at, anchor)) if at == offset => (seek(pg, tenant, query, reverse, anchor, 0, limit)?, false),
+        Some((at, anchor)) => (
+            seek(pg, tenant, query, reverse, anchor, offset - at - 1, limit + 1)?,
+            true,
+        ),
+        None => {
+            let null = query
+                .sort
+                .first()
+                .map_or_else(|| "false".to_owned(), |(f, _)| format!("{} IS NULL", sort_expr(*f)));
+            let mut rows = matching!(tenant, &query.filters).select((customers::id, sql::<Bool>(&null)));
+            let rows: Vec<(i64, bool)> = sorted!(rows, &query.sort, reverse)
+                .offset(offset - 1)
+                .limit(limit + 1)
+                .load(pg)?;
+            (rows.into_iter().map(|(id, null)| Anchor { id, null }).collect(), true)
+        }
     };
-    let skip = offset - spacing * i64::try_from(block).unwrap_or(i64::MAX);
-    Ok(Some(seek(pg, tenant, query, reverse, from, skip, limit)?))
-}
-
-/// The first `blocks` anchors of the search's order, in one walk from its start.
-fn first_anchors(
-    pg: &mut PgConnection,
-    tenant: TenantId,
-    query: &CustomerQuery,
-    reverse: bool,
-    spacing: i64,
-    blocks: usize,
-) -> Result<Vec<Anchor>, DbError> {
-    let null = query
-        .sort
-        .first()
-        .map_or_else(|| "false".to_owned(), |(f, _)| format!("{} IS NULL", sort_expr(*f)));
-    let mut rows = matching!(tenant, &query.filters).select((customers::id, sql::<Bool>(&null)));
-    let rows =
-        sorted!(rows, &query.sort, reverse).limit(spacing.saturating_mul(i64::try_from(blocks).unwrap_or(i64::MAX)));
-    let ends: Vec<(i64, bool)> = EveryNth { rows, spacing }.load(pg)?;
-    Ok(ends.into_iter().map(|(id, null)| Anchor { id, null }).collect())
-}
-
-/// Every `spacing`-th of the rows `(key, sort value is NULL)` that `rows` yields, in
-/// its order (PostgreSQL numbers them as they come).
-struct EveryNth<Q> {
-    rows: Q,
-    spacing: i64,
-}
-
-impl<Q> QueryId for EveryNth<Q> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<Q> Query for EveryNth<Q> {
-    type SqlType = (BigInt, Bool);
-}
-
-impl<Q> RunQueryDsl<PgConnection> for EveryNth<Q> {}
-
-impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for EveryNth<Q> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.unsafe_to_cache_prepared();
-        out.push_sql("SELECT w.id, w.n FROM (SELECT s.id, s.n, row_number() OVER () AS rn FROM (");
-        self.rows.walk_ast(out.reborrow())?;
-        out.push_sql(") AS s (id, n)) AS w WHERE w.rn % ");
-        out.push_bind_param::<BigInt, _>(&self.spacing)?;
-        out.push_sql(" = 0");
-        Ok(())
+    let page = &rows[usize::from(before)..];
+    let mut found = Vec::new();
+    if before {
+        found.extend(rows.first().map(|a| (offset, *a)));
     }
+    found.extend(
+        page.last()
+            .map(|a| (offset + i64::try_from(page.len()).unwrap_or(0), *a)),
+    );
+    memo.put_anchors(search, stamp, found);
+    Ok(Some(page.iter().map(|a| a.id).collect()))
 }
 
-/// The keys of `take` rows of the search's order after `after`, `skip` rows skipped.
+/// `take` rows of the search's order after `after`, `skip` rows skipped, with whether
+/// their sort value is NULL.
 /// PostgreSQL sorts NULLs after the values ascending and before them descending; the
 /// two parts are read apart, each on the index (a row comparison past the anchor, or
 /// the NULLs by key).
@@ -296,7 +264,7 @@ fn seek(
     after: Anchor,
     mut skip: i64,
     take: i64,
-) -> Result<Vec<i64>, DbError> {
+) -> Result<Vec<Anchor>, DbError> {
     let field = query.sort.first();
     let expr = field.map(|(f, _)| sort_expr(*f));
     let desc = field.is_some_and(|(_, d)| *d) != reverse;
@@ -336,7 +304,7 @@ fn seek(
         let mut keys = part().select(customers::id);
         let keys: Vec<i64> = sorted!(keys, &query.sort, reverse).offset(skip).limit(want).load(pg)?;
         let got = i64::try_from(keys.len()).unwrap_or(i64::MAX);
-        out.extend(keys);
+        out.extend(keys.into_iter().map(|id| Anchor { id, null }));
         if got == want {
             break;
         }
@@ -364,7 +332,7 @@ impl CustomerSearchRepository for Store {
                 let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
                 let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
                 // The state remembered totals and anchors hold for, when either may serve.
-                let deep = query.offset >= memo.spacing();
+                let deep = query.offset >= u64::try_from(memo.deep()).unwrap_or(u64::MAX);
                 let stamp = match conn {
                     DbConnection::Pg(_) if deep || !query.filters.is_empty() => {
                         Some(crate::counts::stamp(conn, tenant.get())?)

@@ -4,10 +4,10 @@
 //! - **Anchors.** Emporix pages by number, so page 10 000 of a million customers means
 //!   skipping 600 000 rows in the search's order, which walks as many index entries on
 //!   every request. Instead the store remembers, per search (tenant, filters, order),
-//!   the key of every `spacing`-th row: a deep page seeks to the anchor before it and
-//!   walks less than `spacing` entries. The first deep page that needs anchors finds
-//!   them in one walk from the start (numbering the rows), so it costs about what a
-//!   deep page cost without them.
+//!   the rows just before and at the end of the deep pages it served, by position: the
+//!   same page again, the next one, or one shortly after seeks past the nearest anchor
+//!   before it and walks only the distance. A page with no anchor before it is walked
+//!   to as before (and leaves its anchors).
 //! - **Totals.** A filtered search counts its matches, which for a substring visits
 //!   every match's row (trigram indexes are lossy); the count is remembered, so paging
 //!   through one search's results counts once. (Unfiltered totals come from the
@@ -18,7 +18,7 @@
 //! transaction (migration 000024), read in the page's own snapshot. Any such write makes
 //! all of the tenant's memos stale; the next search finds them again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 /// The state of a tenant's customers as far as searches can tell: the number, greatest
@@ -32,7 +32,7 @@ pub(crate) struct Stamp {
     pub sum: i64,
 }
 
-/// A row at the end of a block: its customer key, and whether its sort value is NULL
+/// A row of a search's order: its customer key, and whether its sort value is NULL
 /// (NULLs sort apart from the values, so the seek past it differs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Anchor {
@@ -48,52 +48,48 @@ struct Known<T> {
 /// Searches remembered at once, per kind; when more arrive, all are forgotten.
 const SEARCHES: usize = 256;
 
+/// Anchors remembered per search; when more are found, that search's are forgotten.
+const ANCHORS: usize = 4096;
+
 /// Anchors and totals of recent searches, shared by the store's clones.
 pub(crate) struct SearchMemo {
-    spacing: u64,
-    /// `value[i]` is the row at position `(i + 1) * spacing - 1`.
-    anchors: Mutex<HashMap<String, Known<Vec<Anchor>>>>,
+    deep: i64,
+    /// By position `p`: the row at `p - 1`, past which a page starting at `p` seeks.
+    anchors: Mutex<HashMap<String, Known<BTreeMap<i64, Anchor>>>>,
     totals: Mutex<HashMap<String, Known<i64>>>,
 }
 
 impl SearchMemo {
-    /// Rows between two anchors unless configured. A deep page walks fewer index
-    /// entries than this (under 1.5 ms on a million customers); a search 400 000 rows
-    /// deep keeps ~100 anchors (1.6 KiB).
-    pub(crate) const DEFAULT_SPACING: u64 = 4096;
+    /// Pages starting fewer rows than this into a search are walked to (under a
+    /// millisecond) and leave no anchors, unless configured.
+    pub(crate) const DEFAULT_DEEP: i64 = 4096;
 
-    pub(crate) fn new(spacing: u64) -> Self {
+    pub(crate) fn new(deep: i64) -> Self {
         Self {
-            spacing: spacing.max(1),
+            deep: deep.max(1),
             anchors: Mutex::default(),
             totals: Mutex::default(),
         }
     }
 
-    pub(crate) fn spacing(&self) -> u64 {
-        self.spacing
+    pub(crate) fn deep(&self) -> i64 {
+        self.deep
     }
 
-    /// The first (at most `blocks`) anchors known for `search` in the state `stamp`.
-    pub(crate) fn anchors(&self, search: &str, stamp: Stamp, blocks: usize) -> Vec<Anchor> {
+    /// The anchor of `search` in the state `stamp` nearest at or before `position`.
+    pub(crate) fn anchor_at_or_before(&self, search: &str, stamp: Stamp, position: i64) -> Option<(i64, Anchor)> {
         let known = self.anchors.lock().unwrap_or_else(|e| e.into_inner());
-        match known.get(search) {
-            Some(k) if k.stamp == stamp => k.value[..k.value.len().min(blocks)].to_vec(),
-            _ => Vec::new(),
-        }
+        let k = known.get(search).filter(|k| k.stamp == stamp)?;
+        k.value.range(..=position).next_back().map(|(p, a)| (*p, *a))
     }
 
-    /// Remembers `ends` for `search` in the state `stamp`, unless as many or more are
-    /// known for that state already.
-    pub(crate) fn put_anchors(&self, search: String, stamp: Stamp, ends: Vec<Anchor>) {
+    /// Remembers anchors of `search` found in the state `stamp` (by position).
+    pub(crate) fn put_anchors(&self, search: String, stamp: Stamp, found: Vec<(i64, Anchor)>) {
         let mut known = self.anchors.lock().unwrap_or_else(|e| e.into_inner());
-        if known
-            .get(&search)
-            .is_some_and(|k| k.stamp == stamp && k.value.len() >= ends.len())
-        {
-            return;
+        match known.get_mut(&search) {
+            Some(k) if k.stamp == stamp && k.value.len() + found.len() <= ANCHORS => k.value.extend(found),
+            _ => remember(&mut known, search, stamp, found.into_iter().collect()),
         }
-        remember(&mut known, search, stamp, ends);
     }
 
     /// The total of `search` in the state `stamp`, if counted.
@@ -117,13 +113,13 @@ fn remember<T>(known: &mut HashMap<String, Known<T>>, search: String, stamp: Sta
 
 impl Default for SearchMemo {
     fn default() -> Self {
-        Self::new(Self::DEFAULT_SPACING)
+        Self::new(Self::DEFAULT_DEEP)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Anchor, SearchMemo, Stamp, SEARCHES};
+    use super::{Anchor, SearchMemo, Stamp, ANCHORS, SEARCHES};
 
     const S1: Stamp = Stamp {
         rows: 3,
@@ -136,25 +132,32 @@ mod tests {
         sum: 30,
     };
 
-    fn anchors(n: i64) -> Vec<Anchor> {
-        (0..n).map(|id| Anchor { id, null: false }).collect()
+    fn at(position: i64) -> (i64, Anchor) {
+        (
+            position,
+            Anchor {
+                id: position * 10,
+                null: position % 2 == 0,
+            },
+        )
     }
 
     #[test]
-    fn anchors_hold_for_their_state_only() {
+    fn the_nearest_anchor_before_a_position_holds_for_its_state_only() {
         let m = SearchMemo::new(4);
-        assert!(m.anchors("s", S1, 10).is_empty());
-        m.put_anchors("s".into(), S1, anchors(3));
-        assert_eq!(m.anchors("s", S1, 10), anchors(3));
-        assert_eq!(m.anchors("s", S1, 2), anchors(2));
-        assert!(m.anchors("s", S2, 10).is_empty(), "another state");
-        assert!(m.anchors("t", S1, 10).is_empty(), "another search");
-        // Fewer for the same state do not replace more; a new state replaces the old.
-        m.put_anchors("s".into(), S1, anchors(1));
-        assert_eq!(m.anchors("s", S1, 10).len(), 3);
-        m.put_anchors("s".into(), S2, anchors(1));
-        assert_eq!(m.anchors("s", S2, 10).len(), 1);
-        assert!(m.anchors("s", S1, 10).is_empty());
+        assert_eq!(m.anchor_at_or_before("s", S1, 100), None);
+        m.put_anchors("s".into(), S1, vec![at(10), at(70)]);
+        m.put_anchors("s".into(), S1, vec![at(40)]);
+        assert_eq!(m.anchor_at_or_before("s", S1, 9), None);
+        assert_eq!(m.anchor_at_or_before("s", S1, 10), Some(at(10)));
+        assert_eq!(m.anchor_at_or_before("s", S1, 69), Some(at(40)));
+        assert_eq!(m.anchor_at_or_before("s", S1, 1000), Some(at(70)));
+        assert_eq!(m.anchor_at_or_before("s", S2, 1000), None, "another state");
+        assert_eq!(m.anchor_at_or_before("t", S1, 1000), None, "another search");
+        // A new state replaces the old one's anchors.
+        m.put_anchors("s".into(), S2, vec![at(20)]);
+        assert_eq!(m.anchor_at_or_before("s", S2, 1000), Some(at(20)));
+        assert_eq!(m.anchor_at_or_before("s", S1, 1000), None);
     }
 
     #[test]
@@ -170,16 +173,23 @@ mod tests {
     }
 
     #[test]
-    fn too_many_searches_are_forgotten_together() {
+    fn memory_is_bounded() {
         let m = SearchMemo::new(4);
-        for i in 0..SEARCHES {
-            m.put_anchors(i.to_string(), S1, anchors(1));
+        // Per search: past the bound, the search's anchors start over.
+        let many: Vec<_> = (0..ANCHORS as i64).map(at).collect();
+        m.put_anchors("s".into(), S1, many);
+        assert_eq!(m.anchor_at_or_before("s", S1, 0), Some(at(0)));
+        m.put_anchors("s".into(), S1, vec![at(99_999)]);
+        assert_eq!(m.anchor_at_or_before("s", S1, 99_998), None);
+        assert_eq!(m.anchor_at_or_before("s", S1, 99_999), Some(at(99_999)));
+        // Searches: past the bound, all are forgotten; known ones are updated in place.
+        for i in 1..SEARCHES {
+            m.put_anchors(i.to_string(), S1, vec![at(1)]);
         }
-        // Known searches are updated in place.
-        m.put_anchors("0".into(), S2, anchors(1));
-        assert_eq!(m.anchors("1", S1, 1).len(), 1);
-        m.put_anchors("new".into(), S1, anchors(1));
-        assert!(m.anchors("1", S1, 1).is_empty());
-        assert_eq!(m.anchors("new", S1, 1).len(), 1);
+        m.put_anchors("1".into(), S2, vec![at(1)]);
+        assert_eq!(m.anchor_at_or_before("2", S1, 1), Some(at(1)));
+        m.put_anchors("new".into(), S1, vec![at(1)]);
+        assert_eq!(m.anchor_at_or_before("2", S1, 1), None);
+        assert_eq!(m.anchor_at_or_before("new", S1, 1), Some(at(1)));
     }
 }

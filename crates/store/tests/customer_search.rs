@@ -225,14 +225,14 @@ async fn login_changes_and_profile_updates_of_one_customer_do_not_deadlock() {
     }
 }
 
-/// Deep pages on PostgreSQL start at remembered anchors (every 4th row here): each page
+/// Deep pages on PostgreSQL (from the 4th row here) seek past remembered anchors: each page
 /// is that stretch of the whole list, across the customers without a name, in both
 /// directions, filtered or not, and still after writes that add, remove or re-sort
 /// customers (which make the anchors stale). SQLite walks; the same checks hold.
 #[tokio::test(flavor = "multi_thread")]
 async fn deep_pages_from_anchors_are_stretches_of_the_whole_list() {
     for b in backends().await {
-        let store = b.store.clone().with_page_anchor_spacing(4);
+        let store = b.store.clone().with_deep_pages_from(4);
         let t = tenant(&store, "shop").await.id;
         let names = [Some("Weber"), None, Some("Adams"), Some("Zorn"), None, Some("Berg")];
         let mut accounts = Vec::new();
@@ -261,15 +261,23 @@ async fn deep_pages_from_anchors_are_stretches_of_the_whole_list() {
                     for filter in &filters {
                         let (all, total) = search(&store, t, filter.clone(), sort.clone(), 0, 1000).await;
                         assert_eq!(all.len() as u64, total, "{round}");
-                        for offset in 0..=all.len() {
-                            let (page, n) = search(&store, t, filter.clone(), sort.clone(), offset as u64, 3).await;
-                            let want = &all[offset..all.len().min(offset + 3)];
-                            assert_eq!(
-                                (page.as_slice(), n),
-                                (want, total),
-                                "{}: {round}, {sort:?} {filter:?} at {offset}",
-                                b.name
-                            );
+                        // Every fifth page first (later pages seek past the ends of
+                        // earlier ones, with rows to skip), then every page, each twice
+                        // (the second from the anchor just before it).
+                        for step in [5, 1] {
+                            for offset in (0..=all.len()).step_by(step) {
+                                let want = &all[offset..all.len().min(offset + 3)];
+                                for _ in 0..2 {
+                                    let (page, n) =
+                                        search(&store, t, filter.clone(), sort.clone(), offset as u64, 3).await;
+                                    assert_eq!(
+                                        (page.as_slice(), n),
+                                        (want, total),
+                                        "{}: {round}, {sort:?} {filter:?} at {offset}",
+                                        b.name
+                                    );
+                                }
+                            }
                         }
                     }
                 }
