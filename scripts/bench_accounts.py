@@ -68,6 +68,8 @@ LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner"
 # Every four-letter piece of the seeded last names once: each search's count is new
 # (the store remembers a filtered search's total until the tenant's customers change).
 PIECES = iter(sorted({n.lower()[k:k + 4] for n in LAST for k in range(len(n) - 3)}))
+# Paging on from page 10 000 (each request the next page, as a back office clicks on).
+PAGES = iter(range(10000, 20000))
 SEARCHES = {
     "exact_email": lambda i: "q=" + urllib.parse.quote(
         f"contactEmail:{FIRST[(1000 + 7919 * i) % 25].lower()}.{1000 + 7919 * i}@example.com"),
@@ -76,6 +78,7 @@ SEARCHES = {
     "sorted_page_1": lambda i: "sort=lastName",
     "sorted_page_10000": lambda i: "sort=lastName&pageNumber=10000",
     "sorted_desc_page_10000": lambda i: "sort=lastName:desc&pageNumber=10000",
+    "sorted_pages_from_10000": lambda i: f"sort=lastName&pageNumber={next(PAGES)}",
     "creation_page_10000": lambda i: "pageNumber=10000",
 }
 search = {}

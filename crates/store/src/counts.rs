@@ -64,20 +64,26 @@ pub(crate) fn count(conn: &mut DbConnection, tenant: i64, filters: &[StatusFilte
 
 /// The state of the tenant's customers that remembered searches hold for (PostgreSQL;
 /// see `search_memo`), read in the caller's snapshot. Folds the change rows when they
-/// pile up, as counting does.
+/// pile up, as counting does, and then reads the state the fold leaves, which is what
+/// later searches see (a fold changes no count).
 pub(crate) fn stamp(conn: &mut DbConnection, tenant: i64) -> Result<Stamp, DbError> {
-    let (rows, greatest, sum): (i64, i64, i64) = with_conn!(conn, |c| customer_counts::table
-        .filter(customer_counts::tenant_id.eq(tenant))
-        .select((
-            sql::<BigInt>("COUNT(*)"),
-            sql::<BigInt>("COALESCE(MAX(id), 0)"),
-            sql::<BigInt>("CAST(COALESCE(SUM(id), 0) AS BIGINT)"),
-        ))
-        .get_result(c))?;
-    if rows > FOLD_ABOVE {
-        fold(conn, tenant);
+    let read = |conn: &mut DbConnection| -> Result<Stamp, DbError> {
+        let (rows, greatest, sum) = with_conn!(conn, |c| customer_counts::table
+            .filter(customer_counts::tenant_id.eq(tenant))
+            .select((
+                sql::<BigInt>("COUNT(*)"),
+                sql::<BigInt>("COALESCE(MAX(id), 0)"),
+                sql::<BigInt>("CAST(COALESCE(SUM(id), 0) AS BIGINT)"),
+            ))
+            .get_result::<(i64, i64, i64)>(c))?;
+        Ok(Stamp { rows, greatest, sum })
+    };
+    let stamp = read(conn)?;
+    if stamp.rows <= FOLD_ABOVE {
+        return Ok(stamp);
     }
-    Ok(Stamp { rows, greatest, sum })
+    fold(conn, tenant);
+    read(conn)
 }
 
 /// Folds the tenant's change rows into one per status (PostgreSQL; SQLite keeps one

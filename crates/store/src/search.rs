@@ -218,14 +218,26 @@ fn anchored_keys(
     let desc = query.sort.first().is_some_and(|(_, d)| *d) != reverse;
     let field = query.sort.first().map(|(f, _)| f);
     let search = format!("{}|{:?}|{field:?}|{desc}", tenant.get(), query.filters);
-    // The page with the row before it, when that is not the anchor itself.
-    let (rows, before) = match memo.anchor_at_or_before(&search, stamp, offset) {
-        Some((at, anchor)) if at == offset => (seek(pg, tenant, query, reverse, anchor, 0, limit)?, false),
-        Some((at, anchor)) => (
+    // The page with the row before it, when that is not the anchor itself: read on
+    // from the nearest anchor before the page, or back from the nearest after it (the
+    // next page in the reversed half of a list lies before the last one walked).
+    let ahead = offset + limit + 1;
+    let before = memo.anchor_at_or_before(&search, stamp, offset);
+    let after = memo
+        .anchor_at_or_after(&search, stamp, ahead)
+        .filter(|(at, _)| before.is_none_or(|(b, _)| at - ahead < offset - b));
+    let (rows, before) = match (before, after) {
+        (_, Some((at, anchor))) => {
+            let mut rows = seek(pg, tenant, query, !reverse, anchor, at - ahead, limit + 1)?;
+            rows.reverse();
+            (rows, true)
+        }
+        (Some((at, anchor)), None) if at == offset => (seek(pg, tenant, query, reverse, anchor, 0, limit)?, false),
+        (Some((at, anchor)), None) => (
             seek(pg, tenant, query, reverse, anchor, offset - at - 1, limit + 1)?,
             true,
         ),
-        None => {
+        (None, None) => {
             let null = query
                 .sort
                 .first()

@@ -83,6 +83,13 @@ impl SearchMemo {
         k.value.range(..=position).next_back().map(|(p, a)| (*p, *a))
     }
 
+    /// The anchor of `search` in the state `stamp` nearest at or after `position`.
+    pub(crate) fn anchor_at_or_after(&self, search: &str, stamp: Stamp, position: i64) -> Option<(i64, Anchor)> {
+        let known = self.anchors.lock().unwrap_or_else(|e| e.into_inner());
+        let k = known.get(search).filter(|k| k.stamp == stamp)?;
+        k.value.range(position..).next().map(|(p, a)| (*p, *a))
+    }
+
     /// Remembers anchors of `search` found in the state `stamp` (by position).
     pub(crate) fn put_anchors(&self, search: String, stamp: Stamp, found: Vec<(i64, Anchor)>) {
         let mut known = self.anchors.lock().unwrap_or_else(|e| e.into_inner());
@@ -152,6 +159,9 @@ mod tests {
         assert_eq!(m.anchor_at_or_before("s", S1, 10), Some(at(10)));
         assert_eq!(m.anchor_at_or_before("s", S1, 69), Some(at(40)));
         assert_eq!(m.anchor_at_or_before("s", S1, 1000), Some(at(70)));
+        assert_eq!(m.anchor_at_or_after("s", S1, 0), Some(at(10)));
+        assert_eq!(m.anchor_at_or_after("s", S1, 41), Some(at(70)));
+        assert_eq!(m.anchor_at_or_after("s", S1, 71), None);
         assert_eq!(m.anchor_at_or_before("s", S2, 1000), None, "another state");
         assert_eq!(m.anchor_at_or_before("t", S1, 1000), None, "another search");
         // A new state replaces the old one's anchors.
