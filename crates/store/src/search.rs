@@ -107,6 +107,24 @@ macro_rules! matching {
     }};
 }
 
+/// The SQL of a sort field's value: what `sorted!` orders by and seeks past anchors
+/// compare. Lower case where the field is searched ignoring case.
+fn sort_expr(field: SearchField) -> &'static str {
+    match field {
+        SearchField::Number => "customers.number",
+        SearchField::Company => "lower(customers.company_name)",
+        SearchField::CreatedAt => "customers.created_at",
+        SearchField::ModifiedAt => "customers.updated_at",
+        SearchField::OnHold => "customers.status",
+        SearchField::Business => "customers.kind",
+        SearchField::Login => "customers.search_login",
+        SearchField::Email => "customers.search_email",
+        SearchField::FirstName => "customers.search_first_name",
+        SearchField::LastName => "customers.search_last_name",
+        SearchField::Active => "customers.user_active",
+    }
+}
+
 /// Orders `$q` by the query's fields, then by the customer key in the direction of the
 /// last field (so a one-field sort is one index walked either way); `$reverse` turns
 /// the whole order around (exactly: NULLs move to the other end on both backends too).
@@ -114,28 +132,12 @@ macro_rules! sorted {
     ($q:ident, $sort:expr, $reverse:expr) => {{
         let key_desc = $sort.last().is_some_and(|(_, desc)| *desc) != $reverse;
         for (field, desc) in $sort {
-            let desc = *desc != $reverse;
-            macro_rules! by {
-                ($col:expr) => {
-                    if desc {
-                        $q.then_order_by($col.desc())
-                    } else {
-                        $q.then_order_by($col.asc())
-                    }
-                };
-            }
-            $q = match field {
-                SearchField::Number => by!(customers::number),
-                SearchField::Company => by!(lower(customers::company_name)),
-                SearchField::CreatedAt => by!(customers::created_at),
-                SearchField::ModifiedAt => by!(customers::updated_at),
-                SearchField::OnHold => by!(customers::status),
-                SearchField::Business => by!(customers::kind),
-                SearchField::Login => by!(customers::search_login),
-                SearchField::Email => by!(customers::search_email),
-                SearchField::FirstName => by!(customers::search_first_name),
-                SearchField::LastName => by!(customers::search_last_name),
-                SearchField::Active => by!(customers::user_active),
+            // Written as the seeks past anchors compare it (`sort_expr`).
+            let value = sql::<diesel::sql_types::Text>(sort_expr(*field));
+            $q = if *desc != $reverse {
+                $q.then_order_by(value.desc())
+            } else {
+                $q.then_order_by(value.asc())
             };
         }
         if key_desc {
@@ -158,23 +160,6 @@ fn window(total: i64, offset: i64, limit: i64) -> Option<(bool, i64, i64)> {
     } else {
         (false, offset, limit)
     })
-}
-
-/// The SQL of a sort field's value as `sorted!` orders by it, for seeks past an anchor.
-fn sort_expr(field: SearchField) -> &'static str {
-    match field {
-        SearchField::Number => "customers.number",
-        SearchField::Company => "lower(customers.company_name)",
-        SearchField::CreatedAt => "customers.created_at",
-        SearchField::ModifiedAt => "customers.updated_at",
-        SearchField::OnHold => "customers.status",
-        SearchField::Business => "customers.kind",
-        SearchField::Login => "customers.search_login",
-        SearchField::Email => "customers.search_email",
-        SearchField::FirstName => "customers.search_first_name",
-        SearchField::LastName => "customers.search_last_name",
-        SearchField::Active => "customers.user_active",
-    }
 }
 
 /// The matches of a filtered search: remembered for the state `stamp` (PostgreSQL, see
