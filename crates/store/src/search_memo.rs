@@ -49,7 +49,8 @@ struct Known<T> {
 const SEARCHES: usize = 256;
 
 /// Anchors remembered per search; when more are found, that search's are forgotten.
-const ANCHORS: usize = 4096;
+/// At most about 5 MiB for all searches (an anchor is ~40 bytes in its map).
+const ANCHORS: usize = 512;
 
 /// Anchors and totals of recent searches, shared by the store's clones.
 pub(crate) struct SearchMemo {
