@@ -7,7 +7,7 @@ mod support;
 use clientele_domain::administration::{CustomerQuery, CustomerSearchRepository, Filter, SearchField, TextMatch};
 use clientele_domain::customers::{AccountSwitches, Actor, CustomerRepository, ProfileChange, ProfileWrite};
 use clientele_domain::ids::TenantId;
-use clientele_domain::users::UserRepository;
+use clientele_domain::users::{PersonData, UserRepository};
 use clientele_domain::values::{Email, Login};
 use clientele_store::testing::column_texts;
 use clientele_store::Store;
@@ -43,6 +43,18 @@ async fn search(
         })
         .collect();
     (hits, total)
+}
+
+/// A private customer's profile edit: its person and e-mail, nothing else.
+fn private_profile(person: PersonData, email: &str) -> ProfileChange {
+    ProfileChange {
+        person,
+        email: Email::parse(email).unwrap(),
+        company: None,
+        custom: Default::default(),
+        preferred_invoice: None,
+        preferred_shipping: None,
+    }
 }
 
 fn actor() -> Actor {
@@ -198,14 +210,7 @@ async fn login_changes_and_profile_updates_of_one_customer_do_not_deadlock() {
                 .version;
             let mut person = acc.users[0].person.clone();
             person.last_name = Some(format!("Racer{round}"));
-            let change = ProfileChange {
-                person,
-                email: Email::parse("race@example.com").unwrap(),
-                company: None,
-                custom: Default::default(),
-                preferred_invoice: None,
-                preferred_shipping: None,
-            };
+            let change = private_profile(person, "race@example.com");
             let login = Login::parse(&format!("race{round}@example.com")).unwrap();
             let (profile, login) = tokio::join!(
                 b.store
@@ -291,14 +296,7 @@ async fn deep_pages_from_anchors_are_stretches_of_the_whole_list() {
         let version = CustomerRepository::by_id(&store, t, c).await.unwrap().unwrap().version;
         let mut person = renamed.users[0].person.clone();
         person.last_name = Some("Zzyzx".into());
-        let change = ProfileChange {
-            person,
-            email: Email::parse("d2@example.com").unwrap(),
-            company: None,
-            custom: Default::default(),
-            preferred_invoice: None,
-            preferred_shipping: None,
-        };
+        let change = private_profile(person, "d2@example.com");
         let written = store
             .update_profile(t, c, u, version, change, AccountSwitches::default(), now())
             .await
