@@ -83,8 +83,8 @@ SEARCHES = {
 }
 search = {}
 for name, query in SEARCHES.items():
-    # The first request of each also finds the deep pages' anchors (kept until the
-    # tenant's customers change): reported apart as "cold".
+    # The first request of each search also counts and walks what the store then
+    # remembers until the tenant's customers change: reported apart as "cold".
     cold = [request("GET", "/customer/demo/customers?" + query(i))[1] for i in range(5)]
     times = []
     for i in range(100):

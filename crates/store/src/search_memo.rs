@@ -5,9 +5,9 @@
 //!   skipping 600 000 rows in the search's order, which walks as many index entries on
 //!   every request. Instead the store remembers, per search (tenant, filters, order),
 //!   the rows just before and at the end of the deep pages it served, by position: the
-//!   same page again, the next one, or one shortly after seeks past the nearest anchor
-//!   before it and walks only the distance. A page with no anchor before it is walked
-//!   to as before (and leaves its anchors).
+//!   same page again, the next one, or one shortly before or after seeks past the
+//!   nearest anchor before it (or reads back from the nearest after it) and walks only
+//!   the distance. A page with neither is walked to as before (and leaves its anchors).
 //! - **Totals.** A filtered search counts its matches, which for a substring visits
 //!   every match's row (trigram indexes are lossy); the count is remembered, so paging
 //!   through one search's results counts once. (Unfiltered totals come from the
@@ -23,8 +23,9 @@ use std::sync::Mutex;
 
 /// The state of a tenant's customers as far as searches can tell: the number, greatest
 /// key and key sum of its `customer_counts` rows. Every committed change adds a row, and
-/// a fold replaces rows with newer (greater) ones, so two snapshots with the same stamp
-/// see the same customers in the same order.
+/// a fold replaces more than 256 rows with at most three newer (greater) ones; for two
+/// states to share a stamp, changes and a fold committed between them would have to
+/// cancel out in all three figures at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Stamp {
     pub rows: i64,

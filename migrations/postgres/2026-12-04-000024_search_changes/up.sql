@@ -1,6 +1,6 @@
--- Deep pages of back-office searches start at remembered anchors that hold for one
--- state of a tenant's customers (crates/store/src/page_anchors.rs); that state is read
--- off the tenant's `customer_counts` rows. Besides moving customers between statuses,
+-- Back-office searches remember deep-page anchors and totals that hold for one state
+-- of a tenant's customers (crates/store/src/search_memo.rs); that state is read off the
+-- tenant's `customer_counts` rows. Besides moving customers between statuses,
 -- an update now appends a row (with n = 0) when it changes any field searches filter or
 -- sort on, so every such change is seen. Updates that change none of them (the lock
 -- every customer write takes, most edits of users) append nothing.
