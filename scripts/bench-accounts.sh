@@ -14,7 +14,8 @@
 #     customers/import in 200-item calls with passwordHash and an address (customers/s),
 #     against a floor: the same
 #     number of customers and users written by plain multi-row INSERTs in one
-#     transaction on the same database.
+#     transaction on the same database (for imports a second floor with an address
+#     each, the rows they write).
 # Results: a table on stdout and target/bench/accounts.json.
 set -euo pipefail
 

@@ -155,6 +155,28 @@ start = time.perf_counter()
 subprocess.run(["psql", "-X", "-q", db_url, "-c", sql], check=True, capture_output=True)
 floor_secs = time.perf_counter() - start
 
+# The imports' floor: the same rows they write, customers, users and an address each.
+sql = f"""
+BEGIN;
+WITH t AS (SELECT id FROM tenants WHERE name = 'demo'),
+c AS (INSERT INTO customers (public_id, tenant_id, number, kind, status, custom, created_at, updated_at)
+      SELECT 'floorac{stamp}-' || g, t.id, 'FLOORA{stamp}-' || g, 'private', 'active', '{{}}', now(), now()
+      FROM generate_series(1, {n}) g, t RETURNING id, tenant_id, number),
+u AS (INSERT INTO users (public_id, tenant_id, customer_id, login, login_key, email, first_name, last_name, roles,
+                         active, created_at, updated_at)
+      SELECT 'floorau' || c.number, c.tenant_id, c.id, lower(c.number) || '@example.com',
+             lower(c.number) || '@example.com', lower(c.number) || '@example.com', 'Erika', 'Import', '[]', true,
+             now(), now() FROM c)
+INSERT INTO addresses (public_id, tenant_id, customer_id, street1, city, country, usage_invoice, usage_shipping,
+                       preferred_invoice, preferred_shipping, created_at, updated_at)
+SELECT 'floora' || c.number, c.tenant_id, c.id, 'Main St 1', 'Berlin', 'DE', true, true, true, true, now(), now()
+FROM c;
+COMMIT;
+"""
+start = time.perf_counter()
+subprocess.run(["psql", "-X", "-q", db_url, "-c", sql], check=True, capture_output=True)
+floor_addresses_secs = time.perf_counter() - start
+
 result = {
     "accounts": total,
     "first_page_ms": {"p50": round(pct(first, 50), 2), "p99": round(pct(first, 99), 2)},
@@ -169,6 +191,8 @@ result = {
     "bulk_to_floor": round((created / bulk_secs) / (n / floor_secs), 3),
     "import_customers_per_s": round(imported / import_secs),
     "import_to_floor": round((imported / import_secs) / (n / floor_secs), 3),
+    "floor_with_addresses_per_s": round(n / floor_addresses_secs),
+    "import_to_floor_with_addresses": round((imported / import_secs) / (n / floor_addresses_secs), 3),
     "emporix_search_ms": search,
 }
 print(json.dumps(result, indent=2))
