@@ -183,10 +183,11 @@ fn filtered_total(
 }
 
 /// The keys of a deep page (PostgreSQL, searches sorted on at most one field; see
-/// `search_memo`): read past the nearest anchor before it when one is known for the
-/// state `stamp`, else walked to on the index as before. Either way the rows just
-/// before and at the end of the page become anchors, so the same page, the next one
-/// and those shortly after it seek instead of walking. `None`: a shallow page, walked.
+/// `search_memo`): read on from the nearest anchor before it or back from the nearest
+/// after it, whichever is closer, when one is known for the state `stamp`, else walked
+/// to on the index as before. Either way the rows just before and at the end of the
+/// page become anchors, so the same page and those near it seek instead of walking.
+/// `None`: a shallow page, walked.
 fn anchored_keys(
     conn: &mut DbConnection,
     memo: &SearchMemo,
