@@ -119,13 +119,18 @@ macro_rules! lock_customer {
     };
 }
 
-/// Ends (revokes) the live sessions of customer `$customer`'s users, or of one user
-/// (`user = $user`), inside the caller's transaction: blocking a customer, deactivating
-/// a user or a new password takes effect together with the sessions it ends.
+/// Ends (revokes) the live sessions of customer `$customer`'s users, of one user
+/// (`user = $user`) or of one session family (`family = $family`, a stolen refresh
+/// token), inside the caller's transaction: blocking a customer, deactivating a user or
+/// a new password takes effect together with the sessions it ends. Returns how many.
 macro_rules! end_sessions {
     ($c:expr, $tenant:expr, user = $user:expr, $now:expr) => {{
         use $crate::schema::sessions;
         end_sessions!(@revoke $c, $tenant, sessions::user_id.eq($user), $now)
+    }};
+    ($c:expr, $tenant:expr, family = $family:expr, $now:expr) => {{
+        use $crate::schema::sessions;
+        end_sessions!(@revoke $c, $tenant, sessions::family.eq($family), $now)
     }};
     ($c:expr, $tenant:expr, $customer:expr, $now:expr) => {{
         use $crate::schema::sessions;
@@ -159,17 +164,16 @@ macro_rules! set_status {
             .filter(customers::tenant_id.eq($tenant))
             .filter(customers::id.eq($customer))
             .filter(customers::status.ne(CustomerStatus::Deleted.code()));
+        let changed = diesel::update(live.filter(customers::status.ne(status.code())));
         if status == CustomerStatus::LoginBlocked {
-            let blocked_now = diesel::update(live.filter(customers::status.ne(status.code())))
+            let blocked_now = changed
                 .set((customers::status.eq(status.code()), customers::blocked_at.eq($now)))
                 .execute($c)?;
             if blocked_now > 0 {
                 end_sessions!($c, $tenant, $customer, $now)?;
             }
         } else {
-            diesel::update(live.filter(customers::status.ne(status.code())))
-                .set(customers::status.eq(status.code()))
-                .execute($c)?;
+            changed.set(customers::status.eq(status.code())).execute($c)?;
         }
     }};
 }

@@ -410,18 +410,7 @@ impl SessionRepository for Store {
     async fn revoke_family(&self, tenant: TenantId, family: &PublicId, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let family = family.as_str().to_owned();
         self.run("revoke session family", move |conn| {
-            let n = with_conn!(conn, |c| Prepared(
-                diesel::update(
-                    sessions::table
-                        .filter(sessions::tenant_id.eq(tenant.get()))
-                        .filter(sessions::family.eq(&family))
-                        .filter(sessions::revoked_at.is_null())
-                )
-                .set(sessions::revoked_at.eq(db_time(now)))
-                .returning(sessions::id)
-            )
-            .load::<i64>(c)
-            .map(|ended| ended.len()))?;
+            let n = with_conn!(conn, |c| end_sessions!(c, tenant.get(), family = &family, db_time(now)))?;
             Ok(n as u64)
         })
         .await
