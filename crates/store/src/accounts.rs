@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use crate::addresses::{new_address_values, AddressRow};
 use crate::codes::CodeConnection;
 use crate::connection::DbConnection;
-use crate::customers::{CustomerChanges, CustomerRow, NewCustomerRow};
+use crate::customers::{CustomerChanges, CustomerRow, NewCustomerRow, SearchKeys};
 use crate::encoding::db_time;
 use crate::errors::DbError;
 use crate::outbox::enqueue_in_tx;
@@ -116,6 +116,13 @@ pub(crate) fn create_many(
 /// and the widest table here has 38 columns.
 const ROWS_PER_INSERT: usize = 1000;
 
+/// An id drawn from a sequence.
+#[derive(diesel::QueryableByName)]
+struct DrawnId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
 /// `rows` in owned pieces of at most [`ROWS_PER_INSERT`].
 fn owned_chunks<T>(mut rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
     std::iter::from_fn(move || {
@@ -199,11 +206,27 @@ fn insert_together(
     let (mut customers_by_number, mut users_by_customer) = (HashMap::new(), HashMap::new());
     let mut addresses_by_customer: HashMap<i64, Vec<Address>> = HashMap::new();
     if !written.is_empty() {
-        let rows: Vec<NewCustomerRow> = written
+        // The users' ids are drawn first, so each customer row is written once with its
+        // user's id and search fields (migration 000025).
+        let user_ids: Vec<i64> = diesel::sql_query(
+            "SELECT nextval(pg_get_serial_sequence('users', 'id')) AS id FROM generate_series(1, $1)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(written.len() as i64)
+        .load::<DrawnId>(c)?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+        let rows: Vec<_> = written
             .iter()
-            .map(|n| NewCustomerRow::new(tenant, &n.customer, now))
+            .zip(&user_ids)
+            .map(|(n, &user)| {
+                (
+                    NewCustomerRow::new(tenant, &n.customer, now),
+                    SearchKeys::new(user, &n.users[0]),
+                )
+            })
             .collect();
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        for chunk in owned_chunks(rows) {
             let stored: Vec<CustomerRow> = diesel::insert_into(customers::table)
                 .values(chunk)
                 .returning(CustomerRow::as_returning())
@@ -211,11 +234,12 @@ fn insert_together(
             customers_by_number.extend(stored.into_iter().map(|r| (r.number.clone(), r)));
         }
         let id_of = |n: &NewAccount| customers_by_number[n.customer.number.as_str()].id;
-        let rows: Vec<NewUserRow> = written
+        let rows: Vec<_> = written
             .iter()
-            .map(|n| NewUserRow::new(tenant, id_of(n), &n.users[0], now))
+            .zip(&user_ids)
+            .map(|(n, &user)| (users::id.eq(user), NewUserRow::new(tenant, id_of(n), &n.users[0], now)))
             .collect();
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        for chunk in owned_chunks(rows) {
             let stored: Vec<UserRow> = diesel::insert_into(users::table)
                 .values(chunk)
                 .returning(UserRow::as_returning())

@@ -7,6 +7,7 @@ use clientele_domain::customers::{
     ExternalRef, Keep, NewAccount, NewCustomer, ProfileChange, ProfileWrite,
 };
 use clientele_domain::ids::{CustomerId, PublicId, TenantId, UserId};
+use clientele_domain::users::NewUser;
 use clientele_domain::values::CustomerNumber;
 use clientele_domain::StoreError;
 use diesel::prelude::*;
@@ -85,6 +86,34 @@ impl<'a> NewCustomerRow<'a> {
             updated_at: now,
             external_id: new.external.id.as_deref(),
             external_urn: new.external.urn.as_deref(),
+        }
+    }
+}
+
+/// A new customer's copy of its first user's id and searchable fields (migration
+/// 000022), written with the customer by bulk inserts so the users trigger need not
+/// rewrite the row (migration 000025; it corrects any field that differs).
+#[derive(Insertable)]
+#[diesel(table_name = customers)]
+pub(crate) struct SearchKeys {
+    primary_user_id: i64,
+    search_login: String,
+    search_email: String,
+    search_first_name: Option<String>,
+    search_last_name: Option<String>,
+    user_active: bool,
+}
+
+impl SearchKeys {
+    pub(crate) fn new(user_id: i64, user: &NewUser) -> Self {
+        Self {
+            primary_user_id: user_id,
+            search_login: user.login.key(),
+            search_email: user.email.as_str().to_lowercase(),
+            // Names are COLLATE "C", where PostgreSQL's `lower` maps ASCII letters only.
+            search_first_name: user.person.first_name.as_deref().map(str::to_ascii_lowercase),
+            search_last_name: user.person.last_name.as_deref().map(str::to_ascii_lowercase),
+            user_active: user.active,
         }
     }
 }

@@ -364,3 +364,50 @@ async fn a_batch_larger_than_one_statement_takes_is_written_whole() {
         assert_eq!(count(&b.db, "addresses"), 2200, "{}", b.name);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_written_together_carry_their_users_search_fields() {
+    for b in backends().await {
+        let t = tenant(&b.store, "demo").await;
+        let people = [
+            ("ann@example.com", "S-1", "Ann", "Smith", "Ann@Example.com"),
+            // Names are lower-cased in ASCII only (PostgreSQL: COLLATE "C"; SQLite).
+            ("bo@example.com", "S-2", "BÖRGE", "ÄRGER", "bo@example.com"),
+            // E-mails fully; Rust lower-cases İ to two characters, PostgreSQL to one.
+            ("ilk@example.com", "S-3", "İlknur", "KIZIL", "İlknur@example.com"),
+        ];
+        let batch: Vec<_> = people
+            .iter()
+            .map(|(login, number, first, last, email)| {
+                let mut account = private_account(login, number);
+                let user = &mut account.users[0];
+                user.person.first_name = Some((*first).into());
+                user.person.last_name = Some((*last).into());
+                user.email = clientele_domain::values::Email::parse(email).unwrap();
+                account
+            })
+            .collect();
+        let written = b.store.create_accounts(t.id, batch, now()).await.unwrap();
+        assert!(written.iter().all(Result::is_ok), "{}: {written:?}", b.name);
+        // Each customer's copy is its user's fields as the database lower-cases them.
+        let copied = count(
+            &b.db,
+            "customers c JOIN users u ON u.id = c.primary_user_id
+             WHERE c.search_login = u.login_key AND c.search_email = lower(u.email)
+               AND c.search_first_name = lower(u.first_name) AND c.search_last_name = lower(u.last_name)
+               AND c.user_active = u.active",
+        );
+        assert_eq!(copied, 3, "{}", b.name);
+        if b.name == "postgres" {
+            // Written once: only the customer whose case mapping differs got a second
+            // row version (after the batch's three, on the table's first page).
+            assert_eq!(
+                count(&b.db, "customers WHERE ctid > '(0,3)' AND number = 'S-3'"),
+                1,
+                "{}",
+                b.name
+            );
+            assert_eq!(count(&b.db, "customers WHERE ctid > '(0,3)'"), 1, "{}", b.name);
+        }
+    }
+}
