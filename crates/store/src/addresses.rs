@@ -61,7 +61,7 @@ pub(crate) struct AddressRow {
 
 /// The editable columns of an address, for inserts and updates (a `None` writes NULL).
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = addresses, treat_none_as_null = true)]
+#[diesel(table_name = addresses, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct AddressFields<'a> {
     name: Option<&'a str>,
     title: Option<&'a str>,

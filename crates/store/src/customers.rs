@@ -45,7 +45,7 @@ pub(crate) struct CustomerRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = customers)]
+#[diesel(table_name = customers, treat_none_as_default_value = false)]
 pub(crate) struct NewCustomerRow<'a> {
     public_id: &'a str,
     tenant_id: i64,
@@ -94,7 +94,7 @@ impl<'a> NewCustomerRow<'a> {
 /// 000022), written with the customer by bulk inserts so the users trigger need not
 /// rewrite the row (migration 000025; it corrects any field that differs).
 #[derive(Insertable)]
-#[diesel(table_name = customers)]
+#[diesel(table_name = customers, treat_none_as_default_value = false)]
 pub(crate) struct SearchKeys {
     primary_user_id: i64,
     search_login: String,

@@ -216,7 +216,7 @@ pub(crate) struct UserRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 pub(crate) struct NewUserRow<'a> {
     public_id: &'a str,
     tenant_id: i64,
@@ -266,7 +266,7 @@ impl<'a> NewUserRow<'a> {
 
 /// The person columns of a user, for inserts and profile updates (`None` writes NULL).
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = users, treat_none_as_null = true)]
+#[diesel(table_name = users, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct PersonFields<'a> {
     title: Option<&'a str>,
     salutation: Option<&'a str>,
