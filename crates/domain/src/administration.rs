@@ -768,7 +768,9 @@ impl CustomerAdministration {
                 Err(e) => out.push(Some(Err(e))),
             }
         }
-        let written = match self.draw_numbers(tenant, &mut accounts, &unnumbered).await {
+        let drawn = self.draw_numbers(tenant, &mut accounts, &unnumbered).await;
+        let numbers: Vec<CustomerNumber> = accounts.iter().map(|a| a.customer.number.clone()).collect();
+        let written = match drawn {
             Ok(()) if accounts.is_empty() => Ok(vec![]),
             Ok(()) => {
                 self.customers
@@ -779,10 +781,10 @@ impl CustomerAdministration {
         };
         match written {
             Ok(written) => {
-                for (slot, account) in slots.into_iter().zip(written) {
-                    out[slot] = Some(account.map_err(refused).map(|a| Imported {
-                        id: a.customer.id,
-                        number: a.customer.number,
+                for ((slot, id), number) in slots.into_iter().zip(written).zip(numbers) {
+                    out[slot] = Some(id.map_err(refused).map(|id| Imported {
+                        id,
+                        number,
                         created: true,
                     }));
                 }

@@ -218,14 +218,15 @@ pub trait CustomerRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Account, StoreError>;
     /// Writes many accounts as [`CustomerRepository::create_account`] writes one, in
-    /// one transaction: each comes back as written or as the `Duplicate` that refused
-    /// it alone (nothing of it written); any other failure writes none of them.
+    /// one transaction: each comes back as its new customer's id or as the `Duplicate`
+    /// that refused it alone (nothing of it written); any other failure writes none of
+    /// them. Bulk writers (imports) answer with ids, so nothing is read back.
     async fn create_accounts(
         &self,
         tenant: TenantId,
         news: Vec<NewAccount>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Result<Account, StoreError>>, StoreError>;
+    ) -> Result<Vec<Result<CustomerId, StoreError>>, StoreError>;
     /// Writes an imported account by customer number, all or nothing: an unknown
     /// number creates it as [`CustomerRepository::create_account`] does; a known (live)
     /// one gets the customer's fields, its first user's login, e-mail, person data,

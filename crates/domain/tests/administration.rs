@@ -433,17 +433,12 @@ async fn accounts_created_together_draw_their_numbers_at_once_and_fail_alone() {
         .returning(|_, news, _| {
             Ok(news
                 .into_iter()
-                .map(|n| {
+                .zip(1..)
+                .map(|(n, id)| {
                     if n.customer.number.as_str() == "ERP-9" {
                         return Err(StoreError::Duplicate(UniqueRule::CustomerNumber));
                     }
-                    let mut customer = support::customer(false);
-                    customer.number = n.customer.number;
-                    Ok(Account {
-                        customer,
-                        users: vec![],
-                        addresses: vec![],
-                    })
+                    Ok(clientele_domain::ids::CustomerId::new(id))
                 })
                 .collect())
         });
@@ -463,6 +458,7 @@ async fn accounts_created_together_draw_their_numbers_at_once_and_fail_alone() {
     let out = service(p).create_accounts(&support::tenant("K{seq:6}"), items).await;
     assert_eq!(out.len(), 4);
     assert_eq!(out[0].as_ref().unwrap().number.as_str(), "K000010");
+    assert_eq!(out[0].as_ref().unwrap().id.get(), 1);
     assert!(matches!(out[1], Err(AdminError::Taken("id"))), "{out:?}");
     assert!(
         matches!(
@@ -475,4 +471,5 @@ async fn accounts_created_together_draw_their_numbers_at_once_and_fail_alone() {
         "{out:?}"
     );
     assert_eq!(out[3].as_ref().unwrap().number.as_str(), "K000011");
+    assert_eq!(out[3].as_ref().unwrap().id.get(), 3);
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use clientele_domain::addresses::Address;
 use clientele_domain::customers::{Account, Customer, CustomerStatus, Keep, NewAccount};
-use clientele_domain::ids::TenantId;
+use clientele_domain::ids::{CustomerId, TenantId};
 use clientele_domain::users::User;
 use clientele_domain::StoreError;
 use diesel::prelude::*;
@@ -80,7 +80,7 @@ macro_rules! insert_one_by_one {
         let mut out = Vec::with_capacity(news.len());
         for new in news {
             match c.transaction(|c| -> Result<Account, DbError> { insert_account!(c, tenant, new, now, at) }) {
-                Ok(account) => out.push(Ok(account)),
+                Ok(account) => out.push(Ok(account.customer.id)),
                 Err(e) if e.is_unique_violation() => out.push(Err(e.into_store_error("create accounts"))),
                 Err(e) => return Err(e),
             }
@@ -97,7 +97,7 @@ pub(crate) fn create_many(
     tenant: TenantId,
     news: &[NewAccount],
     at: DateTime<Utc>,
-) -> Result<Vec<Result<Account, StoreError>>, DbError> {
+) -> Result<Vec<Result<CustomerId, StoreError>>, DbError> {
     let now = db_time(at);
     let plain = news.iter().all(|n| n.users.len() == 1 && n.opt_in.is_none());
     if plain {
@@ -160,7 +160,7 @@ fn insert_together(
     tenant: TenantId,
     news: &[NewAccount],
     now: chrono::NaiveDateTime,
-) -> Result<Vec<Result<Account, StoreError>>, DbError> {
+) -> Result<Vec<Result<CustomerId, StoreError>>, DbError> {
     use clientele_domain::error::UniqueRule;
     use std::collections::{HashMap, HashSet};
     let t = tenant.get();
@@ -220,8 +220,7 @@ fn insert_together(
         .filter(|(_, v)| v.is_none())
         .map(|(n, _)| n)
         .collect();
-    let (mut customers_by_number, mut users_by_customer) = (HashMap::new(), HashMap::new());
-    let mut addresses_by_customer: HashMap<i64, Vec<Address>> = HashMap::new();
+    let mut ids_by_number: HashMap<String, i64> = HashMap::with_capacity(written.len());
     if !written.is_empty() {
         // The users' ids are drawn first, so each customer row is written once with its
         // user's id and search fields (migration 000025).
@@ -245,22 +244,17 @@ fn insert_together(
             .collect();
         for piece in prepared_pieces(rows) {
             let insert = diesel::insert_into(customers::table).values(piece);
-            let stored: Vec<CustomerRow> = Prepared(insert.returning(CustomerRow::as_returning())).load(c)?;
-            customers_by_number.extend(stored.into_iter().map(|r| (r.number.clone(), r)));
+            let stored: Vec<(i64, String)> = Prepared(insert.returning((customers::id, customers::number))).load(c)?;
+            ids_by_number.extend(stored.into_iter().map(|(id, number)| (number, id)));
         }
-        let id_of = |n: &NewAccount| customers_by_number[n.customer.number.as_str()].id;
+        let id_of = |n: &NewAccount| ids_by_number[n.customer.number.as_str()];
         let rows: Vec<_> = written
             .iter()
             .zip(&user_ids)
             .map(|(n, &user)| (users::id.eq(user), NewUserRow::new(tenant, id_of(n), &n.users[0], now)))
             .collect();
         for piece in prepared_pieces(rows) {
-            let insert = diesel::insert_into(users::table).values(piece);
-            let stored: Vec<UserRow> = Prepared(insert.returning(UserRow::as_returning())).load(c)?;
-            for row in stored {
-                let user = User::try_from(row)?;
-                users_by_customer.insert(user.customer_id.get(), user);
-            }
+            Prepared(diesel::insert_into(users::table).values(piece)).execute(c)?;
         }
         let settings: Vec<_> = written
             .iter()
@@ -286,39 +280,17 @@ fn insert_together(
             })
             .collect();
         for piece in prepared_pieces(rows) {
-            let insert = diesel::insert_into(addresses::table).values(piece);
-            let stored: Vec<AddressRow> = Prepared(insert.returning(AddressRow::as_returning())).load(c)?;
-            for row in stored {
-                let address = Address::try_from(row)?;
-                addresses_by_customer
-                    .entry(address.customer_id.get())
-                    .or_default()
-                    .push(address);
-            }
-        }
-        // In the given order: keys are drawn in the order of the rows.
-        for list in addresses_by_customer.values_mut() {
-            list.sort_by_key(|a| a.id.get());
+            Prepared(diesel::insert_into(addresses::table).values(piece)).execute(c)?;
         }
     }
-    news.iter()
+    Ok(news
+        .iter()
         .zip(verdicts)
         .map(|(n, verdict)| match verdict {
-            Some(rule) => Ok(Err(StoreError::Duplicate(rule))),
-            None => {
-                let customer = customers_by_number
-                    .remove(n.customer.number.as_str())
-                    .expect("written above");
-                let user = users_by_customer.remove(&customer.id).expect("written above");
-                let addresses = addresses_by_customer.remove(&customer.id).unwrap_or_default();
-                Ok(Ok(Account {
-                    customer: Customer::try_from(customer)?,
-                    users: vec![user],
-                    addresses,
-                }))
-            }
+            Some(rule) => Err(StoreError::Duplicate(rule)),
+            None => Ok(CustomerId::new(ids_by_number[n.customer.number.as_str()])),
         })
-        .collect()
+        .collect())
 }
 
 /// Writes an imported account by customer number in one transaction (see

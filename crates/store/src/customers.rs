@@ -202,7 +202,7 @@ impl CustomerRepository for Store {
         tenant: TenantId,
         news: Vec<NewAccount>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Result<Account, StoreError>>, StoreError> {
+    ) -> Result<Vec<Result<CustomerId, StoreError>>, StoreError> {
         self.run("create accounts", move |conn| {
             accounts::create_many(conn, tenant, &news, now)
         })
