@@ -254,7 +254,8 @@ fn insert_together(
             .map(|(n, &user)| (users::id.eq(user), NewUserRow::new(tenant, id_of(n), &n.users[0], now)))
             .collect();
         for piece in prepared_pieces(rows) {
-            Prepared(diesel::insert_into(users::table).values(piece)).execute(c)?;
+            // Loaded, not executed: only a load keeps a `Prepared` statement cached.
+            Prepared(diesel::insert_into(users::table).values(piece).returning(users::id)).load::<i64>(c)?;
         }
         let settings: Vec<_> = written
             .iter()
@@ -280,7 +281,12 @@ fn insert_together(
             })
             .collect();
         for piece in prepared_pieces(rows) {
-            Prepared(diesel::insert_into(addresses::table).values(piece)).execute(c)?;
+            Prepared(
+                diesel::insert_into(addresses::table)
+                    .values(piece)
+                    .returning(addresses::id),
+            )
+            .load::<i64>(c)?;
         }
     }
     Ok(news

@@ -20,7 +20,8 @@ pub(crate) enum DbConnection {
 /// anew on each execution (it cannot know that a changeset writes the same columns each
 /// time), which on PostgreSQL costs about as much as running a small one. Keyed by the
 /// text, so only for statements of one shape on hot paths (locks, session revocations,
-/// login counters): every distinct text stays prepared on each connection, and a
+/// login counters, bulk inserts in pieces of fixed sizes): every distinct text stays
+/// prepared on each connection, and a
 /// changeset of optional fields has many. Run it with a loading method (`load`,
 /// `get_result`): `execute` asks a reference to the statement whether it may be cached,
 /// which sees the inner statement's answer; so a statement without a result returns
