@@ -128,6 +128,12 @@ async fn customers_import_in_bulk_with_their_passwords_and_legacy_hashes_migrate
             Some("197"),
             "{backend}"
         );
+        // Imported customers are found by their user's fields (written with the
+        // customer on PostgreSQL, by the users trigger on SQLite).
+        let r = list("q=contactEmail:USER5@example.com").await;
+        assert_eq!(r.header("count"), Some("1"), "{backend}: {}", r.text());
+        assert_eq!(r.json()[0]["customerNumber"], "IMP-005", "{backend}: {}", r.text());
+        assert_eq!(list("q=lastName:~12").await.header("count"), Some("12"), "{backend}");
         let r = s
             .get("/customer/demo/customers/IMP-005?expand=addresses,mixin", &h)
             .await;
