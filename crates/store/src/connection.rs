@@ -21,11 +21,10 @@ pub(crate) enum DbConnection {
 /// time), which on PostgreSQL costs about as much as running a small one. Keyed by the
 /// text, so only for statements of one shape on hot paths (locks, session revocations,
 /// login counters, bulk inserts in pieces of fixed sizes): every distinct text stays
-/// prepared on each connection, and a
-/// changeset of optional fields has many. Run it with a loading method (`load`,
-/// `get_result`): `execute` asks a reference to the statement whether it may be cached,
-/// which sees the inner statement's answer; so a statement without a result returns
-/// keys and counts them.
+/// prepared on each connection, and a changeset of optional fields has many. Run it
+/// with a loading method (`load`, `get_result`): `execute` asks a reference to the
+/// statement whether it may be cached, which sees the inner statement's answer; so a
+/// statement without a result returns keys and counts them.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Prepared<Q>(pub(crate) Q);
 
