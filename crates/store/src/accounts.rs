@@ -112,10 +112,6 @@ pub(crate) fn create_many(
     write_tx!(conn, |c| insert_one_by_one!(c, tenant, news, now, at))
 }
 
-/// Rows per multi-row insert: PostgreSQL takes at most 65 535 parameters a statement,
-/// and the widest table here has 38 columns.
-const ROWS_PER_INSERT: usize = 1000;
-
 /// An id drawn from a sequence.
 #[derive(diesel::QueryableByName)]
 struct DrawnId {
@@ -127,7 +123,9 @@ struct DrawnId {
 /// insert, whose text depends on its number of rows; wrapped in [`Prepared`] it is kept
 /// by its text, so PostgreSQL parses it once per connection instead of every batch
 /// (1–1.5 ms a statement of a few thousand parameters). Cutting batches into pieces of
-/// these sizes (largest first) keeps that to three statements per table.
+/// these sizes (largest first) keeps that to three statements per table; 100 rows of
+/// the widest table (addresses, 38 columns) stay far below PostgreSQL's 65 535
+/// parameters a statement.
 const PREPARED_ROWS: [usize; 3] = [100, 10, 1];
 
 /// `rows` in owned pieces of the sizes in [`PREPARED_ROWS`], in order.
@@ -137,17 +135,6 @@ fn prepared_pieces<T>(mut rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
         let size = PREPARED_ROWS.into_iter().find(|&size| size <= rows.len())?;
         let piece = rows.split_off(rows.len() - size);
         Some(piece.into_iter().rev().collect())
-    })
-}
-
-/// `rows` in owned pieces of at most [`ROWS_PER_INSERT`].
-fn owned_chunks<T>(mut rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
-    std::iter::from_fn(move || {
-        if rows.is_empty() {
-            return None;
-        }
-        let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
-        Some(std::mem::replace(&mut rows, rest))
     })
 }
 
@@ -268,8 +255,9 @@ fn insert_together(
                 ))
             })
             .collect();
-        for chunk in owned_chunks(settings) {
-            diesel::insert_into(account_settings::table).values(chunk).execute(c)?;
+        for piece in prepared_pieces(settings) {
+            let insert = diesel::insert_into(account_settings::table).values(piece);
+            Prepared(insert.returning(account_settings::customer_id)).load::<i64>(c)?;
         }
         let rows: Vec<_> = written
             .iter()
