@@ -141,7 +141,7 @@ fn prepared_pieces<T>(mut rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
 /// PostgreSQL, accounts of one user without opt-in (bulk creates, imports): the
 /// taken numbers, logins and phones are looked up at once and refuse their accounts
 /// (as the constraints would, in that order, earlier accounts first); the rest is
-/// written with one multi-row insert per table.
+/// written with multi-row inserts per table, in [`prepared_pieces`]; answers ids.
 fn insert_together(
     c: &mut diesel::PgConnection,
     tenant: TenantId,
