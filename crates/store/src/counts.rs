@@ -63,24 +63,44 @@ pub(crate) fn count(conn: &mut DbConnection, tenant: i64, filters: &[StatusFilte
 }
 
 /// The state of the tenant's customers that remembered searches hold for (PostgreSQL;
-/// see `search_memo`), read in the caller's snapshot. Folds the change rows when they
-/// pile up, as counting does, and then reads the state the fold leaves, which is what
-/// later searches see (a fold changes no count).
-pub(crate) fn stamp(conn: &mut DbConnection, tenant: i64) -> Result<Stamp, DbError> {
-    let read = |conn: &mut DbConnection| -> Result<Stamp, DbError> {
-        let (rows, greatest, sum) = with_conn!(conn, |c| customer_counts::table
+/// see `search_memo`), read in the caller's snapshot, with the tenant's customers that
+/// no filter leaves (what [`count`] gives without filters: an unfiltered search needs
+/// both, from one read). Folds the change rows when they pile up, as counting does, and
+/// then reads the state the fold leaves, which is what later searches see (a fold
+/// changes no count).
+pub(crate) fn stamp(conn: &mut DbConnection, tenant: i64) -> Result<(Stamp, i64), DbError> {
+    let live = statuses(&[]);
+    let read = |conn: &mut DbConnection| -> Result<(Stamp, i64), DbError> {
+        let by_status: Vec<(String, i64, i64, i64, i64)> = with_conn!(conn, |c| customer_counts::table
             .filter(customer_counts::tenant_id.eq(tenant))
+            .group_by(customer_counts::status)
             .select((
+                customer_counts::status,
+                sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
                 sql::<BigInt>("COUNT(*)"),
-                sql::<BigInt>("COALESCE(MAX(id), 0)"),
-                sql::<BigInt>("CAST(COALESCE(SUM(id), 0) AS BIGINT)"),
+                sql::<BigInt>("MAX(id)"),
+                sql::<BigInt>("CAST(SUM(id) AS BIGINT)"),
             ))
-            .get_result::<(i64, i64, i64)>(c))?;
-        Ok(Stamp { rows, greatest, sum })
+            .load(c))?;
+        let mut stamp = Stamp {
+            rows: 0,
+            greatest: 0,
+            sum: 0,
+        };
+        let mut total = 0;
+        for (status, n, rows, greatest, sum) in by_status {
+            stamp.rows += rows;
+            stamp.greatest = stamp.greatest.max(greatest);
+            stamp.sum += sum;
+            if live.contains(&status.as_str()) {
+                total += n;
+            }
+        }
+        Ok((stamp, total))
     };
-    let stamp = read(conn)?;
-    if stamp.rows <= FOLD_ABOVE {
-        return Ok(stamp);
+    let read_now = read(conn)?;
+    if read_now.0.rows <= FOLD_ABOVE {
+        return Ok(read_now);
     }
     fold(conn, tenant);
     read(conn)

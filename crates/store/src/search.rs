@@ -331,16 +331,17 @@ impl CustomerSearchRepository for Store {
                 let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
                 // The state remembered totals and anchors hold for, when either may serve.
                 let deep = query.offset >= u64::try_from(memo.deep()).unwrap_or(u64::MAX);
-                let stamp = match conn {
+                let stamped = match conn {
                     DbConnection::Pg(_) if deep || !query.filters.is_empty() => {
                         Some(crate::counts::stamp(conn, tenant.get())?)
                     }
                     _ => None,
                 };
-                let total = if query.filters.is_empty() {
-                    crate::counts::count(conn, tenant.get(), &[])?
-                } else {
-                    filtered_total(conn, &memo, stamp, tenant, &query.filters)?
+                let stamp = stamped.map(|(stamp, _)| stamp);
+                let total = match stamped {
+                    _ if !query.filters.is_empty() => filtered_total(conn, &memo, stamp, tenant, &query.filters)?,
+                    Some((_, live)) => live,
+                    None => crate::counts::count(conn, tenant.get(), &[])?,
                 };
                 let Some((reverse, offset, limit)) = window(total, offset, limit) else {
                     return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
