@@ -208,10 +208,8 @@ fn anchored_keys(
     // from the nearest anchor before the page, or back from the nearest after it (the
     // next page in the reversed half of a list lies before the last one walked).
     let ahead = offset + limit + 1;
-    let before = memo.anchor_at_or_before(&search, stamp, offset);
-    let after = memo
-        .anchor_at_or_after(&search, stamp, ahead)
-        .filter(|(at, _)| before.is_none_or(|(b, _)| at - ahead < offset - b));
+    let (before, after) = memo.anchors_around(&search, stamp, offset, ahead);
+    let after = after.filter(|(at, _)| before.is_none_or(|(b, _)| at - ahead < offset - b));
     let (rows, before) = match (before, after) {
         (_, Some((at, anchor))) => {
             let mut rows = seek(pg, tenant, query, !reverse, anchor, at - ahead, limit + 1)?;

@@ -61,6 +61,9 @@ pub(crate) struct SearchMemo {
     totals: Mutex<HashMap<String, Known<i64>>>,
 }
 
+/// The nearest known anchors before and after a page, with their positions.
+pub(crate) type Around = (Option<(i64, Anchor)>, Option<(i64, Anchor)>);
+
 impl SearchMemo {
     /// Pages starting fewer rows than this into a search are walked to (under a
     /// millisecond) and leave no anchors, unless configured.
@@ -78,18 +81,18 @@ impl SearchMemo {
         self.deep
     }
 
-    /// The anchor of `search` in the state `stamp` nearest at or before `position`.
-    pub(crate) fn anchor_at_or_before(&self, search: &str, stamp: Stamp, position: i64) -> Option<(i64, Anchor)> {
+    /// The anchors of `search` in the state `stamp` nearest at or before `before` and
+    /// nearest at or after `after`.
+    pub(crate) fn anchors_around(&self, search: &str, stamp: Stamp, before: i64, after: i64) -> Around {
         let known = self.anchors.lock().unwrap_or_else(|e| e.into_inner());
-        let k = known.get(search).filter(|k| k.stamp == stamp)?;
-        k.value.range(..=position).next_back().map(|(p, a)| (*p, *a))
-    }
-
-    /// The anchor of `search` in the state `stamp` nearest at or after `position`.
-    pub(crate) fn anchor_at_or_after(&self, search: &str, stamp: Stamp, position: i64) -> Option<(i64, Anchor)> {
-        let known = self.anchors.lock().unwrap_or_else(|e| e.into_inner());
-        let k = known.get(search).filter(|k| k.stamp == stamp)?;
-        k.value.range(position..).next().map(|(p, a)| (*p, *a))
+        let Some(k) = known.get(search).filter(|k| k.stamp == stamp) else {
+            return (None, None);
+        };
+        let at = |(p, a): (&i64, &Anchor)| (*p, *a);
+        (
+            k.value.range(..=before).next_back().map(at),
+            k.value.range(after..).next().map(at),
+        )
     }
 
     /// Remembers anchors of `search` found in the state `stamp` (by position).
@@ -154,22 +157,22 @@ mod tests {
     #[test]
     fn the_nearest_anchor_before_a_position_holds_for_its_state_only() {
         let m = SearchMemo::new(4);
-        assert_eq!(m.anchor_at_or_before("s", S1, 100), None);
+        assert_eq!(m.anchors_around("s", S1, 100, i64::MAX).0, None);
         m.put_anchors("s".into(), S1, vec![at(10), at(70)]);
         m.put_anchors("s".into(), S1, vec![at(40)]);
-        assert_eq!(m.anchor_at_or_before("s", S1, 9), None);
-        assert_eq!(m.anchor_at_or_before("s", S1, 10), Some(at(10)));
-        assert_eq!(m.anchor_at_or_before("s", S1, 69), Some(at(40)));
-        assert_eq!(m.anchor_at_or_before("s", S1, 1000), Some(at(70)));
-        assert_eq!(m.anchor_at_or_after("s", S1, 0), Some(at(10)));
-        assert_eq!(m.anchor_at_or_after("s", S1, 41), Some(at(70)));
-        assert_eq!(m.anchor_at_or_after("s", S1, 71), None);
-        assert_eq!(m.anchor_at_or_before("s", S2, 1000), None, "another state");
-        assert_eq!(m.anchor_at_or_before("t", S1, 1000), None, "another search");
+        assert_eq!(m.anchors_around("s", S1, 9, i64::MAX).0, None);
+        assert_eq!(m.anchors_around("s", S1, 10, i64::MAX).0, Some(at(10)));
+        assert_eq!(m.anchors_around("s", S1, 69, i64::MAX).0, Some(at(40)));
+        assert_eq!(m.anchors_around("s", S1, 1000, i64::MAX).0, Some(at(70)));
+        assert_eq!(m.anchors_around("s", S1, i64::MIN, 0).1, Some(at(10)));
+        assert_eq!(m.anchors_around("s", S1, i64::MIN, 41).1, Some(at(70)));
+        assert_eq!(m.anchors_around("s", S1, i64::MIN, 71).1, None);
+        assert_eq!(m.anchors_around("s", S2, 1000, i64::MAX).0, None, "another state");
+        assert_eq!(m.anchors_around("t", S1, 1000, i64::MAX).0, None, "another search");
         // A new state replaces the old one's anchors.
         m.put_anchors("s".into(), S2, vec![at(20)]);
-        assert_eq!(m.anchor_at_or_before("s", S2, 1000), Some(at(20)));
-        assert_eq!(m.anchor_at_or_before("s", S1, 1000), None);
+        assert_eq!(m.anchors_around("s", S2, 1000, i64::MAX).0, Some(at(20)));
+        assert_eq!(m.anchors_around("s", S1, 1000, i64::MAX).0, None);
     }
 
     #[test]
@@ -190,18 +193,18 @@ mod tests {
         // Per search: past the bound, the search's anchors start over.
         let many: Vec<_> = (0..ANCHORS as i64).map(at).collect();
         m.put_anchors("s".into(), S1, many);
-        assert_eq!(m.anchor_at_or_before("s", S1, 0), Some(at(0)));
+        assert_eq!(m.anchors_around("s", S1, 0, i64::MAX).0, Some(at(0)));
         m.put_anchors("s".into(), S1, vec![at(99_999)]);
-        assert_eq!(m.anchor_at_or_before("s", S1, 99_998), None);
-        assert_eq!(m.anchor_at_or_before("s", S1, 99_999), Some(at(99_999)));
+        assert_eq!(m.anchors_around("s", S1, 99_998, i64::MAX).0, None);
+        assert_eq!(m.anchors_around("s", S1, 99_999, i64::MAX).0, Some(at(99_999)));
         // Searches: past the bound, all are forgotten; known ones are updated in place.
         for i in 1..SEARCHES {
             m.put_anchors(i.to_string(), S1, vec![at(1)]);
         }
         m.put_anchors("1".into(), S2, vec![at(1)]);
-        assert_eq!(m.anchor_at_or_before("2", S1, 1), Some(at(1)));
+        assert_eq!(m.anchors_around("2", S1, 1, i64::MAX).0, Some(at(1)));
         m.put_anchors("new".into(), S1, vec![at(1)]);
-        assert_eq!(m.anchor_at_or_before("2", S1, 1), None);
-        assert_eq!(m.anchor_at_or_before("new", S1, 1), Some(at(1)));
+        assert_eq!(m.anchors_around("2", S1, 1, i64::MAX).0, None);
+        assert_eq!(m.anchors_around("new", S1, 1, i64::MAX).0, Some(at(1)));
     }
 }
