@@ -27,6 +27,7 @@ mod errors;
 mod gift_cards;
 mod housekeeping;
 mod migrations;
+mod name_tallies;
 mod orders;
 mod outbox;
 mod password_migrations;

@@ -150,6 +150,12 @@ pub const OTHER_TABLES: &[(&str, &str)] = &[
     ("api_client_tokens", "bearer tokens of machine principals (digests)"),
     ("password_migrations", "a tenant's password-migration window"),
     ("customer_counts", "how many customers a tenant has in each status"),
+    (
+        "customer_name_tallies",
+        "how many live customers carry each name, by no customer; a name no live customer \
+         carries any more is deleted in the transaction that erases or renames its last one \
+         (migration 000026)",
+    ),
 ];
 
 /// Secrets that are never exported, whosever they are: password, PIN, token and code

@@ -59,6 +59,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Live customers per tenant and first, last or company name as searches compare
+    /// them, kept by triggers (migration 000026, PostgreSQL only): a name's count is the
+    /// sum of its change rows' `n`.
+    customer_name_tallies (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        field -> Text,
+        name -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> BigInt,
         public_id -> Text,

@@ -163,7 +163,7 @@ fn window(total: i64, offset: i64, limit: i64) -> Option<(bool, i64, i64)> {
 }
 
 /// The matches of a filtered search: remembered for the state `stamp` (PostgreSQL, see
-/// `search_memo`), or counted.
+/// `search_memo`), or counted (one name substring on PostgreSQL from `name_tallies`).
 fn filtered_total(
     conn: &mut DbConnection,
     memo: &SearchMemo,
@@ -175,7 +175,14 @@ fn filtered_total(
     if let Some(total) = stamp.and_then(|s| memo.total(&search, s)) {
         return Ok(total);
     }
-    let total = with_conn!(conn, |c| matching!(tenant, filters).count().get_result(c))?;
+    let tallied = match conn {
+        DbConnection::Pg(pg) => crate::name_tallies::count(pg, tenant.get(), filters)?,
+        DbConnection::Sqlite(_) => None,
+    };
+    let total = match tallied {
+        Some(total) => total,
+        None => with_conn!(conn, |c| matching!(tenant, filters).count().get_result(c))?,
+    };
     if let Some(s) = stamp {
         memo.put_total(search, s, total);
     }

@@ -316,3 +316,152 @@ async fn deep_pages_from_anchors_are_stretches_of_the_whole_list() {
         check("after an insert and an erasure").await;
     }
 }
+
+/// How many live customers of tenant `t` the database finds with `column LIKE %piece%`
+/// (the truth a search's total must equal).
+fn live_matches(url: &str, t: TenantId, column: &str, piece: &str) -> u64 {
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS TEXT) AS v FROM customers WHERE tenant_id = {} \
+         AND status <> 'deleted' AND {column} LIKE '%{piece}%'",
+        t.get()
+    );
+    column_texts(url, &sql)[0].parse().unwrap()
+}
+
+/// Totals of name-substring searches (on PostgreSQL counted per distinct name from the
+/// tallies of migration 000026) equal a count of the customers after every kind of
+/// write that adds, renames, blocks or removes customers, written one by one or
+/// together, and after the tallies of the names read were folded.
+#[tokio::test(flavor = "multi_thread")]
+async fn name_substring_totals_follow_every_change() {
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        let other = tenant(&b.store, "other").await.id;
+        let named = |login: &str, number: &str, first: &str, last: &str| {
+            let mut a = private_account(login, number);
+            a.users[0].person.first_name = Some(first.into());
+            a.users[0].person.last_name = Some(last.into());
+            a
+        };
+        // Together (one statement per table on PostgreSQL), one by one, and in another tenant.
+        let together: Vec<_> = [
+            ("Anna", "Hoffmann"),
+            ("Ben", "Neumann"),
+            ("Clara", "Schmidt"),
+            ("Dora", "Mann"),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (f, l))| named(&format!("t{i}@example.com"), &format!("T{i}"), f, l))
+        .collect();
+        let written = b.store.create_accounts(t, together, now()).await.unwrap();
+        let ids: Vec<_> = written.into_iter().map(Result::unwrap).collect();
+        let single = b
+            .store
+            .create_account(t, named("s@example.com", "S1", "Emil", "Baumann"), now())
+            .await
+            .unwrap();
+        b.store
+            .create_account(other, named("o@example.com", "O1", "Anna", "Hoffmann"), now())
+            .await
+            .unwrap();
+        // A company: its name is searched too.
+        b.store
+            .create_account(t, full_account("firm@example.com", "B1"), now())
+            .await
+            .unwrap();
+
+        let check = |when: &'static str| {
+            let b = &b;
+            async move {
+                for (field, column, piece) in [
+                    (SearchField::LastName, "search_last_name", "mann"),
+                    (SearchField::LastName, "search_last_name", "ann"),
+                    (SearchField::LastName, "search_last_name", "schmidt"),
+                    (SearchField::LastName, "search_last_name", "zzz"),
+                    (SearchField::FirstName, "search_first_name", "a"),
+                    (SearchField::Company, "lower(company_name)", "söhne"),
+                ] {
+                    let truth = live_matches(&b.db.url, t, column, piece);
+                    // Upper case: another search than the one before, so it is counted anew.
+                    for asked in [piece.to_owned(), piece.to_uppercase()] {
+                        let filters = vec![Filter::Text(field, TextMatch::Contains(asked.clone()))];
+                        let total = search(&b.store, t, filters, vec![], 0, 100).await.1;
+                        assert_eq!(total, truth, "{} {when}: {field:?} ~ {asked}", b.name);
+                    }
+                }
+            }
+        };
+        check("after the creates").await;
+        assert_eq!(live_matches(&b.db.url, t, "search_last_name", "mann"), 4, "{}", b.name);
+
+        // Renamed through the profile (the users' trigger rewrites the customer's copy).
+        let mut person = single.users[0].person.clone();
+        person.last_name = Some("Schmidt".into());
+        let version = single.customer.version;
+        let change = private_profile(person, "s@example.com");
+        let written = b
+            .store
+            .update_profile(
+                t,
+                single.customer.id,
+                single.users[0].id,
+                version,
+                change,
+                AccountSwitches::default(),
+                now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(written, ProfileWrite::Written, "{}", b.name);
+        check("after a rename").await;
+
+        // Erased (no longer live), and blocked (still live). The erased customer's names,
+        // and the renamed one's old last name, carried by no live customer now, have left
+        // the tallies (PostgreSQL).
+        b.store.erase_customer(t, ids[1], now(), actor()).await.unwrap();
+        if b.name == "postgres" {
+            let left = column_texts(
+                &b.db.url,
+                "SELECT name AS v FROM customer_name_tallies WHERE name IN ('ben', 'neumann', 'baumann')",
+            );
+            assert!(left.is_empty(), "names no live customer carries: {left:?}");
+        }
+        let blocked = b
+            .store
+            .administer_customer(
+                t,
+                ids[0],
+                None,
+                clientele_domain::customers::CustomerStatus::LoginBlocked,
+                Default::default(),
+                now(),
+            )
+            .await
+            .unwrap();
+        assert!(blocked, "{}", b.name);
+        check("after an erasure and a block").await;
+
+        // Many customers written one by one leave a change row each; a count folds the
+        // rows of the names it read (PostgreSQL) and the totals stay.
+        for i in 0..80 {
+            b.store
+                .create_account(
+                    t,
+                    named(&format!("f{i}@example.com"), &format!("F{i}"), "Fritz", "Foldmann"),
+                    now(),
+                )
+                .await
+                .unwrap();
+        }
+        check("after 80 single creates").await;
+        check("after a fold").await;
+        if b.name == "postgres" {
+            let rows = column_texts(
+                &b.db.url,
+                "SELECT CAST(COUNT(*) AS TEXT) AS v FROM customer_name_tallies WHERE name = 'foldmann'",
+            );
+            assert_eq!(rows, ["1"], "the change rows of a name read are folded into one");
+        }
+    }
+}

@@ -41,7 +41,9 @@ async fn every_table_of_the_schema_is_exported_or_holds_no_personal_data() {
             .iter()
             .map(|(t, _, _)| t)
             .chain(OTHER_TABLES.iter().map(|(t, _)| t));
-        for t in listed {
+        // Tables only PostgreSQL's migrations create (name tallies, migration 000026).
+        let postgres_only = ["customer_name_tallies"];
+        for t in listed.filter(|t| b.name == "postgres" || !postgres_only.contains(t)) {
             assert!(
                 tables.iter().any(|x| x == t),
                 "{}: {t} is listed but not in the schema",

@@ -1,0 +1,11 @@
+DROP TRIGGER customers_tallied_update ON customers;
+DROP TRIGGER customers_tallied_delete ON customers;
+DROP TRIGGER customers_tallied_insert ON customers;
+DROP FUNCTION customer_name_tallies_updated();
+DROP FUNCTION customer_name_tallies_deleted();
+DROP FUNCTION customer_name_tallies_inserted();
+DROP FUNCTION customer_tallies_moved(customers, customers);
+DROP FUNCTION customer_tallied_names(customers);
+DROP FUNCTION customer_name_tallies_try_lock(bigint);
+DROP FUNCTION customer_name_tallies_lock(bigint);
+DROP TABLE customer_name_tallies;
