@@ -73,10 +73,15 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Only rows whose tenant, liveness or names change are looked at; a name that leaves
--- and comes back within the statement nets out.
+-- Only rows whose tenant, liveness or names change are looked at (most updates change
+-- none: the row lock every customer write takes, edits of other fields); a name that
+-- leaves and comes back within the statement nets out.
 CREATE FUNCTION customer_name_tallies_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT FROM tallied_old o JOIN tallied_new n ON n.id = o.id
+                    WHERE customer_tallies_moved(o, n)) THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO customer_name_tallies (tenant_id, field, name, n)
     SELECT tenant_id, field, name, sum(d) FROM (
         SELECT o.tenant_id, t.field, t.name, -1 AS d
