@@ -11,8 +11,8 @@
 #   - pages 1 … 1000 followed through nextPageToken (latency of each, deep vs first);
 #   - Emporix customer searches: exact e-mail, name substring, sorted pages 1 and 10 000;
 #   - bulk/customerAccounts in 300-line batches (accounts/s), and Emporix
-#     customers/import in 200-item calls with passwordHash and an address (customers/s),
-#     against a floor: the same
+#     customers/import in 200-item calls with passwordHash and an address (customers/s;
+#     once all with one name, once each with its own), against a floor: the same
 #     number of customers and users written by plain multi-row INSERTs in one
 #     transaction on the same database (for imports a second floor with an address
 #     each, the rows they write).

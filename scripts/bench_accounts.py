@@ -126,19 +126,33 @@ def phc():
     b64 = lambda n: base64.b64encode(os.urandom(n)).decode().rstrip("=")
     return f"$argon2id$v=19$m=19456,t=2,p=1${b64(16)}${b64(32)}"
 
-imported = 0
-bodies = [[{"id": f"IMP{stamp}-{b}-{i}", "contactEmail": f"imp{stamp}-{b}-{i}@example.com",
-            "account": {"email": f"imp{stamp}-{b}-{i}@example.com", "passwordHash": phc()},
-            "firstName": "Erika", "lastName": "Import",
-            "addresses": [{"contactName": "Erika Import", "street": "Main St", "streetNumber": "1",
-                           "zipCode": "10115", "city": "Berlin", "country": "DE", "tags": ["BILLING"]}]}
-           for i in range(200)] for b in range(20)]
-bodies = [json.dumps(items) for items in bodies]
-start = time.perf_counter()
-for items in bodies:
-    out, _ = request("POST", "/customer/demo/customers/import", items, ok=(207,))
-    imported += sum(1 for item in out if item.get("code") == 201)
-import_secs = time.perf_counter() - start
+def import_bodies(tag, calls, names):
+    """`calls` import bodies of 200 new customers; `names(b, i)` gives first and last name."""
+    bodies = []
+    for b in range(calls):
+        items = []
+        for i in range(200):
+            first, last = names(b, i)
+            items.append({"id": f"{tag}{stamp}-{b}-{i}", "contactEmail": f"{tag.lower()}{stamp}-{b}-{i}@example.com",
+                          "account": {"email": f"{tag.lower()}{stamp}-{b}-{i}@example.com", "passwordHash": phc()},
+                          "firstName": first, "lastName": last,
+                          "addresses": [{"contactName": f"{first} {last}", "street": "Main St", "streetNumber": "1",
+                                         "zipCode": "10115", "city": "Berlin", "country": "DE",
+                                         "tags": ["BILLING"]}]})
+        bodies.append(json.dumps(items))
+    return bodies
+
+def import_rate(bodies):
+    done, start = 0, time.perf_counter()
+    for items in bodies:
+        out, _ = request("POST", "/customer/demo/customers/import", items, ok=(207,))
+        done += sum(1 for item in out if item.get("code") == 201)
+    return done, time.perf_counter() - start
+
+imported, import_secs = import_rate(import_bodies("IMP", 20, lambda b, i: ("Erika", "Import")))
+# The same with a different first and last name for every customer (each name adds a
+# change row to the name tallies, migration 000026).
+distinct, distinct_secs = import_rate(import_bodies("IMD", 10, lambda b, i: (f"Vn{stamp}x{b}x{i}", f"Nn{stamp}y{b}y{i}")))
 
 # Floors: the same rows written by multi-row INSERTs in one transaction on the same
 # database, as the store writes them: the users' ids drawn first, so each customer row
@@ -193,6 +207,8 @@ result = {
     "import_to_floor": round((imported / import_secs) / (n / floor_secs), 3),
     "floor_with_addresses_per_s": round(n / floor_addresses_secs),
     "import_to_floor_with_addresses": round((imported / import_secs) / (n / floor_addresses_secs), 3),
+    "import_distinct_names_per_s": round(distinct / distinct_secs),
+    "import_distinct_names_to_floor_with_addresses": round((distinct / distinct_secs) / (n / floor_addresses_secs), 3),
     "emporix_search_ms": search,
 }
 print(json.dumps(result, indent=2))
