@@ -12,7 +12,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::errors::DbError;
 use crate::schema::customer_name_tallies;
-use crate::users::contains_pattern;
+use crate::search::piece_pattern;
 
 /// Past this many change rows beyond one per name, a count folds the names it read.
 const FOLD_SLACK: i64 = 64;
@@ -29,8 +29,8 @@ pub(crate) fn count(pg: &mut PgConnection, tenant: i64, filters: &[Filter]) -> R
         SearchField::Company => "company",
         _ => return Ok(None),
     };
-    // As the customers' filter compares: the lower-case copy against the lowered piece.
-    let pattern = contains_pattern(&piece.to_lowercase());
+    // As the customers' filter compares.
+    let pattern = piece_pattern(piece);
     let (total, rows, names): (i64, i64, i64) = customer_name_tallies::table
         .filter(customer_name_tallies::tenant_id.eq(tenant))
         .filter(customer_name_tallies::field.eq(field))

@@ -30,12 +30,18 @@ use crate::Store;
 /// literal, so both backends see that those indexes apply.
 const LIVE: &str = "customers.status <> 'deleted'";
 
+/// The `LIKE` pattern (escape character `\`) of a substring filter: searches ignore case, so
+/// the piece is lowered as the search columns are. Name tallies match with it too.
+pub(crate) fn piece_pattern(piece: &str) -> String {
+    contains_pattern(&piece.to_lowercase())
+}
+
 /// Text filters ignore case: the search columns hold lower case, values are lowered.
 macro_rules! text_filter {
     ($q:ident, $m:expr, $col:expr) => {
         match $m {
             TextMatch::Exact(v) => $q.filter($col.eq(v.to_lowercase())),
-            TextMatch::Contains(v) => $q.filter($col.like(contains_pattern(&v.to_lowercase())).escape('\\')),
+            TextMatch::Contains(v) => $q.filter($col.like(piece_pattern(v)).escape('\\')),
             TextMatch::AnyOf(vs) => $q.filter($col.eq_any(vs.iter().map(|v| v.to_lowercase()).collect::<Vec<_>>())),
         }
     };
@@ -49,11 +55,9 @@ macro_rules! filtered {
             Filter::Text(SearchField::Number, m) => match m {
                 TextMatch::Exact(v) => $q.filter(customers::number.eq(v.clone())),
                 // LIKE folds ASCII case on SQLite only: lower both sides on both backends.
-                TextMatch::Contains(v) => $q.filter(
-                    lower(customers::number.nullable())
-                        .like(contains_pattern(&v.to_lowercase()))
-                        .escape('\\'),
-                ),
+                TextMatch::Contains(v) => {
+                    $q.filter(lower(customers::number.nullable()).like(piece_pattern(v)).escape('\\'))
+                }
                 TextMatch::AnyOf(vs) => $q.filter(customers::number.eq_any(vs.clone())),
             },
             Filter::Text(SearchField::Company, m) => text_filter!($q, m, lower(customers::company_name)),
