@@ -198,6 +198,12 @@ fn account_of_rows(rows: Vec<Joined>) -> Result<Option<(Session, Option<AccountP
 /// what the update, insert, `BEGIN` and `COMMIT` cost as four statements parsed anew).
 /// Not an edit of the user: `version` and `updated_at` stay, so a login never fails a
 /// concurrent profile update's version check. No row when the user is gone.
+///
+/// Its commit does not wait for the disk (`synchronous_commit` off for this statement's
+/// transaction only): it is visible to every connection at once, and a database crash
+/// within a fraction of a second can lose it, as SQLite's `synchronous = NORMAL` can lose
+/// any last commit; the client then logs in again. Revocations, password and account
+/// changes keep waiting for the disk.
 struct UserLogin<'a> {
     user: i64,
     row: &'a NewSessionRow<'a>,
@@ -221,7 +227,9 @@ impl RunQueryDsl<PgConnection> for UserLogin<'_> {}
 impl QueryFragment<Pg> for UserLogin<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let r = self.row;
-        out.push_sql("WITH u AS (UPDATE users SET first_login_at = coalesce(first_login_at, ");
+        // A new session needs no disk flush before it is answered: see the type's doc.
+        out.push_sql("WITH a AS (SELECT set_config('synchronous_commit', 'off', true)), ");
+        out.push_sql("u AS (UPDATE users SET first_login_at = coalesce(first_login_at, ");
         out.push_bind_param::<Timestamp, _>(&r.created_at)?;
         out.push_sql("), last_login_at = ");
         out.push_bind_param::<Timestamp, _>(&r.created_at)?;
@@ -245,7 +253,7 @@ impl QueryFragment<Pg> for UserLogin<'_> {
         out.push_bind_param::<Timestamp, _>(&r.refresh_expires_at)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamp, _>(&r.created_at)?;
-        out.push_sql(" FROM u RETURNING ");
+        out.push_sql(" FROM u, a RETURNING ");
         self.returning.walk_ast(out.reborrow())
     }
 }
