@@ -130,6 +130,7 @@ pub struct SecuritySettings {
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
     pub hash_threads: usize,
+    pub hash_threads_under_load: usize,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub lockout_threshold: i32,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use clientele_blocking::BlockingPool;
+use clientele_blocking::{BlockingPool, Foreground, Throttle};
 use clientele_crypto::{AesGcmCipher, Argon2idHasher, LegacyPasswords, RandomIds};
 use clientele_domain::accounts::{AccountAdministration, AccountPolicy};
 use clientele_domain::addresses::{AddressBook, AddressLimits};
@@ -230,8 +230,16 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         0 => cores(),
         n => n,
     };
+    let foreground = Foreground::default();
+    let throttle = Throttle {
+        foreground: foreground.clone(),
+        threads: match settings.security.hash_threads_under_load {
+            0 => (hash_threads / 2).max(1),
+            n => n,
+        },
+    };
     // Legacy hashes (customer imports) share the password-hashing threads.
-    let hash_pool = BlockingPool::background("argon2", hash_threads, 1024);
+    let hash_pool = BlockingPool::background("argon2", hash_threads, 1024, Some(throttle));
     let hasher = Argon2idHasher::new(settings.argon2(), hash_pool.clone())
         .map_err(|e| anyhow::anyhow!("configuration: security.argon2_*: {e}"))?;
     let hasher = Arc::new(hasher);
@@ -429,6 +437,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
         metrics: Metrics::new(),
         auth_limiter: Arc::new(RateLimiter::new(settings.security.auth_attempts_per_minute)),
         websale: Arc::new(websale_settings(settings)),
+        foreground,
     })
 }
 

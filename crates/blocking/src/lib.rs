@@ -8,6 +8,10 @@ use std::sync::{mpsc, Arc, Mutex};
 
 use tokio::sync::{oneshot, Semaphore};
 
+mod foreground;
+use foreground::Places;
+pub use foreground::{Foreground, ForegroundGuard, Throttle};
+
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
 /// Why a job did not produce a result.
@@ -63,35 +67,48 @@ impl BlockingPool {
     /// Starts `threads` workers named `{name}-{i}`; at most `threads + queue` jobs are
     /// accepted at once, further callers wait (asynchronously) for a place.
     pub fn new(name: &str, threads: usize, queue: usize) -> Self {
-        Self::start(name, threads, queue, 0)
+        Self::start(name, threads, queue, 0, None)
     }
 
     /// Like [`Self::new`], with workers the OS schedules after everything else that is
     /// ready (nice +10 on Linux): for CPU-bound bulk work such as password hashing, so
     /// it uses idle cores fully but never delays request handling or database work.
-    pub fn background(name: &str, threads: usize, queue: usize) -> Self {
-        Self::start(name, threads, queue, 10)
+    /// With a `throttle`, at most its number of jobs run at once while foreground work
+    /// goes on (see [`Throttle`]).
+    pub fn background(name: &str, threads: usize, queue: usize, throttle: Option<Throttle>) -> Self {
+        Self::start(name, threads, queue, 10, throttle)
     }
 
-    fn start(name: &str, threads: usize, queue: usize, nice: i32) -> Self {
+    fn start(name: &str, threads: usize, queue: usize, nice: i32, throttle: Option<Throttle>) -> Self {
         let threads = threads.max(1);
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
+        let places = throttle.map(|t| Arc::new(Places::new(threads, t)));
+        let idle_policy = places.is_some() && foreground::idle_policy_reversible(nice);
         for i in 0..threads {
             let rx = Arc::clone(&rx);
+            let places = places.clone();
             std::thread::Builder::new()
                 .name(format!("{name}-{i}"))
                 .spawn(move || {
                     if nice != 0 {
                         lower_priority(nice);
                     }
+                    let mut idle = false;
                     loop {
                         let job = match rx.lock() {
                             Ok(guard) => guard.recv(),
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            Ok(job) => {
+                                let place = places.as_deref().map(Places::take);
+                                let throttled = place.as_ref().is_some_and(|p| p.throttled);
+                                if idle_policy && throttled != idle && foreground::set_idle(throttled) {
+                                    idle = throttled;
+                                }
+                                job()
+                            }
                             Err(_) => return, // all senders dropped: shut down
                         }
                     }
@@ -166,7 +183,7 @@ mod tests {
         // SAFETY: reads the calling thread's own nice value.
         let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
         let mine = nice();
-        assert_eq!(BlockingPool::background("bg", 1, 1).run(nice).await, Ok(10));
+        assert_eq!(BlockingPool::background("bg", 1, 1, None).run(nice).await, Ok(10));
         assert_eq!(BlockingPool::new("fg", 1, 1).run(nice).await, Ok(mine));
     }
 
@@ -210,6 +227,71 @@ mod tests {
             r.unwrap();
         }
         assert!(peak.load(Ordering::SeqCst) <= 2);
+    }
+
+    #[tokio::test]
+    async fn a_throttled_pool_runs_fewer_jobs_while_foreground_work_goes_on() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let foreground = Foreground::default();
+        let throttle = Throttle {
+            foreground: foreground.clone(),
+            threads: 1,
+        };
+        let pool = BlockingPool::background("t", 3, 100, Some(throttle));
+        let peak_of = |pool: BlockingPool| async move {
+            let running = Arc::new(AtomicUsize::new(0));
+            let peak = Arc::new(AtomicUsize::new(0));
+            let jobs = (0..9).map(|_| {
+                let (running, peak, pool) = (running.clone(), peak.clone(), pool.clone());
+                async move {
+                    pool.run(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        peak.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .await
+                }
+            });
+            for r in futures_join(jobs).await {
+                r.unwrap();
+            }
+            peak.load(Ordering::SeqCst)
+        };
+        let guard = foreground.enter();
+        assert_eq!(peak_of(pool.clone()).await, 1, "one at a time beside foreground work");
+        drop(guard);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(peak_of(pool).await, 3, "every thread when the foreground is quiet");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn throttled_jobs_run_under_sched_idle_where_the_process_may_leave_it() {
+        let foreground = Foreground::default();
+        let throttle = Throttle {
+            foreground: foreground.clone(),
+            threads: 1,
+        };
+        let pool = BlockingPool::background("t", 1, 4, Some(throttle));
+        // SAFETY: reads the calling thread's own policy and nice value.
+        let policy = || unsafe {
+            (
+                libc::sched_getscheduler(0),
+                libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t),
+            )
+        };
+        let guard = foreground.enter();
+        let during = pool.run(policy).await.unwrap();
+        drop(guard);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let after = pool.run(policy).await.unwrap();
+        if foreground::idle_policy_reversible(10) {
+            assert_eq!(during.0, libc::SCHED_IDLE);
+        } else {
+            assert_eq!(during, (libc::SCHED_OTHER, 10), "no SCHED_IDLE it could not leave");
+        }
+        assert_eq!(after, (libc::SCHED_OTHER, 10), "back at nice +10");
     }
 
     #[tokio::test]

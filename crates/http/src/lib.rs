@@ -94,6 +94,8 @@ pub struct AppState {
     pub auth_limiter: Arc<rate_limit::RateLimiter>,
     /// WEBSALE's host-to-tenant map, page-token key and bulk cap.
     pub websale: Arc<websale::WebsaleSettings>,
+    /// Reads in progress, during which password hashing holds back (`observe`).
+    pub foreground: clientele_blocking::Foreground,
 }
 
 /// The complete application: every dialect, health, metrics and API docs.

@@ -1,6 +1,7 @@
 //! Per-request observation: request id in and out, a tracing span (so every log line of
 //! the request carries its id and route pattern), an access log line
-//! and the Prometheus request metrics.
+//! and the Prometheus request metrics; reads count as foreground work, during which
+//! password hashing holds back.
 
 use std::time::Instant;
 
@@ -25,6 +26,18 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
 /// The route label of a request no route matched.
 const UNMATCHED: &str = "unmatched";
 
+/// A read that carries no password (GET or HEAD without HTTP Basic credentials): cheap
+/// work someone waits for, which password hashes running beside it would slow down.
+fn is_plain_read(req: &ServiceRequest) -> bool {
+    use actix_web::http::{header::AUTHORIZATION, Method};
+    let basic = req.headers().get(AUTHORIZATION).is_some_and(|v| {
+        v.as_bytes()
+            .get(..6)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"basic "))
+    });
+    matches!(*req.method(), Method::GET | Method::HEAD) && !basic
+}
+
 /// The request's id, for handlers (audit records name the request).
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -48,7 +61,12 @@ pub async fn observe(
     if !span.is_disabled() {
         span.record("route", req.match_pattern().as_deref().unwrap_or(UNMATCHED));
     }
+    let foreground = state
+        .as_ref()
+        .filter(|_| is_plain_read(&req))
+        .map(|s| s.foreground.enter());
     let mut res = next.call(req).instrument(span.clone()).await?;
+    drop(foreground);
 
     let route = res.request().match_pattern();
     let route = route.as_deref().unwrap_or(UNMATCHED);
@@ -62,4 +80,24 @@ pub async fn observe(
     }
     span.in_scope(|| tracing::info!(status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "request served"));
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::AUTHORIZATION;
+    use actix_web::test::TestRequest;
+
+    use super::is_plain_read;
+
+    #[test]
+    fn reads_without_a_password_are_foreground_work() {
+        let read = |r: TestRequest| is_plain_read(&r.to_srv_request());
+        assert!(read(TestRequest::get()));
+        assert!(read(TestRequest::default().method(actix_web::http::Method::HEAD)));
+        assert!(read(TestRequest::get().insert_header((AUTHORIZATION, "Bearer abc"))));
+        assert!(!read(TestRequest::get().insert_header((AUTHORIZATION, "Basic YTpi"))));
+        assert!(!read(TestRequest::get().insert_header((AUTHORIZATION, "basic YTpi"))));
+        assert!(!read(TestRequest::post()));
+        assert!(!read(TestRequest::patch()));
+    }
 }

@@ -265,6 +265,7 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         metrics: Metrics::new(),
         auth_limiter: Arc::new(clientele_http::rate_limit::RateLimiter::new(60)),
         websale: Arc::new(clientele_http::websale::WebsaleSettings::default()),
+        foreground: Default::default(),
     }
 }
 
