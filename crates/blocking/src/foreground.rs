@@ -56,12 +56,16 @@ impl Foreground {
 
     /// Whether foreground work is in progress or ended less than [`LINGER`] ago.
     pub fn active(&self) -> bool {
+        self.active_at(self.inner.now_us())
+    }
+
+    fn active_at(&self, now_us: u64) -> bool {
         let inner = &self.inner;
         if inner.in_flight.load(Ordering::Relaxed) > 0 {
             return true;
         }
         let last = inner.last_end_us.load(Ordering::Relaxed);
-        last != 0 && inner.now_us().saturating_sub(last) < LINGER.as_micros() as u64
+        last != 0 && now_us.saturating_sub(last) < LINGER.as_micros() as u64
     }
 }
 
@@ -199,13 +203,14 @@ mod tests {
         assert!(!fg.active(), "nothing has run yet");
         let guard = fg.enter();
         let other = fg.enter();
-        assert!(fg.active());
+        assert!(fg.active_at(u64::MAX));
         drop(guard);
-        assert!(fg.active(), "one piece still runs");
+        assert!(fg.active_at(u64::MAX), "one piece still runs");
         drop(other);
-        assert!(fg.active(), "it just ended");
-        std::thread::sleep(LINGER + Duration::from_millis(5));
-        assert!(!fg.active());
+        let ended = fg.inner.last_end_us.load(Ordering::Relaxed);
+        let linger = LINGER.as_micros() as u64;
+        assert!(fg.active_at(ended + linger - 1), "it just ended");
+        assert!(!fg.active_at(ended + linger));
     }
 
     #[test]

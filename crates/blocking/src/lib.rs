@@ -207,17 +207,45 @@ mod tests {
 
     #[tokio::test]
     async fn never_more_jobs_run_at_once_than_threads() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
         let pool = BlockingPool::new("t", 2, 100);
+        assert!(peak_running(&pool, 20, 2).await <= 2);
+    }
+
+    #[tokio::test]
+    async fn a_throttled_pool_runs_fewer_jobs_while_foreground_work_goes_on() {
+        let foreground = Foreground::default();
+        let throttle = Throttle {
+            foreground: foreground.clone(),
+            threads: 1,
+        };
+        let pool = BlockingPool::background("t", 3, 100, Some(throttle));
+        let guard = foreground.enter();
+        assert_eq!(
+            peak_running(&pool, 9, 20).await,
+            1,
+            "one at a time beside foreground work"
+        );
+        drop(guard);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(
+            peak_running(&pool, 9, 20).await,
+            3,
+            "every thread when the foreground is quiet"
+        );
+    }
+
+    /// Runs `jobs` jobs of `millis` each on `pool` at once; the most that ran together.
+    async fn peak_running(pool: &BlockingPool, jobs: usize, millis: u64) -> usize {
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let running = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
-        let jobs = (0..20).map(|_| {
+        let jobs = (0..jobs).map(|_| {
             let (running, peak, pool) = (running.clone(), peak.clone(), pool.clone());
             async move {
                 pool.run(move || {
                     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                     peak.fetch_max(now, Ordering::SeqCst);
-                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    std::thread::sleep(std::time::Duration::from_millis(millis));
                     running.fetch_sub(1, Ordering::SeqCst);
                 })
                 .await
@@ -226,43 +254,7 @@ mod tests {
         for r in futures_join(jobs).await {
             r.unwrap();
         }
-        assert!(peak.load(Ordering::SeqCst) <= 2);
-    }
-
-    #[tokio::test]
-    async fn a_throttled_pool_runs_fewer_jobs_while_foreground_work_goes_on() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let foreground = Foreground::default();
-        let throttle = Throttle {
-            foreground: foreground.clone(),
-            threads: 1,
-        };
-        let pool = BlockingPool::background("t", 3, 100, Some(throttle));
-        let peak_of = |pool: BlockingPool| async move {
-            let running = Arc::new(AtomicUsize::new(0));
-            let peak = Arc::new(AtomicUsize::new(0));
-            let jobs = (0..9).map(|_| {
-                let (running, peak, pool) = (running.clone(), peak.clone(), pool.clone());
-                async move {
-                    pool.run(move || {
-                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-                        peak.fetch_max(now, Ordering::SeqCst);
-                        std::thread::sleep(std::time::Duration::from_millis(20));
-                        running.fetch_sub(1, Ordering::SeqCst);
-                    })
-                    .await
-                }
-            });
-            for r in futures_join(jobs).await {
-                r.unwrap();
-            }
-            peak.load(Ordering::SeqCst)
-        };
-        let guard = foreground.enter();
-        assert_eq!(peak_of(pool.clone()).await, 1, "one at a time beside foreground work");
-        drop(guard);
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        assert_eq!(peak_of(pool).await, 3, "every thread when the foreground is quiet");
+        peak.load(Ordering::SeqCst)
     }
 
     #[cfg(target_os = "linux")]
