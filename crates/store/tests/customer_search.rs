@@ -540,14 +540,16 @@ async fn name_tallies_hold_under_concurrent_renames_erasures_and_searches() {
             }
         }
         if b.name == "postgres" {
-            // 45 creates and 200 renames appended over 400 last-name rows; folds and
-            // deletions of names gone left about one per name.
+            // 45 creates and 200 renames appended over 400 last-name rows. The checks
+            // above searched "mann" (9 of the 12 names) and "schmidt" (the other 3)
+            // with nobody holding the lock, and a search folds the names it reads once
+            // they have more than 64 rows beyond one per name: at most 12 + 2 × 64 left.
             let rows = column_texts(
                 &b.db.url,
                 "SELECT CAST(COUNT(*) AS TEXT) AS v FROM customer_name_tallies WHERE field = 'last'",
             );
             let rows: i64 = rows[0].parse().unwrap();
-            assert!(rows < 100, "{rows} last-name rows left");
+            assert!(rows <= 12 + 2 * 64, "{rows} last-name rows left");
         }
     }
 }
