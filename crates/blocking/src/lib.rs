@@ -213,25 +213,30 @@ mod tests {
 
     #[tokio::test]
     async fn a_throttled_pool_runs_fewer_jobs_while_foreground_work_goes_on() {
-        let foreground = Foreground::default();
-        let throttle = Throttle {
-            foreground: foreground.clone(),
-            threads: 1,
-        };
-        let pool = BlockingPool::background("t", 3, 100, Some(throttle));
+        let (foreground, pool) = throttled_to_one(3);
         let guard = foreground.enter();
         assert_eq!(
-            peak_running(&pool, 9, 20).await,
+            peak_running(&pool, 6, 50).await,
             1,
             "one at a time beside foreground work"
         );
         drop(guard);
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert_eq!(
-            peak_running(&pool, 9, 20).await,
+            peak_running(&pool, 6, 50).await,
             3,
             "every thread when the foreground is quiet"
         );
+    }
+
+    /// A background pool of `threads` that runs one job at a time during foreground work.
+    fn throttled_to_one(threads: usize) -> (Foreground, BlockingPool) {
+        let foreground = Foreground::default();
+        let throttle = Throttle {
+            foreground: foreground.clone(),
+            threads: 1,
+        };
+        (foreground, BlockingPool::background("t", threads, 100, Some(throttle)))
     }
 
     /// Runs `jobs` jobs of `millis` each on `pool` at once; the most that ran together.
@@ -260,12 +265,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn throttled_jobs_run_under_sched_idle_where_the_process_may_leave_it() {
-        let foreground = Foreground::default();
-        let throttle = Throttle {
-            foreground: foreground.clone(),
-            threads: 1,
-        };
-        let pool = BlockingPool::background("t", 1, 4, Some(throttle));
+        let (foreground, pool) = throttled_to_one(1);
         // SAFETY: reads the calling thread's own policy and nice value.
         let policy = || unsafe {
             (
