@@ -4,7 +4,7 @@
 //! store shows on the next read, and so does a change to the user's or the customer's
 //! row made behind the store's back (by a script). And back-office writes that block a
 //! customer, deactivate a user or change a login end the sessions they must, in their
-//! own transaction.
+//! own transaction. A PostgreSQL login's commit skips the WAL flush, and only its own.
 
 mod support;
 
@@ -372,4 +372,51 @@ async fn writes_that_block_deactivate_or_change_credentials_end_sessions_in_thei
         );
         assert_eq!(since, ["E1", "E4"], "{}", b.name);
     }
+}
+
+/// A PostgreSQL login commits without waiting for the WAL flush (its one statement turns
+/// `synchronous_commit` off), for its own transaction only: the next transaction on the
+/// same connection waits again. A trigger records the setting each session insert saw.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_skips_the_wal_flush_for_its_own_transaction_only() {
+    let Some(db) = clientele_store::testing::TestDatabase::postgres() else {
+        return;
+    };
+    // One connection, so every statement below runs on the same one.
+    let config = clientele_store::StoreConfig {
+        pool_size: 1,
+        ..support::config(&db.url)
+    };
+    let store = Store::open(&config).unwrap();
+    store.migrate().await.unwrap();
+    let t = tenant(&store, "shop").await.id;
+    let acc = store
+        .create_account(t, private_account("wal@example.com", "W1"), now())
+        .await
+        .unwrap();
+    for sql in [
+        "CREATE TABLE seen (n serial PRIMARY KEY, setting text NOT NULL)",
+        "CREATE FUNCTION record_setting() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         INSERT INTO seen (setting) VALUES (current_setting('synchronous_commit')); RETURN NEW; END $$",
+        "CREATE TRIGGER record_setting AFTER INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION record_setting()",
+    ] {
+        execute(&db, sql);
+    }
+    let anonymous = || NewSession {
+        family: public_id(),
+        subject: Subject::Anonymous,
+        tokens: TokenDigests {
+            access: TokenDigest::new(public_id().as_str().to_owned()),
+            access_expires_at: now() + Duration::minutes(5),
+            refresh: TokenDigest::new(public_id().as_str().to_owned()),
+            refresh_expires_at: now() + Duration::days(1),
+        },
+    };
+    open_session(&store, t, acc.customer.id, acc.users[0].id).await;
+    SessionRepository::insert(&store, t, anonymous(), now()).await.unwrap();
+    open_session(&store, t, acc.customer.id, acc.users[0].id).await;
+    SessionRepository::insert(&store, t, anonymous(), now()).await.unwrap();
+    let seen = clientele_store::testing::column_texts(&db.url, "SELECT setting AS v FROM seen ORDER BY n");
+    assert_eq!(seen, ["off", "on", "off", "on"]);
+    drop(store);
 }
