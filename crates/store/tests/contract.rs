@@ -98,6 +98,29 @@ async fn an_open_store_reports_its_backend_pool_and_readiness() {
     }
 }
 
+/// PostgreSQL connections the server closed while they sat idle in the pool (a
+/// restart, an idle-session timeout, an administrator) are replaced before anyone gets
+/// them: no request fails for them.
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_connections_the_server_closed_are_replaced_unseen() {
+    let Some(db) = TestDatabase::postgres() else { return };
+    let name = format!("closed_{}", public_id().as_str().to_lowercase());
+    let store = Store::open(&config(&format!("{}&application_name={name}", db.url))).unwrap();
+    store.migrate().await.unwrap();
+    let terminate = format!(
+        "SELECT count(pg_terminate_backend(pid, 5000))::text AS v FROM pg_stat_activity WHERE application_name = '{name}'"
+    );
+    assert_eq!(clientele_store::testing::column_texts(&db.url, &terminate), ["4"]);
+    // Idle for longer than a connection is handed out untested.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for _ in 0..4 {
+        store.ping().await.unwrap();
+    }
+    assert_eq!(tenant(&store, "after").await.name.as_str(), "after");
+    assert_eq!(store.pool_state().connections, 4);
+    drop(store);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tenants_are_found_by_name_listed_and_unique() {
     for b in backends().await {
