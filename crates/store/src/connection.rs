@@ -415,8 +415,10 @@ impl ManageConnection for Manager {
     // within milliseconds and are handed out untested. One that sat idle (when a
     // database restart or an idle-session timeout most likely closed it) is tested
     // first, and r2d2 replaces it if the test fails, so the request never sees it.
+    // SQLite has no server to close a connection (and an in-memory database must keep
+    // its only one).
     fn is_valid(&self, conn: &mut Pooled) -> Result<(), ConnectionError> {
-        if conn.returned.elapsed() < TEST_AFTER_IDLE {
+        if matches!(conn.conn, DbConnection::Sqlite(_)) || conn.returned.elapsed() < TEST_AFTER_IDLE {
             return Ok(());
         }
         conn.conn.ping().map_err(ConnectionError::CouldntSetupConfiguration)
