@@ -24,6 +24,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::addresses::Address;
 use crate::administration::{AdminError, Compare, CustomerAdministration};
+use crate::batch::Answers;
 use crate::clock::Clock;
 use crate::customers::{Customer, CustomerStatus};
 use crate::error::{StoreError, UniqueRule};
@@ -508,25 +509,23 @@ impl AccountAdministration {
         tenant: &Tenant,
         items: Vec<crate::administration::ImportItem>,
     ) -> Vec<Result<CustomerId, AccountError>> {
-        let mut out: Vec<Option<Result<CustomerId, AccountError>>> = Vec::with_capacity(items.len());
+        let mut out = Answers::with_capacity(items.len());
         let (mut valid, mut slots) = (Vec::new(), Vec::new());
         for item in items {
             match item.settings.as_ref().map(|s| self.check_subshops(&s.subshops)) {
-                Some(Err(e)) => out.push(Some(Err(e.into()))),
+                Some(Err(e)) => out.now(Err(e.into())),
                 _ => {
-                    slots.push(out.len());
+                    slots.push(out.later());
                     valid.push(item);
-                    out.push(None);
                 }
             }
         }
         let written = self.admin.create_accounts(tenant, valid).await;
-        for (slot, result) in slots.into_iter().zip(written) {
-            out[slot] = Some(result.map(|i| i.id).map_err(AccountError::from));
-        }
-        out.into_iter()
-            .map(|answer| answer.expect("every item is answered"))
-            .collect()
+        out.fill(
+            slots,
+            written.into_iter().map(|r| r.map(|i| i.id).map_err(AccountError::from)),
+        );
+        out.into_vec()
     }
 
     /// Edits an account: number, e-mail (and with it the login) and settings, at once.

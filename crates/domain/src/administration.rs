@@ -19,6 +19,7 @@
 use std::sync::Arc;
 
 use crate::addresses::{Address, AddressBook, AddressData, AddressError, Book, OnDuplicate};
+use crate::batch::Answers;
 use crate::clock::Clock;
 use crate::custom_attributes::{
     AttributeName, AttributeOwner, AttributeValue, CustomAttribute, CustomAttributeRepository,
@@ -649,10 +650,10 @@ impl CustomerAdministration {
         // (existing customers) are then upserted one by one, in order, as are items
         // with a plain password (hashing dominates them; no hash twice).
         let (mut together, mut slots) = (Vec::new(), Vec::new());
-        let mut out: Vec<Option<Result<Imported, AdminError>>> = Vec::with_capacity(items.len());
+        let mut out = Answers::with_capacity(items.len());
         let mut one_by_one = Vec::new();
-        for (slot, item) in items.into_iter().enumerate() {
-            out.push(None);
+        for item in items {
+            let slot = out.later();
             if matches!(item.password, ImportedPassword::Plain(_)) {
                 one_by_one.push((slot, item));
             } else {
@@ -665,16 +666,14 @@ impl CustomerAdministration {
         for ((slot, answer), item) in slots.into_iter().zip(created).zip(again) {
             match answer {
                 Err(AdminError::Taken(_)) => one_by_one.push((slot, item)),
-                answer => out[slot] = Some(answer),
+                answer => out.set(slot, answer),
             }
         }
         one_by_one.sort_by_key(|(slot, _)| *slot);
         for (slot, item) in one_by_one {
-            out[slot] = Some(self.save(tenant, open, item, Save::Upsert).await);
+            out.set(slot, self.save(tenant, open, item, Save::Upsert).await);
         }
-        out.into_iter()
-            .map(|answer| answer.expect("every item is answered"))
-            .collect()
+        out.into_vec()
     }
 
     /// Creates one customer with its user and addresses (an administrator's sign-up);
@@ -747,7 +746,7 @@ impl CustomerAdministration {
         window_open: bool,
         items: Vec<ImportItem>,
     ) -> Vec<Result<Imported, AdminError>> {
-        let mut out: Vec<Option<Result<Imported, AdminError>>> = Vec::with_capacity(items.len());
+        let mut out = Answers::with_capacity(items.len());
         let (mut accounts, mut slots, mut unnumbered) = (Vec::new(), Vec::new(), Vec::new());
         for item in items {
             // Numbers are drawn below, at once, for the items that pass and need one.
@@ -761,11 +760,10 @@ impl CustomerAdministration {
                     if needs_number {
                         unnumbered.push(accounts.len());
                     }
-                    slots.push(out.len());
+                    slots.push(out.later());
                     accounts.push(p.account);
-                    out.push(None);
                 }
-                Err(e) => out.push(Some(Err(e))),
+                Err(e) => out.now(Err(e)),
             }
         }
         let drawn = self.draw_numbers(tenant, &mut accounts, &unnumbered).await;
@@ -780,24 +778,22 @@ impl CustomerAdministration {
             Err(e) => Err(e),
         };
         match written {
-            Ok(written) => {
-                for ((slot, id), number) in slots.into_iter().zip(written).zip(numbers) {
-                    out[slot] = Some(id.map_err(refused).map(|id| Imported {
+            Ok(written) => out.fill(
+                slots,
+                written.into_iter().zip(numbers).map(|(id, number)| {
+                    id.map_err(refused).map(|id| Imported {
                         id,
                         number,
                         created: true,
-                    }));
-                }
-            }
+                    })
+                }),
+            ),
             Err(e) => {
-                for slot in slots {
-                    out[slot] = Some(Err(AdminError::Store(e.clone())));
-                }
+                let failed = slots.iter().map(|_| Err(AdminError::Store(e.clone())));
+                out.fill(slots.iter().copied(), failed);
             }
         }
-        out.into_iter()
-            .map(|answer| answer.expect("every item is answered"))
-            .collect()
+        out.into_vec()
     }
 
     /// Gives the accounts at `unnumbered` the next numbers of the tenant, drawn at once.

@@ -7,6 +7,7 @@ pub mod addresses;
 pub mod administration;
 pub mod api_clients;
 pub mod bank_accounts;
+pub mod batch;
 pub mod budgets;
 pub mod cipher;
 pub mod clock;

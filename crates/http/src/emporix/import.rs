@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use clientele_domain::administration::{ImportItem, ImportedPassword};
+use clientele_domain::administration::{ImportItem, Imported, ImportedPassword};
 use clientele_domain::api_clients::scope;
+use clientele_domain::batch::Answers;
 use clientele_domain::identity::{LegacyAlgorithm, LegacyHash, PasswordMigration};
 use clientele_domain::values::{CustomerNumber, Email, Login, PasswordHash};
 use serde::{Deserialize, Serialize};
@@ -196,43 +197,44 @@ pub async fn import(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
                 format!("At most {MAX_IMPORT} customers per call, not {}.", items.len()),
             ));
         }
-        let mut results: Vec<Option<CustomerBulkItemResponse>> = Vec::with_capacity(items.len());
+        let mut results = Answers::with_capacity(items.len());
         let mut parsed = Vec::new();
         for (index, value) in items.into_iter().enumerate() {
             match parse_item(value) {
-                Ok(item) => {
-                    results.push(None);
-                    parsed.push((index, item));
-                }
-                Err(e) => results.push(Some(failed(index, e))),
+                Ok(item) => parsed.push((results.later(), item)),
+                Err(e) => results.now(failed(index, e)),
             }
         }
         let (indexes, items): (Vec<usize>, Vec<ImportItem>) = parsed.into_iter().unzip();
         let outcomes = state.services.admin.import(&tenant, items).await;
-        for (index, outcome) in indexes.into_iter().zip(outcomes) {
-            results[index] = Some(match outcome {
-                Ok(done) => {
-                    let code = if done.created {
-                        StatusCode::CREATED
-                    } else {
-                        StatusCode::OK
-                    };
-                    CustomerBulkItemResponse {
-                        index,
-                        code: code.as_u16(),
-                        status: code.canonical_reason().unwrap_or_default().to_owned(),
-                        id: Some(done.number.as_str().to_owned()),
-                        message: None,
-                        details: vec![],
-                    }
-                }
+        let answers: Vec<CustomerBulkItemResponse> = (indexes.iter().zip(outcomes))
+            .map(|(&index, outcome)| match outcome {
+                Ok(done) => imported(index, &done),
                 Err(e) => failed(index, admin_error(e)),
-            });
-        }
-        let results: Vec<CustomerBulkItemResponse> = results.into_iter().flatten().collect();
-        Ok::<_, ErrorMessage>(HttpResponse::build(StatusCode::MULTI_STATUS).json(results))
+            })
+            .collect();
+        results.fill(indexes, answers);
+        Ok::<_, ErrorMessage>(HttpResponse::build(StatusCode::MULTI_STATUS).json(results.into_vec()))
     };
     run.await.unwrap_or_else(ErrorMessage::into_response)
+}
+
+/// The result of an item that was stored: 201 when it created the customer, 200 when
+/// it updated one.
+fn imported(index: usize, done: &Imported) -> CustomerBulkItemResponse {
+    let code = if done.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    CustomerBulkItemResponse {
+        index,
+        code: code.as_u16(),
+        status: code.canonical_reason().unwrap_or_default().to_owned(),
+        id: Some(done.number.as_str().to_owned()),
+        message: None,
+        details: vec![],
+    }
 }
 
 /// `PasswordMigrationRetentionConfigRequest`.

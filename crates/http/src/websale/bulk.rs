@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use clientele_domain::administration::ImportItem;
+use clientele_domain::batch::Answers;
 use clientele_domain::ids::CustomerId;
 use clientele_domain::tenants::Tenant;
 use serde_json::{json, Map, Value};
@@ -166,14 +167,14 @@ pub async fn accounts(
     let lines = lines(&state, &req, payload).await?;
     // Consecutive creates are written together (one transaction); an update first
     // lets the creates before it finish, so lines still take effect in their order.
-    let mut done: Vec<Option<Result<CustomerId, WsError>>> = Vec::with_capacity(lines.len());
+    let mut done = Answers::with_capacity(lines.len());
     let mut creates: Vec<(usize, ImportItem)> = Vec::new();
-    for (i, value) in lines.iter().enumerate() {
-        done.push(None);
+    for value in &lines {
+        let slot = done.later();
         let answer = match line(value, "accountId", false) {
             Ok((Action::Create, _, data)) => match new_account(&state, data, true) {
                 Ok(item) => {
-                    creates.push((i, item));
+                    creates.push((slot, item));
                     continue;
                 }
                 Err(e) => Err(e),
@@ -186,13 +187,13 @@ pub async fn accounts(
             }
             Err(e) => Err(e),
         };
-        done[i] = Some(answer);
+        done.set(slot, answer);
     }
     create_together(&state, &tenant, &mut creates, &mut done).await;
     let (mut items, mut skips) = (Vec::new(), Vec::new());
-    for (i, (value, answer)) in lines.iter().zip(done).enumerate() {
+    for (i, (value, answer)) in lines.iter().zip(done.into_vec()).enumerate() {
         let updating = value.get("type").and_then(Value::as_str) == Some("update");
-        match answer.expect("every line is answered") {
+        match answer {
             Ok(id) => items.push(id.get()),
             Err(e) => skips.push(skipped(i + 1, &e, updating)),
         }
@@ -211,16 +212,14 @@ async fn create_together(
     state: &AppState,
     tenant: &Tenant,
     creates: &mut Vec<(usize, ImportItem)>,
-    done: &mut [Option<Result<CustomerId, WsError>>],
+    done: &mut Answers<Result<CustomerId, WsError>>,
 ) {
     if creates.is_empty() {
         return;
     }
-    let (lines, items): (Vec<usize>, Vec<ImportItem>) = creates.drain(..).unzip();
+    let (slots, items): (Vec<usize>, Vec<ImportItem>) = creates.drain(..).unzip();
     let written = state.services.accounts.create_many(tenant, items).await;
-    for (i, answer) in lines.into_iter().zip(written) {
-        done[i] = Some(answer.map_err(WsError::from));
-    }
+    done.fill(slots, written.into_iter().map(|answer| answer.map_err(WsError::from)));
 }
 
 /// `POST bulk/customerAccounts/addresses`.
