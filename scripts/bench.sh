@@ -299,7 +299,7 @@ for BACKEND in "${BACKENDS[@]}"; do
     PK_AFTER_RPS=null
 
     PROFILE_RPS=null SIGNUP_RPS=null PROFILE_ERRORS=null SIGNUP_ERRORS=null PRODUCT_HWM_KIB="" HASHES="" VERIFIES="" RAW_VERIFIES="" LOGIN_RATIOS=""
-    TOKEN_RPS=null TOKEN_ERRORS=null LOGIN_RPS=null TOKEN_P99_IDLE=null TOKEN_P99_STORM=null
+    TOKEN_RPS=null TOKEN_ERRORS=null TOKEN_P99_IDLE=null TOKEN_P99_STORM=null
     LIST_RPS=null LIST_ERRORS=null UPDATE_RPS=null UPDATE_ERRORS=null
     FIRST_PAGE_RPS=null FIRST_PAGE_P99=null FIRST_PAGE_ERRORS=null LAST_PAGE_RPS=null LAST_PAGE_P99=null LAST_PAGE_ERRORS=null
     if [ "$BENCH_FLOOR_ONLY" != 1 ]; then
@@ -327,16 +327,14 @@ for BACKEND in "${BACKENDS[@]}"; do
         # two raw runs; a round's ratio divides by the mean of the raw runs around it, and
         # the figure is the median round (every round is printed).
         measure_argon2
-        RAW_HASHES=$HASHES RAW_VERIFIES=$VERIFIES LOGINS="" LOGIN_RATIOS=""
+        RAW_HASHES=$HASHES RAW_VERIFIES=$VERIFIES LOGIN_RATIOS=""
         for round in $(seq 1 "$LOGIN_ROUNDS"); do
             BEFORE=$VERIFIES
             run_wrk "product_login_$round" "$PRODUCT/INTERSHOP/rest/WFS/$TENANT/-/token" -s "$ROOT/benches/wrk/login.lua"
-            LOGINS="$LOGINS $OK_RPS"
             measure_argon2
             RAW_HASHES="$RAW_HASHES $HASHES" RAW_VERIFIES="$RAW_VERIFIES $VERIFIES"
             LOGIN_RATIOS="$LOGIN_RATIOS $(awk -v l="$OK_RPS" -v a="$BEFORE" -v b="$VERIFIES" 'BEGIN { printf "%.4f", 2 * l / (a + b) }')"
         done
-        LOGIN_RPS=$(median $LOGINS)
         HASHES=$(mean $RAW_HASHES)
         VERIFIES=$(mean $RAW_VERIFIES)
         # Token reads during a login storm: hashing runs on its own pool and must not
