@@ -117,6 +117,11 @@ async fn idle_connections_the_server_closed_are_replaced_unseen() {
         store.ping().await.unwrap();
     }
     assert_eq!(tenant(&store, "after").await.name.as_str(), "after");
+    // The pool opens the replacements in the background; all four come back.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while store.pool_state().connections < 4 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(store.pool_state().connections, 4);
     drop(store);
 }
