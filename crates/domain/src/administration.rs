@@ -789,8 +789,9 @@ impl CustomerAdministration {
                 }),
             ),
             Err(e) => {
-                let failed = slots.iter().map(|_| Err(AdminError::Store(e.clone())));
-                out.fill(slots.iter().copied(), failed);
+                for slot in slots {
+                    out.set(slot, Err(AdminError::Store(e.clone())));
+                }
             }
         }
         out.into_vec()

@@ -36,12 +36,12 @@ async fn live(store: &Store, t: TenantId, access: &TokenDigest) -> bool {
     store.by_access_with_account(t, access, now()).await.unwrap().is_some()
 }
 
-/// A live session of the user; its access-token digest.
-async fn open_session(store: &Store, t: TenantId, c: CustomerId, u: UserId) -> TokenDigest {
+/// A live session of `subject`; its access-token digest.
+async fn insert_session(store: &Store, t: TenantId, subject: Subject) -> TokenDigest {
     let access = TokenDigest::new(public_id().as_str().to_owned());
     let session = NewSession {
         family: public_id(),
-        subject: Subject::User { customer: c, user: u },
+        subject,
         tokens: TokenDigests {
             access: access.clone(),
             access_expires_at: now() + Duration::minutes(5),
@@ -51,6 +51,11 @@ async fn open_session(store: &Store, t: TenantId, c: CustomerId, u: UserId) -> T
     };
     SessionRepository::insert(store, t, session, now()).await.unwrap();
     access
+}
+
+/// A live session of the user; its access-token digest.
+async fn open_session(store: &Store, t: TenantId, c: CustomerId, u: UserId) -> TokenDigest {
+    insert_session(store, t, Subject::User { customer: c, user: u }).await
 }
 
 /// Title of the user (not a searched field: no trigger copies it to the customer), number of the customer, cities of the addresses.
@@ -402,20 +407,11 @@ async fn a_login_skips_the_wal_flush_for_its_own_transaction_only() {
     ] {
         execute(&db, sql);
     }
-    let anonymous = || NewSession {
-        family: public_id(),
-        subject: Subject::Anonymous,
-        tokens: TokenDigests {
-            access: TokenDigest::new(public_id().as_str().to_owned()),
-            access_expires_at: now() + Duration::minutes(5),
-            refresh: TokenDigest::new(public_id().as_str().to_owned()),
-            refresh_expires_at: now() + Duration::days(1),
-        },
-    };
-    open_session(&store, t, acc.customer.id, acc.users[0].id).await;
-    SessionRepository::insert(&store, t, anonymous(), now()).await.unwrap();
-    open_session(&store, t, acc.customer.id, acc.users[0].id).await;
-    SessionRepository::insert(&store, t, anonymous(), now()).await.unwrap();
+    let (c, u) = (acc.customer.id, acc.users[0].id);
+    for _ in 0..2 {
+        open_session(&store, t, c, u).await;
+        insert_session(&store, t, Subject::Anonymous).await;
+    }
     let seen = clientele_store::testing::column_texts(&db.url, "SELECT setting AS v FROM seen ORDER BY n");
     assert_eq!(seen, ["off", "on", "off", "on"]);
     drop(store);

@@ -207,7 +207,9 @@ pub async fn import(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
         }
         let (indexes, items): (Vec<usize>, Vec<ImportItem>) = parsed.into_iter().unzip();
         let outcomes = state.services.admin.import(&tenant, items).await;
-        let answers: Vec<CustomerBulkItemResponse> = (indexes.iter().zip(outcomes))
+        let answers: Vec<CustomerBulkItemResponse> = indexes
+            .iter()
+            .zip(outcomes)
             .map(|(&index, outcome)| match outcome {
                 Ok(done) => imported(index, &done),
                 Err(e) => failed(index, admin_error(e)),
