@@ -59,15 +59,40 @@ thread_local! {
 
 fn with_work_area<T>(params: &Params, f: impl FnOnce(&mut [Block]) -> T) -> T {
     if params.block_count() > KEPT_WORK_AREA_BLOCKS {
-        return f(&mut vec![Block::default(); params.block_count()]);
+        return f(&mut new_work_area(params.block_count()));
     }
     WORK_AREA.with(|area| {
         let mut area = area.borrow_mut();
         if area.len() < params.block_count() {
-            *area = vec![Block::default(); params.block_count()];
+            *area = new_work_area(params.block_count());
         }
         f(&mut area[..params.block_count()])
     })
+}
+
+/// A zeroed working area of `blocks` blocks, on transparent huge pages where the kernel
+/// offers them (Linux with THP `madvise` or `always`). argon2 reads the area's blocks
+/// in an unpredictable order, so with 4 KiB pages almost every block it reads misses the
+/// TLB; with 2 MiB pages the whole area fits in it. Measured on this project's 2-core
+/// machine: 7–9 % more hashes and verifies per second (docs/benchmarks.md).
+fn new_work_area(blocks: usize) -> Vec<Block> {
+    let mut area = Vec::with_capacity(blocks);
+    #[cfg(target_os = "linux")]
+    {
+        // The 2 MiB-aligned part of the allocation, advised before its first write so the
+        // page faults of `resize` take huge pages. Advice only: failure changes nothing.
+        const HUGE: usize = 2 << 20;
+        let start = area.as_ptr() as usize;
+        let end = start + blocks * std::mem::size_of::<Block>();
+        let (from, to) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if to > from {
+            // SAFETY: [from, to) lies within the allocation `area` owns; madvise does not
+            // touch its contents (none are initialised yet) and only steers page faults.
+            unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) };
+        }
+    }
+    area.resize(blocks, Block::default());
+    area
 }
 
 /// argon2id hashing and verification, run on a dedicated bounded pool so hashing can
