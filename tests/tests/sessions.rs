@@ -438,3 +438,47 @@ async fn a_token_from_one_instance_is_accepted_and_revoked_on_another() {
         a.stop().await;
     }
 }
+
+/// Instance A remembers a login (and skips reading the user the next time); a password
+/// change and a lockout made on instance B count on A at once.
+#[actix_web::test]
+async fn a_login_remembered_on_one_instance_follows_changes_made_on_another() {
+    for (backend, db) in databases() {
+        let a = TestServer::start(backend, db).await;
+        let b = a.second_instance().await;
+        a.icm_register("anna@example.com", "R-1").await;
+        for _ in 0..2 {
+            let r = a.icm_password_grant("anna@example.com", "correct horse battery").await;
+            assert_eq!(r.status, 200, "{backend}: {}", r.text());
+        }
+        let token = b
+            .icm_password_grant("anna@example.com", "correct horse battery")
+            .await
+            .access_token();
+        let r = b
+            .send_json(
+                "PUT",
+                &format!("{ICM}/privatecustomers/-/credentials/password"),
+                &serde_json::json!({"password": "a brand new secret", "currentPassword": "correct horse battery"}),
+                &[("authentication-token", &token)],
+            )
+            .await;
+        assert_eq!(r.status, 204, "{backend}: {}", r.text());
+        let old = a.icm_password_grant("anna@example.com", "correct horse battery").await;
+        assert_eq!(old.status, 401, "{backend}: the old password, remembered on A");
+        let new = a.icm_password_grant("anna@example.com", "a brand new secret").await;
+        assert_eq!(new.status, 200, "{backend}: the new password on A");
+
+        // Locked on B by wrong passwords: A refuses the right one, as B does.
+        for _ in 0..5 {
+            assert_eq!(
+                b.icm_password_grant("anna@example.com", "wrong guess").await.status,
+                401
+            );
+        }
+        let r = a.icm_password_grant("anna@example.com", "a brand new secret").await;
+        assert_eq!(r.status, 401, "{backend}: locked on B, refused on A");
+        b.stop().await;
+        a.stop().await;
+    }
+}

@@ -287,6 +287,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             access_ttl: chrono::Duration::seconds(settings.security.access_token_ttl_secs as i64),
             refresh_ttl: chrono::Duration::seconds(settings.security.refresh_token_ttl_secs as i64),
         },
+        recent: Default::default(),
     };
     let organization = OrganizationService {
         users: repo.clone(),

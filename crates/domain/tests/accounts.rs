@@ -87,6 +87,7 @@ fn service(
         ids,
         clock: clock.clone(),
         policy: SessionPolicy::default(),
+        recent: Default::default(),
     };
     AccountAdministration {
         admin,

@@ -155,6 +155,7 @@ fn activation(users: MockUserRepository, codes: MockCodeRepository) -> Activatio
             ids: ids(),
             clock: clock(),
             policy: SessionPolicy::default(),
+            recent: Default::default(),
         },
         secrets: support::secrets(),
         clock: clock(),

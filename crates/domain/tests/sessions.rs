@@ -48,6 +48,7 @@ fn service(sessions: MockSessionRepository) -> SessionService {
             access_ttl: Duration::minutes(30),
             refresh_ttl: Duration::days(30),
         },
+        recent: Default::default(),
     }
 }
 
@@ -149,4 +150,144 @@ async fn per_request_credentials_open_a_session_whose_refresh_ends_with_its_acce
         .await
         .unwrap();
     assert_eq!(issued.refresh_expires_in, issued.expires_in);
+}
+
+// --- Remembered logins (recent_logins): a repeated login skips reading its user. ---
+
+/// A hasher for which password `p` matches hash `$argon2id$p`, counting its verifies.
+fn counting_hasher(verifies: Arc<std::sync::atomic::AtomicUsize>) -> MockPasswordHasher {
+    let mut hasher = MockPasswordHasher::new();
+    hasher.expect_verify().returning(move |password, hash| {
+        verifies.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(hash.is_some_and(|h| h.as_str() == format!("$argon2id${}", password.expose())))
+    });
+    hasher
+}
+
+/// A service whose user repository answers `reads` in turn, one per read.
+fn remembering(
+    sessions: MockSessionRepository,
+    mut users: MockUserRepository,
+    reads: Vec<clientele_domain::users::User>,
+) -> (SessionService, Arc<std::sync::atomic::AtomicUsize>) {
+    let reads = std::sync::Mutex::new(reads.into_iter());
+    users.expect_by_login_with_status().returning(move |_, _| {
+        let user = reads.lock().unwrap().next().expect("no more reads expected");
+        Ok(Some((user, clientele_domain::customers::CustomerStatus::Active)))
+    });
+    let verifies = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut service = service(sessions);
+    service.authenticator.users = Arc::new(users);
+    service.authenticator.hasher = Arc::new(counting_hasher(verifies.clone()));
+    (service, verifies)
+}
+
+async fn log_in(service: &SessionService, password: &str) -> Result<IssuedTokens, AuthError> {
+    let password = clientele_domain::values::Password::for_login(password);
+    service.login(&tenant(), "Anna@Example.com", &password).await
+}
+
+fn verifies(counter: &std::sync::atomic::AtomicUsize) -> usize {
+    counter.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn a_repeated_login_verifies_the_remembered_hash_and_lets_the_store_confirm_it() {
+    let mut sessions = MockSessionRepository::new();
+    sessions
+        .expect_insert()
+        .times(1)
+        .returning(|_, new, now| Ok(stored(&new, now)));
+    sessions
+        .expect_insert_if_current()
+        .withf(|t, new, current, _| {
+            *t == TenantId::new(1)
+                && new.subject
+                    == Subject::User {
+                        customer: CustomerId::new(7),
+                        user: UserId::new(3),
+                    }
+                && current.login_key == "anna@example.com"
+                && current.password_hash.as_str() == "$argon2id$right"
+        })
+        .times(2)
+        .returning(|_, new, _, now| Ok(Some(stored(&new, now))));
+    // One read: the first login's.
+    let (service, count) = remembering(
+        sessions,
+        MockUserRepository::new(),
+        vec![support::user("$argon2id$right")],
+    );
+    for _ in 0..3 {
+        let issued = log_in(&service, "right").await.unwrap();
+        assert_eq!(issued.session.principal().unwrap().user, UserId::new(3));
+    }
+    assert_eq!(verifies(&count), 3, "one verify per login");
+}
+
+#[tokio::test]
+async fn a_remembered_login_the_store_no_longer_confirms_is_decided_from_the_store() {
+    let mut sessions = MockSessionRepository::new();
+    sessions
+        .expect_insert()
+        .times(1)
+        .returning(|_, new, now| Ok(stored(&new, now)));
+    // Locked since by another instance: the store refuses the remembered state.
+    sessions
+        .expect_insert_if_current()
+        .times(1)
+        .returning(|_, _, _, _| Ok(None));
+    let mut locked = support::user("$argon2id$right");
+    locked.locked_until = Some(Utc.with_ymd_and_hms(2026, 11, 23, 13, 0, 0).unwrap());
+    let mut users = MockUserRepository::new();
+    users.expect_record_failed_login().never();
+    let (service, count) = remembering(sessions, users, vec![support::user("$argon2id$right"), locked]);
+    log_in(&service, "right").await.unwrap();
+    let err = log_in(&service, "right").await.unwrap_err();
+    assert!(matches!(err, AuthError::InvalidCredentials), "{err:?}");
+    assert_eq!(
+        verifies(&count),
+        2,
+        "the stored hash is the one verified: no second verify"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_on_a_remembered_login_counts_as_a_failed_login_in_the_store() {
+    let mut sessions = MockSessionRepository::new();
+    sessions
+        .expect_insert()
+        .times(1)
+        .returning(|_, new, now| Ok(stored(&new, now)));
+    sessions.expect_insert_if_current().never();
+    let mut users = MockUserRepository::new();
+    users
+        .expect_record_failed_login()
+        .with(eq(TenantId::new(1)), eq(UserId::new(3)))
+        .times(1)
+        .returning(|_, _| Ok(1));
+    let user = support::user("$argon2id$right");
+    let (service, count) = remembering(sessions, users, vec![user.clone(), user]);
+    log_in(&service, "right").await.unwrap();
+    let err = log_in(&service, "wrong").await.unwrap_err();
+    assert!(matches!(err, AuthError::InvalidCredentials), "{err:?}");
+    assert_eq!(verifies(&count), 2, "one verify per login");
+}
+
+#[tokio::test]
+async fn a_password_changed_since_it_was_remembered_is_verified_against_the_new_hash() {
+    let mut sessions = MockSessionRepository::new();
+    sessions
+        .expect_insert()
+        .times(2)
+        .returning(|_, new, now| Ok(stored(&new, now)));
+    sessions.expect_insert_if_current().never();
+    let (service, count) = remembering(
+        sessions,
+        MockUserRepository::new(),
+        vec![support::user("$argon2id$old"), support::user("$argon2id$new")],
+    );
+    log_in(&service, "old").await.unwrap();
+    log_in(&service, "new").await.unwrap();
+    assert_eq!(verifies(&count), 3, "the remembered hash, then the stored one");
 }

@@ -110,6 +110,7 @@ fn state(customers: MockCustomerRepository, users: MockUserRepository) -> AppSta
         ids: ids.clone(),
         clock: clock.clone(),
         policy: SessionPolicy::default(),
+        recent: Default::default(),
     };
     let organization = clientele_domain::roles::OrganizationService {
         users: Arc::new(MockUserRepository::new()),

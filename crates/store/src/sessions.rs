@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::addresses::Address;
 use clientele_domain::customers::Customer;
+use clientele_domain::customers::CustomerStatus;
 use clientele_domain::identity::{
-    AccountParts, NewSession, Rotation, Session, SessionRepository, Subject, TokenDigest, TokenDigests,
+    AccountParts, CurrentLogin, NewSession, Rotation, Session, SessionRepository, Subject, TokenDigest, TokenDigests,
 };
 use clientele_domain::ids::{CustomerId, PublicId, SessionId, TenantId, UserId};
 use clientele_domain::users::User;
@@ -204,9 +205,18 @@ fn account_of_rows(rows: Vec<Joined>) -> Result<Option<(Session, Option<AccountP
 /// within a fraction of a second can lose it, as SQLite's `synchronous = NORMAL` can lose
 /// any last commit; the client then logs in again. Revocations, password and account
 /// changes keep waiting for the disk.
+///
+/// With `current` (a login that verified a remembered hash, see
+/// `clientele_domain::identity::RecentLogins`) the row is written only while the user
+/// still has that login key and password hash, is active and not locked, and its
+/// customer is active; one statement text either way (`$n IS NULL OR …`), so one
+/// prepared statement.
 struct UserLogin<'a> {
     user: i64,
     row: &'a NewSessionRow<'a>,
+    /// The remembered login key and password hash, if any.
+    current: (Option<&'a str>, Option<&'a str>),
+    active: &'static str,
     returning: diesel::dsl::AsSelect<SessionRow, Pg>,
 }
 
@@ -237,8 +247,20 @@ impl QueryFragment<Pg> for UserLogin<'_> {
         out.push_bind_param::<BigInt, _>(&r.tenant_id)?;
         out.push_sql(" AND id = ");
         out.push_bind_param::<BigInt, _>(&self.user)?;
+        let (login_key, password_hash) = &self.current;
+        out.push_sql(" AND (");
+        out.push_bind_param::<Nullable<Text>, _>(login_key)?;
+        out.push_sql("::text IS NULL OR (login_key = ");
+        out.push_bind_param::<Nullable<Text>, _>(login_key)?;
+        out.push_sql(" AND password_hash = ");
+        out.push_bind_param::<Nullable<Text>, _>(password_hash)?;
+        out.push_sql(" AND active AND (locked_until IS NULL OR locked_until <= ");
+        out.push_bind_param::<Timestamp, _>(&r.created_at)?;
+        out.push_sql(") AND EXISTS (SELECT 1 FROM customers c WHERE c.id = users.customer_id AND c.status = ");
+        out.push_bind_param::<Text, _>(&self.active)?;
         out.push_sql(
-            " RETURNING tenant_id, customer_id, id) \
+            ")))\
+             RETURNING tenant_id, customer_id, id) \
              INSERT INTO sessions (tenant_id, family, customer_id, user_id, access_digest, access_expires_at, \
              refresh_digest, refresh_expires_at, created_at) SELECT u.tenant_id, ",
         );
@@ -258,45 +280,93 @@ impl QueryFragment<Pg> for UserLogin<'_> {
     }
 }
 
+/// Stores `new`; for a user, the login fields too (see [`UserLogin`]). With `current`,
+/// only while the user is still as it says (`None` otherwise).
+fn insert_session(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    new: &NewSession,
+    current: Option<&CurrentLogin>,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionRow>, DbError> {
+    let at = db_time(now);
+    let row = NewSessionRow::new(tenant, new.family.as_str(), new.subject, &new.tokens, at);
+    Ok(match (conn, new.subject) {
+        (DbConnection::Pg(pg), Subject::User { user, .. }) => UserLogin {
+            user: user.get(),
+            row: &row,
+            current: (
+                current.map(|c| c.login_key.as_str()),
+                current.map(|c| c.password_hash.as_str()),
+            ),
+            active: CustomerStatus::Active.code(),
+            returning: SessionRow::as_select(),
+        }
+        .get_result(pg)
+        .optional()?,
+        // SQLite, and anonymous sessions: the same as two statements (three with `current`).
+        (conn, subject) => write_tx!(conn, |c| {
+            if let Subject::User { user, .. } = subject {
+                if let Some(current) = current {
+                    let still = users::table
+                        .inner_join(customers::table)
+                        .filter(users::tenant_id.eq(tenant.get()))
+                        .filter(users::id.eq(user.get()))
+                        .filter(users::login_key.eq(&current.login_key))
+                        .filter(users::password_hash.eq(current.password_hash.as_str()))
+                        .filter(users::active)
+                        .filter(users::locked_until.is_null().or(users::locked_until.le(at)))
+                        .filter(customers::status.eq(CustomerStatus::Active.code()));
+                    if !diesel::select(diesel::dsl::exists(still)).get_result::<bool>(c)? {
+                        return Ok(None);
+                    }
+                }
+                let found = diesel::update(users::table)
+                    .filter(users::tenant_id.eq(tenant.get()))
+                    .filter(users::id.eq(user.get()))
+                    .set((
+                        users::first_login_at.eq(coalesce(users::first_login_at, Some(at))),
+                        users::last_login_at.eq(Some(at)),
+                        users::failed_logins.eq(0),
+                        users::locked_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(c)?;
+                if found != 1 {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(
+                diesel::insert_into(sessions::table)
+                    .values(&row)
+                    .returning(SessionRow::as_returning())
+                    .get_result(c)?,
+            ))
+        })?,
+    })
+}
+
 #[async_trait]
 impl SessionRepository for Store {
     async fn insert(&self, tenant: TenantId, new: NewSession, now: DateTime<Utc>) -> Result<Session, StoreError> {
         self.run("insert session", move |conn| {
-            let at = db_time(now);
-            let row = NewSessionRow::new(tenant, new.family.as_str(), new.subject, &new.tokens, at);
-            let stored: SessionRow = match (conn, new.subject) {
-                (DbConnection::Pg(pg), Subject::User { user, .. }) => UserLogin {
-                    user: user.get(),
-                    row: &row,
-                    returning: SessionRow::as_select(),
-                }
-                .get_result(pg)
-                .optional()?
-                .ok_or(DbError::Missing("user"))?,
-                // SQLite, and anonymous sessions: the same as two statements.
-                (conn, subject) => write_tx!(conn, |c| {
-                    if let Subject::User { user, .. } = subject {
-                        let found = diesel::update(users::table)
-                            .filter(users::tenant_id.eq(tenant.get()))
-                            .filter(users::id.eq(user.get()))
-                            .set((
-                                users::first_login_at.eq(coalesce(users::first_login_at, Some(at))),
-                                users::last_login_at.eq(Some(at)),
-                                users::failed_logins.eq(0),
-                                users::locked_until.eq(None::<NaiveDateTime>),
-                            ))
-                            .execute(c)?;
-                        if found != 1 {
-                            return Err(DbError::Missing("user"));
-                        }
-                    }
-                    Ok(diesel::insert_into(sessions::table)
-                        .values(&row)
-                        .returning(SessionRow::as_returning())
-                        .get_result(c)?)
-                })?,
-            };
-            stored.try_into()
+            insert_session(conn, tenant, &new, None, now)?
+                .ok_or(DbError::Missing("user"))?
+                .try_into()
+        })
+        .await
+    }
+
+    async fn insert_if_current(
+        &self,
+        tenant: TenantId,
+        new: NewSession,
+        current: CurrentLogin,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>, StoreError> {
+        self.run("insert session of a remembered login", move |conn| {
+            insert_session(conn, tenant, &new, Some(&current), now)?
+                .map(Session::try_from)
+                .transpose()
         })
         .await
     }

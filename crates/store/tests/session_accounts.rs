@@ -15,12 +15,14 @@ use clientele_domain::administration::UserEdit;
 use clientele_domain::customers::{
     AccountSwitches, CustomerRepository, CustomerStatus, Keep, ProfileChange, ProfileWrite,
 };
-use clientele_domain::identity::{AccountParts, NewSession, SessionRepository, Subject, TokenDigest, TokenDigests};
+use clientele_domain::identity::{
+    AccountParts, CurrentLogin, NewSession, SessionRepository, Subject, TokenDigest, TokenDigests,
+};
 use clientele_domain::ids::{CustomerId, TenantId, UserId};
 use clientele_domain::users::UserRepository;
 use clientele_domain::values::{Email, Login, PasswordHash};
 use clientele_store::Store;
-use support::{backends, execute, full_account, now, private_account, public_id, sparse_address, tenant};
+use support::{backends, execute, full_account, now, private_account, public_id, sparse_address, stored, tenant};
 
 async fn read(store: &Store, t: TenantId, access: &TokenDigest) -> Option<AccountParts> {
     let (_, parts) = store
@@ -185,6 +187,85 @@ async fn every_change_to_the_account_shows_on_the_next_token_read() {
             "{}",
             b.name
         );
+    }
+}
+
+/// A login that verified a remembered password hash (`RecentLogins`) stores its session
+/// only while the user still has that login and hash, is active and not locked, and the
+/// customer is active; otherwise nothing is written. Each change below is made behind
+/// the store's back, as another instance or a script would.
+#[tokio::test]
+async fn a_remembered_login_is_stored_only_while_the_user_is_as_remembered() {
+    for b in backends().await {
+        let t = tenant(&b.store, "shop").await.id;
+        let mut new = private_account("memo@example.com", "M1");
+        new.users[0].password_hash = Some(PasswordHash::from_phc("$argon2id$old".into()));
+        let acc = b.store.create_account(t, new, now()).await.unwrap();
+        let (c, u) = (acc.customer.id, acc.users[0].id);
+        let current = CurrentLogin {
+            login_key: "memo@example.com".into(),
+            password_hash: PasswordHash::from_phc("$argon2id$old".into()),
+        };
+        let attempt = |current: CurrentLogin| {
+            let store = b.store.clone();
+            let access = TokenDigest::new(public_id().as_str().to_owned());
+            let new = NewSession {
+                family: public_id(),
+                subject: Subject::User { customer: c, user: u },
+                tokens: TokenDigests {
+                    access: access.clone(),
+                    access_expires_at: now() + Duration::minutes(5),
+                    refresh: TokenDigest::new(public_id().as_str().to_owned()),
+                    refresh_expires_at: now() + Duration::days(1),
+                },
+            };
+            async move {
+                let stored = store.insert_if_current(t, new, current, now()).await.unwrap();
+                let live = store.by_access_with_account(t, &access, now()).await.unwrap().is_some();
+                assert_eq!(stored.is_some(), live, "a session is live exactly when one was stored");
+                stored
+            }
+        };
+        let sql = |sql: String| execute(&b.db, &sql);
+
+        // As remembered, after failed logins and an expired lock: stored, and the login
+        // clears both, as a login does.
+        sql(format!(
+            "UPDATE users SET failed_logins = 3, locked_until = '2026-11-23 10:00:00' WHERE id = {}",
+            u.get()
+        ));
+        let session = attempt(current.clone()).await.expect("stored");
+        assert_eq!(session.principal().unwrap().customer, c, "{}", b.name);
+        let user = UserRepository::by_id(&b.store, t, u).await.unwrap().unwrap();
+        assert_eq!((user.failed_logins, user.locked_until), (0, None), "{}", b.name);
+
+        // Each change refuses the remembered login, and undoing it accepts it again.
+        let changes = [
+            ("password_hash = '$argon2id$new'", "password_hash = '$argon2id$old'"),
+            ("login_key = 'other@example.com'", "login_key = 'memo@example.com'"),
+            ("active = false", "active = true"),
+            ("locked_until = '2026-11-23 11:00:00'", "locked_until = NULL"),
+        ];
+        for (change, undo) in changes {
+            sql(format!("UPDATE users SET {change} WHERE id = {}", u.get()));
+            assert!(attempt(current.clone()).await.is_none(), "{}: {change}", b.name);
+            let user = UserRepository::by_id(&b.store, t, u).await.unwrap().unwrap();
+            assert_eq!(
+                user.last_login_at,
+                Some(stored(now())),
+                "{}: {change} wrote nothing",
+                b.name
+            );
+            sql(format!("UPDATE users SET {undo} WHERE id = {}", u.get()));
+            assert!(attempt(current.clone()).await.is_some(), "{}: {undo}", b.name);
+        }
+        sql(format!(
+            "UPDATE customers SET status = 'login_blocked' WHERE id = {}",
+            c.get()
+        ));
+        assert!(attempt(current.clone()).await.is_none(), "{}: blocked customer", b.name);
+        sql(format!("UPDATE customers SET status = 'active' WHERE id = {}", c.get()));
+        assert!(attempt(current).await.is_some(), "{}: unblocked", b.name);
     }
 }
 

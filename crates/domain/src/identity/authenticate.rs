@@ -7,8 +7,8 @@ use crate::customers::CustomerStatus;
 use crate::error::StoreError;
 use crate::identity::{HashError, PasswordHasher, Principal};
 use crate::tenants::Tenant;
-use crate::users::UserRepository;
-use crate::values::{Login, Password};
+use crate::users::{User, UserRepository};
+use crate::values::{Login, Password, PasswordHash};
 
 /// Why a login failed. Unknown login, wrong password, inactive user and blocked
 /// customer are one variant on purpose: callers must not learn which it was.
@@ -73,6 +73,19 @@ pub struct Authenticator {
 impl Authenticator {
     /// The principal for `login` / `password` in `tenant`.
     pub async fn login(&self, tenant: &Tenant, login: &str, password: &Password) -> Result<Principal, AuthError> {
+        Ok(self.check(tenant, login, password, None).await?.0)
+    }
+
+    /// Like [`Self::login`], with the user it let in. `verified`: a hash `password` was
+    /// already verified against, and the result; if the stored hash is that one, the
+    /// result is used instead of verifying again (see `recent_logins`).
+    pub(crate) async fn check(
+        &self,
+        tenant: &Tenant,
+        login: &str,
+        password: &Password,
+        verified: Option<(&PasswordHash, bool)>,
+    ) -> Result<(Principal, User), AuthError> {
         let found = match Login::parse(login) {
             Ok(login) => self.users.by_login_with_status(tenant.id, &login).await?,
             Err(_) => None,
@@ -82,10 +95,11 @@ impl Authenticator {
             None => (None, None),
         };
         // Always verify once, against a dummy hash when there is no user: equal cost.
-        let mut matches = self
-            .hasher
-            .verify(password, user.as_ref().and_then(|u| u.password_hash.clone()))
-            .await?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let mut matches = match verified {
+            Some((hash, result)) if stored.as_ref() == Some(hash) => result,
+            _ => self.hasher.verify(password, stored).await?,
+        };
         let Some(user) = user else {
             tracing::info!(
                 tenant = tenant.name.as_str(),
@@ -126,7 +140,7 @@ impl Authenticator {
             customer: user.customer_id,
             user: user.id,
         };
-        Ok(principal)
+        Ok((principal, user))
     }
 
     /// For a user with only an imported legacy hash, while the tenant's migration window

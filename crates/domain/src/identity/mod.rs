@@ -8,6 +8,7 @@ mod credentials;
 mod email_change;
 mod legacy;
 mod ports;
+mod recent_logins;
 mod reset;
 mod sessions;
 mod signup;
@@ -28,6 +29,7 @@ pub use legacy::{MockLegacyVerifier, MockPasswordMigrationRepository};
 pub use ports::{HashError, IdGenerator, PasswordHasher};
 #[cfg(feature = "mock")]
 pub use ports::{MockIdGenerator, MockPasswordHasher};
+pub use recent_logins::{CurrentLogin, RecentLogins, RememberedLogin};
 pub use reset::{PasswordResetService, ResetError};
 pub use sessions::{
     AccountParts, IssuedTokens, NewSession, Rotation, Secrets, Session, SessionPolicy, SessionRepository,

@@ -14,11 +14,11 @@ use crate::addresses::Address;
 use crate::clock::Clock;
 use crate::customers::{Customer, OwnAccount};
 use crate::error::StoreError;
-use crate::identity::{AuthError, Authenticator, Principal};
+use crate::identity::{AuthError, Authenticator, CurrentLogin, Principal, RecentLogins};
 use crate::ids::{CustomerId, PublicId, SessionId, TenantId, UserId};
 use crate::tenants::Tenant;
 use crate::users::User;
-use crate::values::Password;
+use crate::values::{Login, Password};
 
 /// The digest of a token: what the store keeps instead of the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -116,6 +116,18 @@ pub trait SessionRepository: Send + Sync {
     /// user's first (once) and last login time are set and failed logins and any lock are
     /// cleared; for a user not of the tenant nothing is stored (an error).
     async fn insert(&self, tenant: TenantId, new: NewSession, now: DateTime<Utc>) -> Result<Session, StoreError>;
+    /// Like [`SessionRepository::insert`] for a user login that verified a remembered
+    /// password hash (see `recent_logins`): stores the session, in the same statement,
+    /// only if the user still has `current`'s login and password hash, is active and not
+    /// locked at `now`, and its customer is active. `None`: it no longer does; nothing was
+    /// written.
+    async fn insert_if_current(
+        &self,
+        tenant: TenantId,
+        new: NewSession,
+        current: CurrentLogin,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>, StoreError>;
     /// The live session whose access token has this digest: not revoked, not rotated,
     /// not expired at `now`.
     async fn by_access(
@@ -197,13 +209,14 @@ pub struct SessionService {
     pub ids: Arc<dyn crate::identity::IdGenerator>,
     pub clock: Arc<dyn Clock>,
     pub policy: SessionPolicy,
+    /// Users of recent logins, so a repeated login can skip reading its user.
+    pub recent: Arc<RecentLogins>,
 }
 
 impl SessionService {
     /// Checks the credentials and opens a session for the user.
     pub async fn login(&self, tenant: &Tenant, login: &str, password: &Password) -> Result<IssuedTokens, AuthError> {
-        let principal = self.authenticator.login(tenant, login, password).await?;
-        Ok(self.open(tenant, principal).await?)
+        self.login_until(tenant, login, password, self.policy.refresh_ttl).await
     }
 
     /// Like [`Self::login`] for credentials sent with every request (HTTP Basic): the
@@ -215,8 +228,50 @@ impl SessionService {
         login: &str,
         password: &Password,
     ) -> Result<IssuedTokens, AuthError> {
-        let principal = self.authenticator.login(tenant, login, password).await?;
-        Ok(self.open_with(tenant, principal, self.policy.access_ttl).await?)
+        self.login_until(tenant, login, password, self.policy.access_ttl).await
+    }
+
+    /// A login whose refresh token lives `refresh_ttl`. A login remembered from before
+    /// verifies against the remembered hash and stores its session only if the user is
+    /// still as remembered; otherwise, and for every failure, the login is decided from
+    /// the store as if nothing was remembered (see `recent_logins`).
+    async fn login_until(
+        &self,
+        tenant: &Tenant,
+        login: &str,
+        password: &Password,
+        refresh_ttl: Duration,
+    ) -> Result<IssuedTokens, AuthError> {
+        let now = self.clock.now();
+        let key = Login::parse(login).ok().map(|l| l.key());
+        let remembered = key.as_deref().and_then(|k| self.recent.get(tenant.id, k, now));
+        let mut verified = None;
+        if let Some(seen) = remembered {
+            let hash = seen.current.password_hash.clone();
+            let matches = self.authenticator.hasher.verify(password, Some(hash.clone())).await?;
+            if matches {
+                let subject = Subject::User {
+                    customer: seen.customer,
+                    user: seen.user,
+                };
+                let (access, refresh, new) = self.mint(self.ids.public_id(), subject, now, refresh_ttl);
+                let stored = self
+                    .sessions
+                    .insert_if_current(tenant.id, new, seen.current.clone(), now)
+                    .await?;
+                if let Some(session) = stored {
+                    tracing::info!(tenant = tenant.name.as_str(), event = "login_succeeded", session = %session.id, "login succeeded");
+                    self.recent.confirm(tenant.id, seen, now);
+                    return Ok(self.tokens(access, refresh, session, now));
+                }
+            }
+            verified = Some((hash, matches));
+        }
+        let verified = verified.as_ref().map(|(hash, matches)| (hash, *matches));
+        let (principal, user) = self.authenticator.check(tenant, login, password, verified).await?;
+        let issued = self.open_with(tenant, principal, refresh_ttl).await?;
+        self.recent.remember(tenant.id, &user, now);
+        Ok(issued)
     }
 
     /// Opens a session for a user whose identity is already proven (password checked,
@@ -332,14 +387,30 @@ impl SessionService {
         now: DateTime<Utc>,
         refresh_ttl: Duration,
     ) -> Result<IssuedTokens, StoreError> {
-        let (access, refresh) = (self.secrets.token(), self.secrets.token());
-        let new = NewSession {
-            family,
-            subject,
-            tokens: self.digests(&access, &refresh, now, refresh_ttl),
-        };
+        let (access, refresh, new) = self.mint(family, subject, now, refresh_ttl);
         let session = self.sessions.insert(tenant, new, now).await?;
         Ok(self.tokens(access, refresh, session, now))
+    }
+
+    /// A new access and refresh token for `subject`, and the session storing their digests.
+    fn mint(
+        &self,
+        family: PublicId,
+        subject: Subject,
+        now: DateTime<Utc>,
+        refresh_ttl: Duration,
+    ) -> (String, String, NewSession) {
+        let (access, refresh) = (self.secrets.token(), self.secrets.token());
+        let tokens = self.digests(&access, &refresh, now, refresh_ttl);
+        (
+            access,
+            refresh,
+            NewSession {
+                family,
+                subject,
+                tokens,
+            },
+        )
     }
 
     fn digests(&self, access: &str, refresh: &str, now: DateTime<Utc>, refresh_ttl: Duration) -> TokenDigests {
