@@ -182,6 +182,16 @@ fn remembering(
     (service, verifies)
 }
 
+/// Sessions that expect `fresh` plain inserts: logins decided from the store.
+fn inserting(fresh: usize) -> MockSessionRepository {
+    let mut sessions = MockSessionRepository::new();
+    sessions
+        .expect_insert()
+        .times(fresh)
+        .returning(|_, new, now| Ok(stored(&new, now)));
+    sessions
+}
+
 async fn log_in(service: &SessionService, password: &str) -> Result<IssuedTokens, AuthError> {
     let password = clientele_domain::values::Password::for_login(password);
     service.login(&tenant(), "Anna@Example.com", &password).await
@@ -193,11 +203,7 @@ fn verifies(counter: &std::sync::atomic::AtomicUsize) -> usize {
 
 #[tokio::test]
 async fn a_repeated_login_verifies_the_remembered_hash_and_lets_the_store_confirm_it() {
-    let mut sessions = MockSessionRepository::new();
-    sessions
-        .expect_insert()
-        .times(1)
-        .returning(|_, new, now| Ok(stored(&new, now)));
+    let mut sessions = inserting(1);
     sessions
         .expect_insert_if_current()
         .withf(|t, new, current, _| {
@@ -227,11 +233,7 @@ async fn a_repeated_login_verifies_the_remembered_hash_and_lets_the_store_confir
 
 #[tokio::test]
 async fn a_remembered_login_the_store_no_longer_confirms_is_decided_from_the_store() {
-    let mut sessions = MockSessionRepository::new();
-    sessions
-        .expect_insert()
-        .times(1)
-        .returning(|_, new, now| Ok(stored(&new, now)));
+    let mut sessions = inserting(1);
     // Locked since by another instance: the store refuses the remembered state.
     sessions
         .expect_insert_if_current()
@@ -254,11 +256,7 @@ async fn a_remembered_login_the_store_no_longer_confirms_is_decided_from_the_sto
 
 #[tokio::test]
 async fn a_wrong_password_on_a_remembered_login_counts_as_a_failed_login_in_the_store() {
-    let mut sessions = MockSessionRepository::new();
-    sessions
-        .expect_insert()
-        .times(1)
-        .returning(|_, new, now| Ok(stored(&new, now)));
+    let mut sessions = inserting(1);
     sessions.expect_insert_if_current().never();
     let mut users = MockUserRepository::new();
     users
@@ -276,11 +274,7 @@ async fn a_wrong_password_on_a_remembered_login_counts_as_a_failed_login_in_the_
 
 #[tokio::test]
 async fn a_password_changed_since_it_was_remembered_is_verified_against_the_new_hash() {
-    let mut sessions = MockSessionRepository::new();
-    sessions
-        .expect_insert()
-        .times(2)
-        .returning(|_, new, now| Ok(stored(&new, now)));
+    let mut sessions = inserting(2);
     sessions.expect_insert_if_current().never();
     let (service, count) = remembering(
         sessions,

@@ -3,8 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clientele_domain::addresses::Address;
-use clientele_domain::customers::Customer;
-use clientele_domain::customers::CustomerStatus;
+use clientele_domain::customers::{Customer, CustomerStatus};
 use clientele_domain::identity::{
     AccountParts, CurrentLogin, NewSession, Rotation, Session, SessionRepository, Subject, TokenDigest, TokenDigests,
 };
@@ -259,7 +258,7 @@ impl QueryFragment<Pg> for UserLogin<'_> {
         out.push_sql(") AND EXISTS (SELECT 1 FROM customers c WHERE c.id = users.customer_id AND c.status = ");
         out.push_bind_param::<Text, _>(&self.active)?;
         out.push_sql(
-            ")))\
+            "))) \
              RETURNING tenant_id, customer_id, id) \
              INSERT INTO sessions (tenant_id, family, customer_id, user_id, access_digest, access_expires_at, \
              refresh_digest, refresh_expires_at, created_at) SELECT u.tenant_id, ",

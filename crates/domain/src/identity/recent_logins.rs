@@ -21,7 +21,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::ids::{CustomerId, PublicId, TenantId, UserId};
+use crate::ids::{CustomerId, TenantId, UserId};
 use crate::users::User;
 use crate::values::PasswordHash;
 
@@ -37,7 +37,6 @@ pub const MAX_AGE: Duration = Duration::seconds(60);
 pub struct RememberedLogin {
     pub customer: CustomerId,
     pub user: UserId,
-    pub public_id: PublicId,
     /// What the session write must still find: see [`CurrentLogin`].
     pub current: CurrentLogin,
     seen_at: DateTime<Utc>,
@@ -80,7 +79,6 @@ impl RecentLogins {
             RememberedLogin {
                 customer: user.customer_id,
                 user: user.id,
-                public_id: user.public_id.clone(),
                 current,
                 seen_at: now,
             },
@@ -108,7 +106,6 @@ mod tests {
         RememberedLogin {
             customer: CustomerId::new(1),
             user: UserId::new(2),
-            public_id: PublicId::parse("u-1").unwrap(),
             current: CurrentLogin {
                 login_key: key.into(),
                 password_hash: PasswordHash::from_phc("$argon2id$x".into()),
