@@ -190,8 +190,6 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || a == "null" || b + 0 <
 vm_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
 kib_to_mib() { awk -v k="$1" 'BEGIN { if (k == "") print "null"; else printf "%.1f", k / 1024 }'; }
 
-# measure_argon2: the raw argon2id hash and verify rates on all cores, into HASHES and
-# VERIFIES (and the results file).
 # PostgreSQL as autovacuum leaves it some seconds after a burst of writes (tables, or
 # all): vacuumed, with fresh statistics. This machine's server runs with autovacuum =
 # off, and without an ANALYZE the plans every connection keeps (its prepared statements
@@ -202,6 +200,8 @@ settle_postgres() {
         -d clientele_bench -c "VACUUM (ANALYZE) $*" || die "VACUUM of the bench database failed"
 }
 
+# measure_argon2: the raw argon2id hash and verify rates on all cores, into HASHES and
+# VERIFIES (and the results file).
 measure_argon2() {
     log "raw argon2id: $ARGON2_SECONDS s hashing + $ARGON2_SECONDS s verifying on $(nproc) threads"
     ARGON2=$("$FLOOR_BIN" argon2 --seconds "$ARGON2_SECONDS" --threads "$(nproc)")
