@@ -70,25 +70,25 @@ impl RecentLogins {
     /// Users without one (imported legacy hashes) are not remembered.
     pub fn remember(&self, tenant: TenantId, user: &User, now: DateTime<Utc>) {
         let Some(hash) = &user.password_hash else { return };
-        let current = CurrentLogin {
-            login_key: user.login.key(),
-            password_hash: hash.clone(),
-        };
-        self.confirm(
-            tenant,
-            RememberedLogin {
-                customer: user.customer_id,
-                user: user.id,
-                current,
-                seen_at: now,
+        let login = RememberedLogin {
+            customer: user.customer_id,
+            user: user.id,
+            current: CurrentLogin {
+                login_key: user.login.key(),
+                password_hash: hash.clone(),
             },
-            now,
-        );
+            seen_at: now,
+        };
+        self.keep(tenant, login);
     }
 
     /// Keeps `login` for [`MAX_AGE`] from `now` (a login on it just succeeded).
     pub fn confirm(&self, tenant: TenantId, mut login: RememberedLogin, now: DateTime<Utc>) {
         login.seen_at = now;
+        self.keep(tenant, login);
+    }
+
+    fn keep(&self, tenant: TenantId, login: RememberedLogin) {
         let key = (tenant, login.current.login_key.clone());
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= CAPACITY && !entries.contains_key(&key) {

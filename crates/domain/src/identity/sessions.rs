@@ -247,8 +247,8 @@ impl SessionService {
         let remembered = key.as_deref().and_then(|k| self.recent.get(tenant.id, k, now));
         let mut verified = None;
         if let Some(seen) = remembered {
-            let hash = seen.current.password_hash.clone();
-            let matches = self.authenticator.hasher.verify(password, Some(hash.clone())).await?;
+            let hash = Some(seen.current.password_hash.clone());
+            let matches = self.authenticator.hasher.verify(password, hash).await?;
             if matches {
                 let subject = Subject::User {
                     customer: seen.customer,
@@ -265,7 +265,7 @@ impl SessionService {
                     return Ok(self.tokens(access, refresh, session, now));
                 }
             }
-            verified = Some((hash, matches));
+            verified = Some((seen.current.password_hash, matches));
         }
         let verified = verified.as_ref().map(|(hash, matches)| (hash, *matches));
         let (principal, user) = self.authenticator.check(tenant, login, password, verified).await?;
