@@ -131,6 +131,7 @@ pub struct SecuritySettings {
     pub argon2_parallelism: u32,
     pub hash_threads: usize,
     pub hash_threads_under_load: usize,
+    pub hash_share_under_load: u32,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub lockout_threshold: i32,
@@ -325,6 +326,9 @@ impl Settings {
         {
             bail!("configuration: security.password_max_length must be at least 64 and not below the minimum");
         }
+        if !(1..=100).contains(&self.security.hash_share_under_load) {
+            bail!("configuration: security.hash_share_under_load must be between 1 and 100 (percent)");
+        }
         if !(60..=86_400).contains(&self.security.access_token_ttl_secs) {
             bail!("configuration: security.access_token_ttl_secs must be between 60 and 86400");
         }
@@ -479,6 +483,13 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("security.password_min_length"));
+        let mut s = Settings::defaults();
+        s.security.hash_share_under_load = 0;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("security.hash_share_under_load"));
     }
 
     #[test]

@@ -237,6 +237,7 @@ fn app_state(settings: &Settings, store: &Store) -> anyhow::Result<AppState> {
             0 => (hash_threads / 2).max(1),
             n => n,
         },
+        share_percent: settings.security.hash_share_under_load,
     };
     // Legacy hashes (customer imports) share the password-hashing threads.
     let hash_pool = BlockingPool::background("argon2", hash_threads, 1024, Some(throttle));

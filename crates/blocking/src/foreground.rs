@@ -5,9 +5,9 @@
 //! requests double those requests' tail latency, even at the lowest priority: each
 //! hash streams through 19 MiB and leaves the core's caches cold for the next request.
 //! A pool given a [`Throttle`] runs fewer jobs at once while foreground work is in
-//! progress, and all its threads otherwise. Where the process may (see
-//! [`idle_policy_reversible`]), a job started meanwhile also runs under `SCHED_IDLE`, so
-//! any request that wakes up takes its core at once.
+//! progress, and all its threads otherwise. Where the process may (see the `priority`
+//! module), what a job started meanwhile computes runs under `SCHED_IDLE`, so any request
+//! that wakes up takes its core at once.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -95,6 +95,10 @@ pub struct Throttle {
     pub foreground: Foreground,
     /// Jobs that may run at once meanwhile (at least 1).
     pub threads: usize,
+    /// The share of its time (percent, 1–100) each of those places may spend running
+    /// jobs meanwhile: after a job that took `t`, its place stays taken for
+    /// `t × (100 − share) / share`, or until the foreground work ends.
+    pub share_percent: u32,
 }
 
 /// Places for running jobs: all of the pool's threads, or the throttle's number while
@@ -152,45 +156,34 @@ pub(crate) struct Place<'a> {
     pub(crate) throttled: bool,
 }
 
+impl Place<'_> {
+    /// Keeps a place taken during foreground work for as long as the throttle's share
+    /// asks after a job that took `ran`: a pause that lets the cores go idle now and then,
+    /// so the scheduler spreads the foreground work over all of them again, and that bounds
+    /// how much of the machine jobs take while it goes on.
+    pub(crate) fn rest(self, ran: Duration) {
+        let throttle = &self.places.throttle;
+        let share = throttle.share_percent.clamp(1, 100);
+        if !self.throttled || share == 100 {
+            return;
+        }
+        let until = Instant::now() + ran * (100 - share) / share;
+        while throttle.foreground.active() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(RECHECK));
+        }
+    }
+}
+
 impl Drop for Place<'_> {
     fn drop(&mut self) {
         let mut running = self.places.running.lock().unwrap_or_else(|e| e.into_inner());
         *running -= 1;
         self.places.freed.notify_one();
     }
-}
-
-/// Whether this process may move a thread to `SCHED_IDLE` and back to its nice value
-/// (`nice`): leaving `SCHED_IDLE` needs `CAP_SYS_NICE` or an `RLIMIT_NICE` that allows
-/// `nice` (systemd: `LimitNICE=`). Tried on a thread of its own, which then ends.
-#[cfg(target_os = "linux")]
-pub(crate) fn idle_policy_reversible(nice: i32) -> bool {
-    std::thread::spawn(move || {
-        crate::lower_priority(nice);
-        set_idle(true) && set_idle(false)
-    })
-    .join()
-    .unwrap_or(false)
-}
-
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn idle_policy_reversible(_nice: i32) -> bool {
-    false
-}
-
-/// Moves the calling thread to `SCHED_IDLE`, or back to `SCHED_OTHER` (its nice value
-/// stays). Whether it worked.
-#[cfg(target_os = "linux")]
-pub(crate) fn set_idle(idle: bool) -> bool {
-    let policy = if idle { libc::SCHED_IDLE } else { libc::SCHED_OTHER };
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: changes only the calling thread's (pid 0) policy; `param` outlives the call.
-    unsafe { libc::sched_setscheduler(0, policy, &param) == 0 }
-}
-
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn set_idle(_idle: bool) -> bool {
-    false
 }
 
 #[cfg(test)]
@@ -214,6 +207,41 @@ mod tests {
     }
 
     #[test]
+    fn a_place_taken_during_foreground_work_rests_for_its_share_until_that_work_ends() {
+        let fg = Foreground::default();
+        let places = Places::new(
+            2,
+            Throttle {
+                foreground: fg.clone(),
+                threads: 1,
+                share_percent: 25,
+            },
+        );
+        let ran = Duration::from_millis(20);
+        fn timed(place: Place<'_>, ran: Duration) -> Duration {
+            let start = Instant::now();
+            place.rest(ran);
+            start.elapsed()
+        }
+        assert!(timed(places.take(), ran) < ran, "no foreground work: no rest");
+        let guard = fg.enter();
+        assert!(
+            timed(places.take(), ran) >= ran * 3,
+            "three times the run at a 25 % share"
+        );
+        let place = places.take();
+        let ends = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            drop(guard);
+        });
+        assert!(
+            timed(place, Duration::from_secs(10)) < Duration::from_secs(5),
+            "the rest ends with the foreground work"
+        );
+        ends.join().unwrap();
+    }
+
+    #[test]
     fn places_shrink_to_the_throttle_while_foreground_work_goes_on() {
         let fg = Foreground::default();
         let places = Places::new(
@@ -221,6 +249,7 @@ mod tests {
             Throttle {
                 foreground: fg.clone(),
                 threads: 1,
+                share_percent: 100,
             },
         );
         assert_eq!(places.limit(), (3, false));

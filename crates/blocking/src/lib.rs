@@ -9,8 +9,11 @@ use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::{oneshot, Semaphore};
 
 mod foreground;
+mod priority;
 use foreground::Places;
 pub use foreground::{Foreground, ForegroundGuard, Throttle};
+pub use priority::lowered;
+use priority::Lowering;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
@@ -34,20 +37,6 @@ impl std::fmt::Display for PoolError {
 
 impl std::error::Error for PoolError {}
 
-/// Sets the calling thread's nice value to `nice` (Linux: nice values are per thread).
-/// Best effort: a refusal only leaves the thread at normal priority.
-#[cfg(target_os = "linux")]
-fn lower_priority(nice: i32) {
-    // SAFETY: plain syscalls on the calling thread's own id; no memory is shared.
-    unsafe {
-        let tid = libc::gettid() as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, nice);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn lower_priority(_nice: i32) {}
-
 /// A bounded pool of named worker threads.
 #[derive(Clone)]
 pub struct BlockingPool {
@@ -70,11 +59,13 @@ impl BlockingPool {
         Self::start(name, threads, queue, 0, None)
     }
 
-    /// Like [`Self::new`], with workers the OS schedules after everything else that is
-    /// ready (nice +10 on Linux): for CPU-bound bulk work such as password hashing, so
-    /// it uses idle cores fully but never delays request handling or database work.
-    /// With a `throttle`, at most its number of jobs run at once while foreground work
-    /// goes on (see [`Throttle`]).
+    /// Like [`Self::new`], for CPU-bound bulk work such as password hashing. What a job
+    /// computes inside [`lowered`] runs at nice +10 (Linux), after everything else that is
+    /// ready, so it uses idle cores fully but never delays request handling or database
+    /// work. With a `throttle`, fewer jobs run while foreground work goes on, and their
+    /// [`lowered`] part runs under `SCHED_IDLE` (see [`Throttle`]). Where the process may
+    /// not raise a thread's priority again, the workers stay at nice +10 throughout and
+    /// never use `SCHED_IDLE` (see the `priority` module).
     pub fn background(name: &str, threads: usize, queue: usize, throttle: Option<Throttle>) -> Self {
         Self::start(name, threads, queue, 10, throttle)
     }
@@ -84,17 +75,16 @@ impl BlockingPool {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         let places = throttle.map(|t| Arc::new(Places::new(threads, t)));
-        let idle_policy = places.is_some() && foreground::idle_policy_reversible(nice);
+        let reversible = nice != 0 && priority::reversible(nice);
         for i in 0..threads {
             let rx = Arc::clone(&rx);
             let places = places.clone();
             std::thread::Builder::new()
                 .name(format!("{name}-{i}"))
                 .spawn(move || {
-                    if nice != 0 {
-                        lower_priority(nice);
+                    if nice != 0 && !reversible {
+                        priority::set_nice(nice);
                     }
-                    let mut idle = false;
                     loop {
                         let job = match rx.lock() {
                             Ok(guard) => guard.recv(),
@@ -103,11 +93,19 @@ impl BlockingPool {
                         match job {
                             Ok(job) => {
                                 let place = places.as_deref().map(Places::take);
-                                let throttled = place.as_ref().is_some_and(|p| p.throttled);
-                                if idle_policy && throttled != idle && foreground::set_idle(throttled) {
-                                    idle = throttled;
+                                if reversible {
+                                    let throttled = place.as_ref().is_some_and(|p| p.throttled);
+                                    priority::set_lowering(if throttled {
+                                        Lowering::Idle
+                                    } else {
+                                        Lowering::Nice(nice)
+                                    });
                                 }
-                                job()
+                                let started = std::time::Instant::now();
+                                job();
+                                if let Some(place) = place {
+                                    place.rest(started.elapsed());
+                                }
                             }
                             Err(_) => return, // all senders dropped: shut down
                         }
@@ -179,12 +177,18 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[tokio::test]
-    async fn background_workers_yield_to_other_threads() {
-        // SAFETY: reads the calling thread's own nice value.
-        let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
-        let mine = nice();
-        assert_eq!(BlockingPool::background("bg", 1, 1, None).run(nice).await, Ok(10));
-        assert_eq!(BlockingPool::new("fg", 1, 1).run(nice).await, Ok(mine));
+    async fn background_jobs_compute_at_nice_10_and_hold_no_lock_at_it() {
+        use priority::tests::current;
+        let pool = BlockingPool::background("bg", 1, 1, None);
+        let (inside, outside) = pool.run(|| (lowered(current), current())).await.unwrap();
+        assert_eq!(inside, (libc::SCHED_OTHER, 10), "what a job computes in `lowered`");
+        if priority::reversible(10) {
+            assert_eq!(outside, (libc::SCHED_OTHER, 0), "the rest at normal priority");
+        } else {
+            assert_eq!(outside, (libc::SCHED_OTHER, 10), "at nice +10 throughout");
+        }
+        let plain = BlockingPool::new("fg", 1, 1).run(|| lowered(current)).await.unwrap();
+        assert_eq!(plain, current(), "an ordinary pool lowers nothing");
     }
 
     #[tokio::test]
@@ -235,6 +239,7 @@ mod tests {
         let throttle = Throttle {
             foreground: foreground.clone(),
             threads: 1,
+            share_percent: 100,
         };
         (foreground, BlockingPool::background("t", threads, 100, Some(throttle)))
     }
@@ -264,22 +269,17 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[tokio::test]
-    async fn throttled_jobs_run_under_sched_idle_where_the_process_may_leave_it() {
+    async fn throttled_jobs_compute_under_sched_idle_where_the_process_may_leave_it() {
+        use priority::tests::current;
         let (foreground, pool) = throttled_to_one(1);
-        // SAFETY: reads the calling thread's own policy and nice value.
-        let policy = || unsafe {
-            (
-                libc::sched_getscheduler(0),
-                libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t),
-            )
-        };
         let guard = foreground.enter();
-        let during = pool.run(policy).await.unwrap();
+        let (during, beside) = pool.run(|| (lowered(current), current())).await.unwrap();
         drop(guard);
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let after = pool.run(policy).await.unwrap();
-        if foreground::idle_policy_reversible(10) {
+        let after = pool.run(|| lowered(current)).await.unwrap();
+        if priority::reversible(10) {
             assert_eq!(during.0, libc::SCHED_IDLE);
+            assert_eq!(beside, (libc::SCHED_OTHER, 0), "no lock taken under SCHED_IDLE");
         } else {
             assert_eq!(during, (libc::SCHED_OTHER, 10), "no SCHED_IDLE it could not leave");
         }

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
-use clientele_blocking::BlockingPool;
+use clientele_blocking::{lowered, BlockingPool};
 use clientele_domain::identity::{HashError, LegacyAlgorithm, LegacyHash, LegacyVerifier};
 use clientele_domain::values::Password;
 use sha2::{Digest, Sha256, Sha512};
@@ -87,9 +87,10 @@ impl LegacyVerifier for LegacyPasswords {
     }
 }
 
-/// Whether `password` matches; a malformed hash never matches.
+/// Whether `password` matches; a malformed hash never matches. The hashing itself runs
+/// at the priority of the pool's job (`lowered`).
 fn verify_with(password: &str, hash: &LegacyHash) -> bool {
-    Scheme::parse(hash).is_ok_and(|scheme| scheme.matches(password.as_bytes()))
+    Scheme::parse(hash).is_ok_and(|scheme| lowered(|| scheme.matches(password.as_bytes())))
 }
 
 /// A legacy hash, parsed and checked, ready to verify against.

@@ -3,7 +3,7 @@ use std::cell::RefCell;
 use argon2::password_hash::{Output, ParamsString, PasswordHash as Phc, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
-use clientele_blocking::BlockingPool;
+use clientele_blocking::{lowered, BlockingPool};
 use clientele_domain::identity::{HashError, PasswordHasher};
 use clientele_domain::values::{Password, PasswordHash};
 use rand::rngs::OsRng;
@@ -57,16 +57,19 @@ thread_local! {
     static WORK_AREA: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Runs `f` on a working area for `params`, at the priority of the hashing pool's job
+/// (`lowered`: `f` only computes in the area, it takes no lock).
 fn with_work_area<T>(params: &Params, f: impl FnOnce(&mut [Block]) -> T) -> T {
     if params.block_count() > KEPT_WORK_AREA_BLOCKS {
-        return f(&mut new_work_area(params.block_count()));
+        let mut area = new_work_area(params.block_count());
+        return lowered(|| f(&mut area));
     }
     WORK_AREA.with(|area| {
         let mut area = area.borrow_mut();
         if area.len() < params.block_count() {
             *area = new_work_area(params.block_count());
         }
-        f(&mut area[..params.block_count()])
+        lowered(|| f(&mut area[..params.block_count()]))
     })
 }
 
