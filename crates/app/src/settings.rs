@@ -470,26 +470,22 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let mut s = Settings::defaults();
-        s.database.url = "mysql://x".into();
-        assert!(s.validate().unwrap_err().to_string().contains("database.url"));
-        let mut s = Settings::defaults();
-        s.security.argon2_memory_kib = 1024;
-        assert!(s.validate().unwrap_err().to_string().contains("security.argon2_"));
-        let mut s = Settings::defaults();
-        s.security.password_min_length = 6;
-        assert!(s
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("security.password_min_length"));
-        let mut s = Settings::defaults();
-        s.security.hash_share_under_load = 0;
-        assert!(s
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("security.hash_share_under_load"));
+        type Breakage = fn(&mut Settings);
+        let cases: [(Breakage, &str); 4] = [
+            (|s| s.database.url = "mysql://x".into(), "database.url"),
+            (|s| s.security.argon2_memory_kib = 1024, "security.argon2_"),
+            (|s| s.security.password_min_length = 6, "security.password_min_length"),
+            (
+                |s| s.security.hash_share_under_load = 0,
+                "security.hash_share_under_load",
+            ),
+        ];
+        for (break_it, key) in cases {
+            let mut s = Settings::defaults();
+            break_it(&mut s);
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains(key), "{err} should name {key}");
+        }
     }
 
     #[test]

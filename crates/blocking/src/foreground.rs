@@ -206,17 +206,20 @@ mod tests {
         assert!(!fg.active_at(ended + linger));
     }
 
+    /// Places for `threads` jobs, one while foreground work goes on, at `share_percent`.
+    fn one_place_under_load(threads: usize, share_percent: u32) -> (Foreground, Places) {
+        let foreground = Foreground::default();
+        let throttle = Throttle {
+            foreground: foreground.clone(),
+            threads: 1,
+            share_percent,
+        };
+        (foreground, Places::new(threads, throttle))
+    }
+
     #[test]
     fn a_place_taken_during_foreground_work_rests_for_its_share_until_that_work_ends() {
-        let fg = Foreground::default();
-        let places = Places::new(
-            2,
-            Throttle {
-                foreground: fg.clone(),
-                threads: 1,
-                share_percent: 25,
-            },
-        );
+        let (fg, places) = one_place_under_load(2, 25);
         let ran = Duration::from_millis(20);
         fn timed(place: Place<'_>, ran: Duration) -> Duration {
             let start = Instant::now();
@@ -243,15 +246,7 @@ mod tests {
 
     #[test]
     fn places_shrink_to_the_throttle_while_foreground_work_goes_on() {
-        let fg = Foreground::default();
-        let places = Places::new(
-            3,
-            Throttle {
-                foreground: fg.clone(),
-                threads: 1,
-                share_percent: 100,
-            },
-        );
+        let (fg, places) = one_place_under_load(3, 100);
         assert_eq!(places.limit(), (3, false));
         let guard = fg.enter();
         assert_eq!(places.limit(), (1, true));
