@@ -85,6 +85,7 @@ impl BlockingPool {
                     if nice != 0 && !reversible {
                         priority::set_nice(nice);
                     }
+                    let lowered_nice = priority::to_nice(nice);
                     loop {
                         let job = match rx.lock() {
                             Ok(guard) => guard.recv(),
@@ -95,11 +96,7 @@ impl BlockingPool {
                                 let place = places.as_deref().map(Places::take);
                                 if reversible {
                                     let throttled = place.as_ref().is_some_and(|p| p.throttled);
-                                    priority::set_lowering(if throttled {
-                                        Lowering::Idle
-                                    } else {
-                                        Lowering::Nice(nice)
-                                    });
+                                    priority::set_lowering(if throttled { Lowering::Idle } else { lowered_nice });
                                 }
                                 let started = std::time::Instant::now();
                                 job();

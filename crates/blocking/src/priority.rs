@@ -16,8 +16,8 @@ use std::cell::Cell;
 pub(crate) enum Lowering {
     /// Not at all: the thread is not a background worker, or stays lowered throughout.
     None,
-    /// To this nice value (Linux: per thread).
-    Nice(i32),
+    /// To nice `to` (Linux: per thread), and back to `from`.
+    Nice { to: i32, from: i32 },
     /// To `SCHED_IDLE`: the thread runs only when nothing else wants its core.
     Idle,
 }
@@ -32,32 +32,59 @@ pub(crate) fn set_lowering(lowering: Lowering) {
 }
 
 /// Runs `f` at the priority its background job was given (nothing changes on any other
-/// thread), and restores normal priority before returning. `f` should take no lock that
+/// thread), and restores the thread's own priority before returning. `f` should take no lock that
 /// threads at normal priority take too.
 pub fn lowered<R>(f: impl FnOnce() -> R) -> R {
     let lowering = LOWERING.with(Cell::get);
     let applied = match lowering {
         Lowering::None => false,
-        Lowering::Nice(nice) => set_nice(nice),
+        Lowering::Nice { to, .. } => set_nice(to),
         Lowering::Idle => set_idle(true),
     };
     let out = f();
     if applied {
         match lowering {
-            Lowering::Idle => set_idle(false),
-            _ => set_nice(0),
+            Lowering::Nice { from, .. } => set_nice(from),
+            _ => set_idle(false),
         };
     }
     out
 }
 
+/// The lowering to nice `nice` for a thread at its current nice value (never above it).
+pub(crate) fn to_nice(nice: i32) -> Lowering {
+    let from = current_nice();
+    Lowering::Nice {
+        to: nice.max(from),
+        from,
+    }
+}
+
 /// Whether this process may lower a thread to nice `nice` and to `SCHED_IDLE`, and raise
-/// it back to nice 0 and `SCHED_OTHER`: that needs `CAP_SYS_NICE`, or an `RLIMIT_NICE` of
-/// at least 20 (systemd: `LimitNICE=`). Tried on a thread of its own, which then ends.
+/// it back to the nice value it had and to `SCHED_OTHER`: that needs `CAP_SYS_NICE`, or an
+/// `RLIMIT_NICE` that allows that value (20 for nice 0; systemd: `LimitNICE=`). Tried on a
+/// thread of its own (which inherits the caller's nice value), which then ends.
 pub(crate) fn reversible(nice: i32) -> bool {
-    std::thread::spawn(move || set_nice(nice) && set_idle(true) && set_idle(false) && set_nice(0))
-        .join()
-        .unwrap_or(false)
+    std::thread::spawn(move || {
+        let Lowering::Nice { to, from } = to_nice(nice) else {
+            return false;
+        };
+        set_nice(to) && set_idle(true) && set_idle(false) && set_nice(from)
+    })
+    .join()
+    .unwrap_or(false)
+}
+
+/// The calling thread's nice value.
+#[cfg(target_os = "linux")]
+fn current_nice() -> i32 {
+    // SAFETY: reads the calling thread's own nice value.
+    unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn current_nice() -> i32 {
+    0
 }
 
 /// Sets the calling thread's nice value (Linux: nice values are per thread). Whether it
@@ -114,12 +141,19 @@ pub(crate) mod tests {
             if !reversible(10) {
                 return; // this process could not raise the priority again
             }
-            set_lowering(Lowering::Nice(10));
+            set_lowering(to_nice(10));
             assert_eq!(lowered(current), (libc::SCHED_OTHER, 10));
             assert_eq!(current(), (libc::SCHED_OTHER, 0));
             set_lowering(Lowering::Idle);
             assert_eq!(lowered(current).0, libc::SCHED_IDLE);
             assert_eq!(current(), (libc::SCHED_OTHER, 0));
+            // A thread already at nice 5 (a process started with `nice -n 5`) comes back to
+            // 5, and is never raised above it.
+            assert!(set_nice(5));
+            set_lowering(to_nice(10));
+            assert_eq!(lowered(current), (libc::SCHED_OTHER, 10));
+            assert_eq!(current(), (libc::SCHED_OTHER, 5));
+            assert_eq!(to_nice(3), Lowering::Nice { to: 5, from: 5 });
         })
         .join()
         .unwrap();
