@@ -8,7 +8,8 @@
 # connections, PAUSE_MS=0 pause of each login connection between requests, EXTRA_ENV
 # (e.g. CLIENTELE__SECURITY__HASH_THREADS_UNDER_LOAD=2), HASH_CHRT / OTHER_CHRT (chrt
 # options applied to the hashing threads / all other threads, e.g. -i for SCHED_IDLE).
-# Prints one line per round: idle p99, storm p99 (ms), read and login rates, their ratio.
+# Prints one line per round: idle p99, storm p99 (ms), read and login rates, their ratio,
+# and the CPU the hashing threads used from the storm's first second to its end.
 set -euo pipefail
 NAME=$1; ROUNDS=${2:-3}; LC=${LC:-32}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd); BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/clientele
@@ -29,13 +30,17 @@ curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data '{"type"
 TOKEN=$(curl -s -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data 'grant_type=password&username=bench%40example.com&password=correct+horse+battery+staple' $B/token | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
 p99() { awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000} else if (v ~ /ms$/) sub("ms","",v); else if (v ~ /s$/) {sub("s","",v); v*=1000}; print v}'; }
 rps() { awk '/^Requests\/sec/ {print $2}'; }
+# CPU time (clock ticks) the hashing threads have used so far.
+argon2_ticks() { cat /proc/$PID/task/*/stat | awk '$2 ~ /argon2/ {s += $14 + $15} END {print s + 0}'; }
 for r in $(seq $ROUNDS); do
   O=$(wrk --latency -t2 -c32 -d8s -H "authentication-token: $TOKEN" $B/customers/-)
   I99=$(echo "$O" | p99); IR=$(echo "$O" | rps)
   PAUSE_MS=${PAUSE_MS:-0} wrk -t1 -c$LC -d10s -s $ROOT/benches/wrk/login_paced.lua $B/token > $W/storm 2>&1 &
   SP=$!; sleep 1
+  A0=$(argon2_ticks)
   O=$(wrk --latency -t2 -c32 -d8s -H "authentication-token: $TOKEN" $B/customers/-)
   S99=$(echo "$O" | p99); SR=$(echo "$O" | rps); wait $SP
   LR=$(rps < $W/storm)
-  echo "$NAME r$r: idle p99 $I99 ($IR/s) storm p99 $S99 ($SR/s) logins $LR/s ratio $(echo "scale=2; $S99/$I99" | bc)"
+  A1=$(argon2_ticks)
+  echo "$NAME r$r: idle p99 $I99 ($IR/s) storm p99 $S99 ($SR/s) logins $LR/s ratio $(echo "scale=2; $S99/$I99" | bc) argon2 CPU $(( (A1 - A0) * 1000 / $(getconf CLK_TCK) )) ms"
 done
