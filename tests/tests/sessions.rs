@@ -124,23 +124,10 @@ async fn icm_grants_and_their_errors() {
     assert_eq!(r.status, 200, "{}", r.text());
 
     assert_eq!(
-        s.icm_token_form(
-            "grant_type=password&username=anna%40example.com&password=wrong+password",
-            &[]
-        )
-        .await
-        .status,
+        s.icm_password_grant("anna@example.com", "wrong password").await.status,
         401
     );
-    assert_eq!(
-        s.icm_token_form(
-            "grant_type=password&username=nobody%40example.com&password=whatever",
-            &[]
-        )
-        .await
-        .status,
-        401
-    );
+    assert_eq!(s.icm_password_grant("nobody@example.com", "whatever").await.status, 401);
     assert_eq!(
         s.icm_token_form("grant_type=password&username=anna%40example.com", &[])
             .await
@@ -167,12 +154,7 @@ async fn icm_grants_and_their_errors() {
     assert_eq!(r.status, 415);
     // A token of one tenant is useless on another.
     s.store_tenant("other").await;
-    let r = s
-        .icm_token_form(
-            "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
-            &[],
-        )
-        .await;
+    let r = s.icm_password_grant("anna@example.com", "correct horse battery").await;
     let access = r.access_token();
     let r = s
         .get(
@@ -190,10 +172,7 @@ async fn refresh_tokens_rotate_and_a_replayed_one_revokes_the_login() {
         let s = TestServer::start(backend, db).await;
         s.icm_register("anna@example.com", "T-1").await;
         let first = s
-            .icm_token_form(
-                "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
-                &[],
-            )
+            .icm_password_grant("anna@example.com", "correct horse battery")
             .await
             .json();
         let refresh1 = first["refresh_token"].as_str().unwrap();
@@ -364,9 +343,7 @@ async fn fifty_parallel_wrong_passwords_lock_the_account_without_errors() {
         let r = s.icm_token_form(right, &[]).await;
         assert_eq!(r.status, 401, "{backend}: locked account");
         assert_eq!(r.text(), replies[0].text(), "a lock looks like a wrong password");
-        let unknown = s
-            .icm_token_form("grant_type=password&username=nobody%40example.com&password=x", &[])
-            .await;
+        let unknown = s.icm_password_grant("nobody@example.com", "x").await;
         assert_eq!(
             (unknown.status, unknown.text()),
             (401, r.text()),
@@ -410,12 +387,7 @@ async fn a_token_from_one_instance_is_accepted_and_revoked_on_another() {
         let a = TestServer::start(backend, db).await;
         let b = a.second_instance().await;
         a.icm_register("anna@example.com", "M-1").await;
-        let r = a
-            .icm_token_form(
-                "grant_type=password&username=anna%40example.com&password=correct+horse+battery",
-                &[],
-            )
-            .await;
+        let r = a.icm_password_grant("anna@example.com", "correct horse battery").await;
         let access = r.access_token();
         let on_b = b
             .get(&format!("{ICM}/customers/-"), &[("authentication-token", &access)])
