@@ -21,7 +21,7 @@ env CLIENTELE_CONFIG_DIR=$W CLIENTELE__SERVER__HOST=127.0.0.1 CLIENTELE__SERVER_
   CLIENTELE__DATABASE__URL="$URL" CLIENTELE__LOG__LEVEL=warn \
   CLIENTELE__MAIL__DIR=$W/mail CLIENTELE__SECURITY__AUTH_ATTEMPTS_PER_MINUTE=100000000 ${EXTRA_ENV:-} \
   $BIN serve > $W/log 2>&1 &
-PID=$!; trap "kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf $W; [ -z \"${DB:-}\" ] || psql -X -q -h 127.0.0.1 -U postgres -d test -c \"DROP DATABASE IF EXISTS $DB WITH (FORCE)\" >/dev/null 2>&1" EXIT
+PID=$!; trap "kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf $W; [ -z \"${DB:-}\" ] || psql -X -q -h 127.0.0.1 -U postgres -d test -c \"DROP DATABASE IF EXISTS ${DB:-} WITH (FORCE)\" >/dev/null 2>&1" EXIT
 for i in $(seq 50); do curl -sf http://127.0.0.1:$PORT/health/ready >/dev/null && break; sleep 0.2; done
 if [ -n "${HASH_CHRT:-}" ]; then for t in /proc/$PID/task/*; do if grep -q '^argon2' $t/comm; then chrt $HASH_CHRT -p 0 $(basename $t); fi; done; fi
 if [ -n "${OTHER_CHRT:-}" ]; then for t in /proc/$PID/task/*; do if ! grep -q '^argon2' $t/comm; then chrt $OTHER_CHRT -p 1 $(basename $t); fi; done; fi
