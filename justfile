@@ -28,6 +28,10 @@ bench-accounts *ARGS:
 seed N *ARGS:
     bash scripts/seed.sh {{N}} {{ARGS}}
 
+# Generated requests against every operation of every OpenAPI document; fails on any 5xx: `just fuzz-api [EXAMPLES]`.
+fuzz-api *ARGS:
+    bash scripts/fuzz-api.sh {{ARGS}}
+
 # Install wrk and just (idempotent).
 install-bench-tools:
     bash scripts/install-bench-tools.sh

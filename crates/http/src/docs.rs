@@ -44,15 +44,78 @@ impl Modify for EmporixAuth {
 
 /// The dialects with a document, by the name used in the URL.
 pub fn document(dialect: &str) -> Option<utoipa::openapi::OpenApi> {
-    match dialect {
-        "icm" => Some(crate::icm::IcmApi::openapi()),
-        "icm-admin" => Some(crate::icm_admin::IcmAdminApi::openapi()),
-        "emporix" => Some(crate::emporix::EmporixApi::openapi()),
-        "service" => Some(crate::service::ServiceApi::openapi()),
-        "websale" => Some(crate::websale::WebsaleApi::openapi()),
-        "iom" => Some(crate::iom::IomApi::openapi()),
-        _ => None,
+    let mut doc = match dialect {
+        "icm" => crate::icm::IcmApi::openapi(),
+        "icm-admin" => crate::icm_admin::IcmAdminApi::openapi(),
+        "emporix" => crate::emporix::EmporixApi::openapi(),
+        "service" => crate::service::ServiceApi::openapi(),
+        "websale" => crate::websale::WebsaleApi::openapi(),
+        "iom" => crate::iom::IomApi::openapi(),
+        _ => return None,
+    };
+    declare_path_parameters(&mut doc);
+    Some(doc)
+}
+
+/// The `{name}`s of a path template, in order.
+fn template_names(path: &str) -> impl Iterator<Item = &str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+}
+
+/// Declares each `{name}` of a path that its operation leaves undeclared (the ICM base
+/// `{serverGroup}/{site}/{app}`, and the ids of most routes) as a required string path
+/// parameter, and lists an operation's path parameters in the order of its path. An
+/// OpenAPI document must declare every templated parameter: client generators and
+/// test tools refuse operations that do not.
+fn declare_path_parameters(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    let is_path = |p: &Parameter, name: &str| p.name == name && p.parameter_in == ParameterIn::Path;
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let shared = item.parameters.clone().unwrap_or_default();
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for op in operations.into_iter().flatten() {
+            let mut declared = op.parameters.take().unwrap_or_default();
+            let mut ordered = Vec::with_capacity(declared.len() + 3);
+            for name in template_names(path) {
+                if let Some(i) = declared.iter().position(|p| is_path(p, name)) {
+                    ordered.push(declared.remove(i));
+                } else if !shared.iter().any(|p| is_path(p, name)) {
+                    ordered.push(
+                        ParameterBuilder::new()
+                            .name(name)
+                            .parameter_in(ParameterIn::Path)
+                            .required(Required::True)
+                            .description(path_parameter_description(name))
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                            .build(),
+                    );
+                }
+            }
+            ordered.append(&mut declared);
+            op.parameters = Some(ordered);
+        }
     }
+}
+
+fn path_parameter_description(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "serverGroup" => "ICM server group, e.g. `WFS`",
+        "site" | "tenant" => "The tenant, e.g. `demo`",
+        "app" => "ICM application, e.g. `-`; may carry matrix parameters: `-;loc=en_US;cur=USD`",
+        _ => return None,
+    })
 }
 
 pub const DIALECTS: &[&str] = &["icm", "icm-admin", "emporix", "websale", "iom", "service"];
@@ -77,3 +140,59 @@ async fn page() -> HttpResponse {
 }
 
 const DOCS_PAGE: &str = include_str!("docs.html");
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::path::ParameterIn;
+
+    use super::{document, template_names, DIALECTS};
+
+    #[test]
+    fn every_operation_declares_exactly_the_parameters_of_its_path() {
+        let mut wrong = Vec::new();
+        for dialect in DIALECTS {
+            let doc = document(dialect).expect("a document");
+            for (path, item) in &doc.paths.paths {
+                let operations = [
+                    &item.get,
+                    &item.put,
+                    &item.post,
+                    &item.delete,
+                    &item.options,
+                    &item.head,
+                    &item.patch,
+                    &item.trace,
+                ];
+                for op in operations.into_iter().flatten() {
+                    let declared: Vec<&str> = op
+                        .parameters
+                        .iter()
+                        .flatten()
+                        .filter(|p| p.parameter_in == ParameterIn::Path)
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    let templated: Vec<&str> = template_names(path).collect();
+                    if declared != templated {
+                        wrong.push(format!("{dialect} {path}: {declared:?}"));
+                    }
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "path parameters not as templated:\n{}",
+            wrong.join("\n")
+        );
+    }
+
+    #[test]
+    fn icm_base_parameters_are_described() {
+        let doc = serde_json::to_value(document("icm").expect("a document")).expect("json");
+        let token = &doc["paths"]["/INTERSHOP/rest/{serverGroup}/{site}/{app}/token"]["post"]["parameters"];
+        assert_eq!(token[0]["name"], "serverGroup");
+        assert_eq!(token[0]["in"], "path");
+        assert_eq!(token[0]["required"], true);
+        assert_eq!(token[2]["name"], "app");
+        assert!(token[2]["description"].as_str().is_some_and(|d| d.contains(";loc=")));
+    }
+}

@@ -440,6 +440,7 @@ pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
 
 /// `?tags=A,B`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TagsQuery {
     /// Tags separated by commas.
     #[param(example = "BILLING,SHIPPING")]

@@ -40,6 +40,7 @@ pub struct CustomerForSellerDto {
 
 /// List and search parameters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     /// Conditions, space-separated, all of which must hold (see docs/compat.md).
@@ -588,6 +589,7 @@ pub struct CustomerBySellerDto {
 
 /// `?sendPasswordResetNotifications=`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct NotifyQuery {
     /// Default true: a new customer without password is mailed a link to choose one.

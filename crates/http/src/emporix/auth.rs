@@ -111,6 +111,7 @@ fn anonymous_token(t: IssuedTokens, tenant: &Tenant) -> AnonymousToken {
 
 /// Query of the anonymous login.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AnonymousLoginQuery {
     pub tenant: Option<String>,
     /// The storefront's client id; required.
@@ -139,6 +140,7 @@ pub async fn anonymous_login(query: web::Query<AnonymousLoginQuery>, state: web:
 
 /// Query of the anonymous refresh.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AnonymousRefreshQuery {
     pub tenant: Option<String>,
     pub refresh_token: Option<String>,
@@ -300,6 +302,7 @@ async fn session_key_run(
 
 /// Query of the logout.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct LogoutQuery {
     /// The customer access token to invalidate.
@@ -332,6 +335,7 @@ pub async fn logout(req: HttpRequest, query: web::Query<LogoutQuery>, state: web
 
 /// Query of the customer token refresh.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshQuery {
     pub refresh_token: Option<String>,

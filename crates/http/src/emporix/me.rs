@@ -273,6 +273,7 @@ fn anonymous() -> CustomerDto {
 
 /// `?expand=addresses`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExpandQuery {
     /// `addresses` adds `addresses` and `defaultAddress`; `mixin:*` is accepted (mixins are always shown).
     pub expand: Option<String>,

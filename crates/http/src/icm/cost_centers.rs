@@ -219,6 +219,7 @@ fn json<T: Serialize>(x: &T) -> serde_json::Value {
 
 /// `?offset=&limit=&nameOrId=` of the v2 list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct CostCentersQuery {
     /// v2 only: the first position, from 0.

@@ -350,6 +350,7 @@ pub async fn set_user_roles(req: HttpRequest, payload: web::Payload, state: web:
 
 /// `?offset=&limit=&filter=&sort=` of the user list (strings, as the reference has them).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsersQuery {
     /// The first position, from 0.
     pub offset: Option<String>,
@@ -740,6 +741,7 @@ const INCLUDABLE: [&str; 3] = [
 
 /// `?include=`: the relations to embed (all when missing).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IncludeQuery {
     /// Comma-separated: preferredInvoiceToAddress, preferredShipToAddress, preferredPaymentInstrument.
     pub include: Option<String>,
