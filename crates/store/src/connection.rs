@@ -455,6 +455,15 @@ pub(crate) type DbPool = r2d2::Pool<Manager>;
 pub(crate) fn build_pool(target: Target, size: u32, timeout: Duration) -> Result<DbPool, r2d2::PoolError> {
     let memory = target.is_memory();
     let size = if memory { 1 } else { size };
+    // Switching a new SQLite file to WAL takes the only lock on it, and SQLite refuses
+    // (without waiting) the other connections r2d2 opens at the same moment: they
+    // failed with "database is locked", logged as errors, in about one start of eight
+    // on a new file. One connection switches the file first, alone; the mode stays in
+    // the file, so the pool's connections find it set. Best effort: if this one fails,
+    // the pool's own attempts report why.
+    if matches!(target, Target::Sqlite { .. }) && !memory {
+        drop(Manager { target: target.clone() }.connect());
+    }
     let builder = r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(size))
