@@ -19,9 +19,13 @@ pub fn init_logging(settings: &Settings) {
         .ok()
         .and_then(|f| f.parse::<EnvFilter>().ok())
         .unwrap_or_else(|| EnvFilter::new(&settings.log.level));
-    // Logs go to stderr: stdout is the CLI's output (`--json` for scripts).
+    // Logs go to stderr: stdout is the CLI's output (`--json` for scripts). Colours
+    // only on a terminal: a file, a pipe or journald gets plain text.
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     let _ = match settings.log.format {
         settings::LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),

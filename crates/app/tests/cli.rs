@@ -52,7 +52,11 @@ impl Drop for Workspace {
 #[test]
 fn tenants_carry_a_time_zone_and_api_clients_show_their_secret_once() {
     let w = Workspace::new("clients");
-    w.ok(&["migrate"]);
+    let migrated = w.run(&["migrate"]);
+    let log = String::from_utf8_lossy(&migrated.stderr);
+    assert!(migrated.status.success(), "{log}");
+    // Logs to a pipe are plain text: no colour codes.
+    assert!(log.contains("INFO") && !log.contains('\x1b'), "{log:?}");
     w.ok(&["tenant", "create", "shop", "--time-zone", "Europe/Berlin"]);
     assert!(w
         .ok(&["tenant", "list"])
