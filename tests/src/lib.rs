@@ -499,3 +499,43 @@ pub fn emporix_signup(email: &str) -> Value {
         }
     })
 }
+
+/// Every log line of the test binary, as the process's only subscriber writes them:
+/// for tests that scan the log. Each test binary can install it once.
+#[derive(Clone, Default)]
+pub struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// Installs the capture as the global subscriber at every level, as plain text or
+    /// as JSON lines.
+    pub fn install(json: bool) -> Self {
+        let capture = Self::default();
+        let writer = capture.clone();
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter("trace")
+            .with_ansi(false)
+            .with_writer(move || writer.clone());
+        let installed = if json {
+            builder.json().try_init()
+        } else {
+            builder.try_init()
+        };
+        installed.expect("the only subscriber of this test binary");
+        capture
+    }
+
+    /// What was logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

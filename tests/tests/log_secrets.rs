@@ -4,38 +4,15 @@
 //! (whose login is in the path) and an erasure is captured and scanned. Log lines name
 //! people by their ids only, so erasing a person leaves nothing of them in the logs.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use clientele_domain::tenants::{TenantName, TenantRepository};
 use clientele_domain::users::UserRepository;
 use clientele_domain::values::Login;
-use clientele_tests::{basic, databases, emporix_signup, link_param, next_mail, TestServer, ICM};
+use clientele_tests::{basic, databases, emporix_signup, link_param, next_mail, LogCapture, TestServer, ICM};
 use serde_json::json;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[actix_web::test]
 async fn secrets_and_personal_data_never_reach_the_log() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("trace")
-        .with_writer(move || writer.clone())
-        .json()
-        .try_init()
-        .expect("the only subscriber of this test binary");
+    let captured = LogCapture::install(true);
 
     let (backend, db) = databases().remove(0);
     let dir = std::env::temp_dir().join(format!("clientele-logscan-{}", std::process::id()));
@@ -259,7 +236,7 @@ async fn secrets_and_personal_data_never_reach_the_log() {
     s.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let log = captured.text();
     assert!(
         log.contains("login_failed") && log.contains("refresh_token_reused") && log.contains("email_changed"),
         "the security events were logged"
@@ -281,6 +258,6 @@ async fn secrets_and_personal_data_never_reach_the_log() {
     }
 }
 
-fn log_has(captured: &Captured, needle: &str) -> bool {
-    String::from_utf8_lossy(&captured.0.lock().unwrap()).contains(needle)
+fn log_has(captured: &LogCapture, needle: &str) -> bool {
+    captured.text().contains(needle)
 }
