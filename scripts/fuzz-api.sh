@@ -77,8 +77,9 @@ for run in "${runs[@]}"; do
     # ICM's admin API shares the storefront's paths and is chosen by this media type.
     accept="Accept: application/json"
     [ "$dialect" = icm-admin ] && accept="Accept: application/vnd.intershop.admin.customer.v1+json"
-    if ! "$VENV/bin/st" --config-file "$W/schemathesis.toml" run "$BASE/openapi/$dialect.json" --url "$BASE" -H "$header" \
-        -H "$accept" -c not_a_server_error -n "$EXAMPLES" --workers 2 >"$W/$dialect.out" 2>&1; then
+    # From the temporary folder: schemathesis keeps a cache in its working directory.
+    if ! (cd "$W" && "$VENV/bin/st" --config-file "$W/schemathesis.toml" run "$BASE/openapi/$dialect.json" --url "$BASE" -H "$header" \
+        -H "$accept" -c not_a_server_error -n "$EXAMPLES" --workers 2 >"$W/$dialect.out" 2>&1); then
         if grep -q -e 'Server error' -e 'Schema Error' "$W/$dialect.out"; then
             failed+=("$dialect")
             grep -E -A12 'Server error|Schema Error' "$W/$dialect.out" | head -60
