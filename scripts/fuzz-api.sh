@@ -72,12 +72,12 @@ for dialect in icm-admin emporix websale iom service; do runs+=("$dialect|API cl
 for run in "${runs[@]}"; do
     IFS='|' read -r dialect who header <<<"$run"
     log "$dialect as the $who: $EXAMPLES examples per operation"
-    # Server errors (ST101) and document errors count; schemathesis' own crashes while
-    # generating a case (it calls them errors too) do not.
     # ICM's admin API shares the storefront's paths and is chosen by this media type.
     accept="Accept: application/json"
     [ "$dialect" = icm-admin ] && accept="Accept: application/vnd.intershop.admin.customer.v1+json"
     # From the temporary folder: schemathesis keeps a cache in its working directory.
+    # Server errors (ST101) and document errors count; schemathesis' own crashes while
+    # generating a case (it calls them errors too) do not.
     if ! (cd "$W" && "$VENV/bin/st" --config-file "$W/schemathesis.toml" run "$BASE/openapi/$dialect.json" --url "$BASE" -H "$header" \
         -H "$accept" -c not_a_server_error -n "$EXAMPLES" --workers 2 >"$W/$dialect.out" 2>&1); then
         if grep -q -e 'Server error' -e 'Schema Error' "$W/$dialect.out"; then
