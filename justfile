@@ -28,7 +28,7 @@ bench-accounts *ARGS:
 seed N *ARGS:
     bash scripts/seed.sh {{N}} {{ARGS}}
 
-# Generated requests against every operation of every OpenAPI document; fails on any 5xx: `just fuzz-api [EXAMPLES]`.
+# Generated requests against every operation of every OpenAPI document; fails on any 5xx: `just fuzz-api [EXAMPLES] [DATABASE_URL]`.
 fuzz-api *ARGS:
     bash scripts/fuzz-api.sh {{ARGS}}
 

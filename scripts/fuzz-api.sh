@@ -3,10 +3,13 @@
 # document the service serves, with schemathesis, and fails on any 5xx answer: every
 # input that can be wrong must get an error in its dialect's format, never a crash.
 #
-#   bash scripts/fuzz-api.sh [EXAMPLES]        (default 20 per operation; `just fuzz-api`)
+#   bash scripts/fuzz-api.sh [EXAMPLES] [DATABASE_URL]   (`just fuzz-api`)
+#
+# EXAMPLES per operation, default 20. DATABASE_URL: an empty database to run against
+# (e.g. a new PostgreSQL database); default a fresh SQLite file.
 #
 # Installs schemathesis (pinned) into target/fuzz-venv on first use. Starts the release
-# build on a free port of 127.0.0.1 over a fresh SQLite file, with an API client holding
+# build on a free port of 127.0.0.1 over that database, with an API client holding
 # every scope (admin dialects, HTTP Basic) and a logged-in customer (ICM storefront,
 # `authentication-token`). The server's log is kept in target/fuzz-api-server.log. Not
 # part of `cargo test` or CI: a run takes one to five minutes.
@@ -27,7 +30,7 @@ BIN=$TARGET_DIR/release/clientele
 
 W=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export CLIENTELE_CONFIG_DIR=$W CLIENTELE__DATABASE__URL=sqlite://$W/fuzz.db CLIENTELE__SERVER__HOST=127.0.0.1 \
+export CLIENTELE_CONFIG_DIR=$W CLIENTELE__DATABASE__URL=${2:-sqlite://$W/fuzz.db} CLIENTELE__SERVER__HOST=127.0.0.1 \
     CLIENTELE__SERVER__PORT=$PORT CLIENTELE__MAIL__DIR=$W/mail CLIENTELE__LOG__LEVEL=warn \
     CLIENTELE__SECURITY__AUTH_ATTEMPTS_PER_MINUTE=100000000
 "$BIN" migrate >/dev/null
