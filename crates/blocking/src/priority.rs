@@ -124,13 +124,8 @@ pub(crate) mod tests {
 
     /// The calling thread's scheduling policy and nice value.
     pub(crate) fn current() -> (i32, i32) {
-        // SAFETY: reads the calling thread's own policy and nice value.
-        unsafe {
-            (
-                libc::sched_getscheduler(0),
-                libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t),
-            )
-        }
+        // SAFETY: reads the calling thread's own policy.
+        (unsafe { libc::sched_getscheduler(0) }, current_nice())
     }
 
     #[test]
